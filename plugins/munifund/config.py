@@ -1,0 +1,61 @@
+"""Where munifund keeps its state and which warehouse it talks to.
+
+Everything is read from the environment so that a DAG, the CLI and the tests agree without
+passing paths around:
+
+- ``MUNIFUND_HOME`` (default ``./.munifund``): the embedded warehouse, Airflow's home, the bundled
+  sample city and the review packs.
+- ``MUNIFUND_WAREHOUSE_URL``: a ``postgresql://`` URL of a warehouse server the pipeline writes
+  with. When set, nothing embedded is started.
+- ``MUNIFUND_LANDING``: the landing area (a folder or an object-store URL); default the bundled
+  sample city under ``$MUNIFUND_HOME/landing/sample``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+CITY_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+#: The repository root: ``plugins/munifund/config.py`` -> three levels up.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DAGS_FOLDER = PROJECT_ROOT / "dags"
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+SQL_DIR = PROJECT_ROOT / "sql"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    warehouse_url: str | None
+    landing: str
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.home / "warehouse"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    @property
+    def reviews_dir(self) -> Path:
+        return self.home / "reviews"
+
+    @property
+    def sample_landing(self) -> Path:
+        return self.home / "landing" / "sample"
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.warehouse_url is None
+
+
+def load_settings() -> Settings:
+    home = Path(os.environ.get("MUNIFUND_HOME", ".munifund")).expanduser().resolve()
+    url = os.environ.get("MUNIFUND_WAREHOUSE_URL") or None
+    landing = os.environ.get("MUNIFUND_LANDING") or str(home / "landing" / "sample")
+    return Settings(home=home, warehouse_url=url, landing=landing)

