@@ -31,3 +31,23 @@ create index if not exists quarantine_partition_idx on ops.quarantine (source, p
 
 alter table ops.partitions_taken owner to munifund_pipeline;
 alter table ops.quarantine owner to munifund_pipeline;
+
+-- One row per published run: what it read, what code built it, and the finance bureau's decision.
+create table if not exists ops.allocation_runs (
+    run_id             text        primary key,
+    as_of_date         date        not null,
+    fiscal_year        integer     not null,
+    input_fingerprints jsonb       not null,  -- every landing file taken up to as_of_date, with its SHA-256
+    code_version       text,                  -- git commit of the pipeline, when known
+    dbt_version        text        not null,
+    airflow_version    text        not null,
+    row_counts         jsonb       not null,
+    ingest_summary     jsonb,
+    published_at       timestamptz not null default now(),
+    review_status      text        not null default 'draft'
+        check (review_status in ('draft', 'approved', 'rejected')),
+    reviewer           text,
+    reviewed_at        timestamptz,
+    review_comment     text
+);
+alter table ops.allocation_runs owner to munifund_pipeline;

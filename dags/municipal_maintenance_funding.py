@@ -1,0 +1,113 @@
+"""
+### Municipal maintenance funding (城市维护经费), nightly
+
+Computes, as of the run's logical date A, how the city's maintenance pool for the fiscal year
+containing A is split between its districts (by workload and unit-cost standards, with the
+assessment incentive), the city's own cost, and whether districts spent kiosk fees on city
+management; publishes it for the finance bureau's review.
+
+**Schedule:** 02:00 Asia/Shanghai, no catch-up by default (a missed night is caught up by the
+next run, which takes every landing partition dated on or before its date).
+
+**Stages:** `ingest_landing` (landing partitions → `raw`, bad input → `ops.quarantine`) →
+`dbt_build` (staging → intermediate → marts in schema `audit`, rendered by Cosmos) →
+`audit_allocation` (totals equal the pool, no missing rate, row counts sane) →
+`publish_allocation` (one transaction into `published`) → `write_review_pack`.
+
+**When it fails**
+- `ingest_landing`: the warehouse is unreachable (check the `warehouse` connection); bad rows
+  never fail it: see `published.data_quality_issues`.
+- a `dbt_build` task: a model or a test of error severity failed; the log names it. Nothing was
+  published.
+- `audit_allocation`: the message says what does not add up (a missing rate names work type,
+  asset class and date; a missing pool names the year). Fix the input, re-run the date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import airflow  # noqa: F401  (cosmos must be imported after airflow: circular import otherwise)
+from airflow.sdk import Asset, dag, task
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+from munifund.dates import city_date
+
+DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
+PUBLISHED_ALLOCATION = Asset("munifund_published_allocation")
+RUN_VARS = {"as_of_date": "{{ city_date(logical_date) }}", "run_id": "{{ run_id }}"}
+
+
+@dag(
+    dag_id="municipal_maintenance_funding",
+    schedule="0 2 * * *",
+    # early enough for any fiscal year a user re-runs; catchup is off, so nothing runs by itself
+    start_date=dt.datetime(2020, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+    catchup=False,
+    max_active_runs=1,
+    tags=["munifund", "finance", "dbt"],
+    user_defined_macros={"city_date": city_date},
+    doc_md=__doc__,
+    default_args={
+        "owner": "munifund",
+        "retries": 2,
+        "retry_delay": dt.timedelta(minutes=5),
+    },
+)
+def municipal_maintenance_funding() -> None:
+    @task
+    def ingest_landing(logical_date=None, run_id: str | None = None) -> dict:
+        from munifund.pipeline import ingest_landing_task
+
+        return ingest_landing_task(as_of=city_date(logical_date), run_id=run_id)
+
+    dbt_build = DbtTaskGroup(
+        group_id="dbt_build",
+        project_config=ProjectConfig(
+            dbt_project_path=DBT_PROJECT,
+            manifest_path=DBT_PROJECT / "target" / "manifest.json",
+        ),
+        profile_config=ProfileConfig(
+            profile_name="munifund",
+            target_name="warehouse",
+            profile_mapping=PostgresUserPasswordProfileMapping(
+                conn_id="warehouse", profile_args={"schema": "staging"}
+            ),
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_ALL
+        ),
+        operator_args={"vars": RUN_VARS, "install_deps": False, "emit_datasets": False},
+    )
+
+    @task
+    def audit_allocation(logical_date=None, run_id: str | None = None) -> dict:
+        from munifund.pipeline import audit_task
+
+        return audit_task(as_of=city_date(logical_date), run_id=run_id)
+
+    @task(outlets=[PUBLISHED_ALLOCATION])
+    def publish_allocation(ingested: dict, audited: dict, logical_date=None, run_id: str | None = None) -> dict:
+        from munifund.pipeline import publish_task
+
+        return publish_task(as_of=city_date(logical_date), run_id=run_id, ingested=ingested, audited=audited)
+
+    @task
+    def write_review_pack(published: dict, logical_date=None) -> str:
+        from munifund.pipeline import review_pack_task
+
+        return review_pack_task(as_of=city_date(logical_date), published=published)
+
+    ingested = ingest_landing()
+    audited = audit_allocation()
+    ingested >> dbt_build >> audited
+    write_review_pack(publish_allocation(ingested, audited))
+
+
+municipal_maintenance_funding()

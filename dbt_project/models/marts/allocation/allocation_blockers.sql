@@ -1,0 +1,54 @@
+-- One row per reason the allocation of the fiscal year as of the as-of date must not be
+-- published, with a message a finance officer can act on. Empty when publication may go ahead.
+-- Not published: the audit step reads it and fails the run with these messages.
+with segments as (
+    select * from {{ ref('int_asset_work_days_segmented') }}
+),
+
+pools as (
+    select * from {{ ref('stg_budget_pools__budget_pools') }}
+    where fiscal_year = {{ fiscal_year() }}
+),
+
+missing_rates as (
+    select
+        'missing_rate' as blocker,
+        'No unit-cost standard (经费标准) for ' || work_type || ' of ' || asset_class
+            || ' valid on ' || to_char(min(segment_start), 'YYYY-MM-DD')
+            || ' (needed by ' || count(distinct asset_id) || ' assets with a verified measurement).'
+            || ' Deliver it in unit_cost_standards and re-run this date.' as message
+    from segments
+    where quantity is not null and rate_yuan is null
+    group by work_type, asset_class
+),
+
+missing_pool as (
+    select
+        'missing_pool' as blocker,
+        'No budget pool for fiscal year ' || {{ fiscal_year() }} || ' is known on '
+            || to_char({{ as_of_date() }}, 'YYYY-MM-DD')
+            || '. Deliver it in budget_pools and re-run this date.' as message
+    where not exists (select 1 from pools)
+),
+
+zero_standard_cost as (
+    select
+        'zero_standard_cost' as blocker,
+        'The standard cost of every district is zero for fiscal year ' || {{ fiscal_year() }}
+            || ': no verified measurement with a rate falls to a district or street.'
+            || ' Check area_measurements (verified) and responsibility_matrix.' as message
+    where coalesce((
+        select sum(cost_yuan_days) from segments
+        where tier in ('district', 'street') and quantity is not null and rate_yuan is not null
+    ), 0) = 0
+),
+
+final as (
+    select {{ run_stamp() }}, blocker, message from missing_rates
+    union all
+    select {{ run_stamp() }}, blocker, message from missing_pool
+    union all
+    select {{ run_stamp() }}, blocker, message from zero_standard_cost
+)
+
+select * from final

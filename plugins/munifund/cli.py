@@ -1,0 +1,183 @@
+"""The `munifund` command: run the nightly job once, manage the warehouse, write a sample city,
+record the finance bureau's review.
+
+Heavy imports (Airflow, dbt) stay inside the commands: `munifund --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from munifund.config import load_settings
+
+app = typer.Typer(
+    help="City maintenance funding: allocate the maintenance pool between districts and check kiosk-fee use.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+warehouse_app = typer.Typer(help="The warehouse (embedded PostgreSQL unless MUNIFUND_WAREHOUSE_URL is set).")
+review_app = typer.Typer(help="Record the finance bureau's decision on a published run.")
+app.add_typer(warehouse_app, name="warehouse")
+app.add_typer(review_app, name="review")
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _parse_date(value: str | None) -> dt.date:
+    from munifund.dates import today_in_city
+
+    if value is None:
+        return today_in_city()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+# --------------------------------------------------------------------------------- run
+
+
+@app.command()
+def run(
+    date: Annotated[str | None, typer.Option(help="As-of date YYYY-MM-DD (default: today in Asia/Shanghai).")] = None,
+    landing: Annotated[
+        str | None,
+        typer.Option(help="Landing area: a folder or an object-store URL. Default: the bundled sample city."),
+    ] = None,
+) -> None:
+    """Run the nightly DAG once for a date, in-process through Airflow, and print the allocation."""
+    from munifund.runner import RunFailed, run_nightly
+
+    as_of = _parse_date(date)
+    try:
+        outcome = run_nightly(as_of, landing, console)
+    except RunFailed as err:
+        raise _fail(str(err)) from None
+    if not outcome.published:
+        raise _fail(f"the run for {as_of} did not publish: {outcome.reason}")
+
+
+# --------------------------------------------------------------------------- warehouse
+
+
+@warehouse_app.command("url")
+def warehouse_url() -> None:
+    """Print the analyst's postgresql:// URL (starting the embedded warehouse when needed)."""
+    from munifund.warehouse import WarehouseError, ensure_warehouse
+
+    try:
+        print(ensure_warehouse().analyst_url)
+    except WarehouseError as err:
+        raise _fail(str(err)) from None
+
+
+@warehouse_app.command("pipeline-url", hidden=True)
+def warehouse_pipeline_url() -> None:
+    """Print the pipeline role's URL (for operators; it can write)."""
+    from munifund.warehouse import ensure_warehouse
+
+    print(ensure_warehouse().pipeline_url)
+
+
+@warehouse_app.command("start")
+def warehouse_start() -> None:
+    """Start (or reuse) the embedded warehouse and set it up."""
+    from munifund.warehouse import ensure_warehouse
+
+    ensure_warehouse()
+    console.print("warehouse ready")
+
+
+@warehouse_app.command("stop")
+def warehouse_stop() -> None:
+    """Stop the embedded warehouse."""
+    from munifund.warehouse import stop_warehouse
+
+    settings = load_settings()
+    if not settings.is_embedded:
+        raise _fail("MUNIFUND_WAREHOUSE_URL is set: there is no embedded warehouse to stop", 2)
+    console.print("stopped" if stop_warehouse(settings) else "not running")
+
+
+# ------------------------------------------------------------------------------ sample
+
+
+@app.command()
+def sample(
+    out: Annotated[Path, typer.Option(help="Folder to write the landing partitions into.")],
+    scale: Annotated[int, typer.Option(min=1, help="Multiplies the volumes (benchmarks).")] = 1,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 42,
+    year: Annotated[int | None, typer.Option(help="Fiscal year (default: this year in Asia/Shanghai).")] = None,
+) -> None:
+    """Write a deterministic sample city (Harbin's 9 districts) as landing partitions."""
+    from munifund.dates import today_in_city
+    from munifund.sample import generate_sample_city
+
+    summary = generate_sample_city(out, year=year or today_in_city().year, scale=scale, seed=seed)
+    total = sum(summary.rows_per_source.values())
+    console.print(f"wrote {total:,} rows in {summary.files} files to {out}")
+
+
+# ------------------------------------------------------------------------------ review
+
+
+def _record_review(decision: str, run_id: str, by: str, comment: str | None) -> None:
+    from munifund.review_decisions import ReviewError, record_decision
+
+    try:
+        record_decision(run_id, decision, by, comment)
+    except ReviewError as err:
+        raise _fail(str(err)) from None
+    console.print(f"run {run_id}: {decision} by {by}")
+
+
+@review_app.command("approve")
+def review_approve(
+    run: Annotated[str, typer.Option("--run", help="The run id (see published.allocation_runs).")],
+    by: Annotated[str, typer.Option("--by", help="Who decides.")],
+    comment: Annotated[str | None, typer.Option(help="A comment for the record.")] = None,
+) -> None:
+    """Approve a published run."""
+    _record_review("approved", run, by, comment)
+
+
+@review_app.command("reject")
+def review_reject(
+    run: Annotated[str, typer.Option("--run", help="The run id (see published.allocation_runs).")],
+    by: Annotated[str, typer.Option("--by", help="Who decides.")],
+    comment: Annotated[str | None, typer.Option(help="Why.")] = None,
+) -> None:
+    """Reject a published run."""
+    _record_review("rejected", run, by, comment)
+
+
+# --------------------------------------------------------------------------------- dbt
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def dbt(ctx: typer.Context) -> None:
+    """Run a dbt command against the warehouse, e.g. `munifund dbt docs generate`."""
+    from munifund.dbt_cli import DbtFailed, run_dbt
+    from munifund.warehouse import ensure_warehouse
+
+    try:
+        run_dbt(list(ctx.args), ensure_warehouse().pipeline_url)
+    except DbtFailed as err:
+        raise _fail(str(err)) from None
+
+
+def main() -> None:  # pragma: no cover - console entry
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    sys.exit(app())

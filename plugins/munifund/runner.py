@@ -1,0 +1,164 @@
+"""`munifund run`: one run of the nightly DAG for a date, in-process through Airflow's `dag.test()`.
+
+It prepares what a scheduler deployment would have (warehouse, Airflow home and metadata
+database, dbt manifest, landing area), runs the DAG with a progress display, and prints the
+published allocation. The run is left as a draft for the finance bureau; it never waits for a
+human.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from munifund.config import DAGS_FOLDER, Settings, load_settings
+
+DAG_ID = "municipal_maintenance_funding"
+SAMPLE_SEED = 42
+
+
+class RunFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class RunOutcome:
+    published: bool
+    run_id: str | None
+    reason: str = ""
+
+
+def prepare_landing(settings: Settings, landing: str | None, as_of: dt.date, console: Console) -> str:
+    """The landing area to read; the bundled sample city, generated for as_of's year if absent."""
+    if landing:
+        return landing
+    from munifund.sample import generate_sample_city
+
+    target = settings.sample_landing / str(as_of.year)
+    if not (target / "_manifest.json").exists():
+        console.print(f"writing the sample city for {as_of.year} to {target}")
+        generate_sample_city(target, year=as_of.year, scale=1, seed=SAMPLE_SEED)
+    return str(target)
+
+
+def prepare_airflow(settings: Settings, pipeline_url: str) -> None:
+    from munifund.airflow_env import configure_airflow
+
+    configure_airflow(settings, pipeline_url)
+    from munifund.airflow_env import migrate_metadata_db
+
+    migrate_metadata_db()
+
+
+def load_dag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS_FOLDER / f"{DAG_ID}.py"))
+    if bag.import_errors:
+        raise RunFailed("the DAG does not import:\n" + "\n".join(bag.import_errors.values()))
+    return bag.dags[DAG_ID]
+
+
+class _TaskWatcher(threading.Thread):
+    """Reads task states from Airflow's SQLite metadata while dag.test() runs, for the display."""
+
+    def __init__(self, db_path: Path, progress: Progress, task_count: int) -> None:
+        super().__init__(daemon=True)
+        self.db_path = db_path
+        self.progress = progress
+        self.bar = progress.add_task("starting", total=task_count)
+        self.stop = threading.Event()
+        self.started_at = time.time()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.5):
+            try:
+                with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=0.2) as db:
+                    rows = db.execute(
+                        "select ti.task_id, ti.state from task_instance ti"
+                        " join dag_run dr on dr.run_id = ti.run_id and dr.dag_id = ti.dag_id"
+                        " where ti.dag_id = ? and dr.id = (select max(id) from dag_run where dag_id = ?)",
+                        [DAG_ID, DAG_ID],
+                    ).fetchall()
+            except sqlite3.Error:
+                continue
+            done = sum(1 for _, s in rows if s in ("success", "failed", "skipped", "upstream_failed"))
+            running = [t for t, s in rows if s == "running"]
+            self.progress.update(self.bar, completed=done, description=running[0] if running else "…")
+
+
+def run_nightly(as_of: dt.date, landing: str | None, console: Console) -> RunOutcome:
+    from munifund.dates import logical_date_for
+    from munifund.dbt_cli import ensure_manifest
+    from munifund.warehouse import ensure_warehouse
+
+    settings = load_settings()
+    with console.status("starting the warehouse"):
+        warehouse = ensure_warehouse(settings)
+    os.environ["MUNIFUND_LANDING"] = prepare_landing(settings, landing, as_of, console)
+    with console.status("preparing Airflow and the dbt manifest"):
+        prepare_airflow(settings, warehouse.pipeline_url)
+        ensure_manifest()
+        dag = load_dag()
+
+    sqlite_db = settings.airflow_home / "airflow.db"
+    progress = Progress(
+        SpinnerColumn(), TextColumn("{task.description:<40}"), BarColumn(),
+        TextColumn("{task.completed}/{task.total} tasks"), TimeElapsedColumn(), console=console,
+    )  # fmt: skip
+    with progress:
+        watcher = _TaskWatcher(sqlite_db, progress, len(dag.tasks)) if sqlite_db.exists() else None
+        if watcher:
+            watcher.start()
+        try:
+            dag_run = dag.test(logical_date=logical_date_for(as_of))
+        finally:
+            if watcher:
+                watcher.stop.set()
+    state = str(getattr(dag_run, "state", "")).lower()
+    run_id = getattr(dag_run, "run_id", None)
+    if "success" not in state:
+        failed = [ti.task_id for ti in dag_run.get_task_instances() if str(ti.state).endswith("failed")]
+        return RunOutcome(False, run_id, f"run {run_id} ended {state}; failed tasks: {', '.join(failed)}")
+    print_summary(warehouse.pipeline_url, as_of, run_id, settings, console)
+    return RunOutcome(True, run_id)
+
+
+def print_summary(url: str, as_of: dt.date, run_id: str | None, settings: Settings, console: Console) -> None:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "select district_code, name_zh, name_en, standard_cost_yuan, assessment_score,"
+            " base_yuan, incentive_yuan, total_yuan from published.district_allocation"
+            " where as_of_date = %s and run_id = %s order by district_code",
+            [as_of, run_id],
+        ).fetchall()
+        quarantined = conn.execute(
+            "select count(*) from ops.quarantine where partition_date <= %s", [as_of]
+        ).fetchone()[0]  # type: ignore[index]
+    table = Table(title=f"Allocation of fiscal year {as_of.year} as of {as_of} (run {run_id})")
+    for header in ("区 District", "标准经费 Standard cost", "得分 Score", "基础 Base", "奖励 Incentive", "合计 Total"):
+        table.add_column(header, justify="left" if header.startswith("区") else "right")
+    total = sum((r[7] for r in rows), start=0)
+    for code, name_zh, name_en, cost, score, base, incentive, row_total in rows:
+        table.add_row(
+            f"{code} {name_zh} {name_en}", f"{cost:,.2f}", "—" if score is None else f"{score}",
+            f"{base:,.2f}", f"{incentive:,.2f}", f"{row_total:,.2f}",
+        )  # fmt: skip
+    table.add_row("合计 Total", "", "", "", "", f"{total:,.2f}", style="bold")
+    console.print(table)
+    console.print(f"data-quality issues so far: {quarantined} (see published.data_quality_issues)")
+    console.print(f"review pack: {settings.reviews_dir / as_of.isoformat()}")
+    console.print(
+        f"the run is a draft: approve it with `munifund review approve --run {run_id} --by NAME`"
+    )
