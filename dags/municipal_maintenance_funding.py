@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import airflow  # noqa: F401  (cosmos must be imported after airflow: circular import otherwise)
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, CronTriggerTimetable, dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 from cosmos.profiles import PostgresUserPasswordProfileMapping
@@ -43,9 +44,9 @@ RUN_VARS = {"as_of_date": "{{ city_date(logical_date) }}", "run_id": "{{ run_id 
 
 @dag(
     dag_id="municipal_maintenance_funding",
-    schedule="0 2 * * *",
+    schedule=CronTriggerTimetable("0 2 * * *", timezone="Asia/Shanghai"),
     # early enough for any fiscal year a user re-runs; catchup is off, so nothing runs by itself
-    start_date=dt.datetime(2020, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+    start_date=dt.datetime(2020, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai")),
     catchup=False,
     max_active_runs=1,
     tags=["munifund", "finance", "dbt"],

@@ -7,32 +7,48 @@ before anything reads it, and the server is stopped at the end of the session.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from munifund.airflow_env import configure_airflow
 from munifund.config import load_settings
 from munifund.warehouse import Warehouse, ensure_warehouse, stop_warehouse
 
+# Set before any test imports Airflow, which reads its configuration at import.
+TEST_HOME = Path(tempfile.mkdtemp(prefix="munifund-test-"))
+for _name in list(os.environ):
+    if _name.startswith(("AIRFLOW", "MUNIFUND_", "DBT_")):
+        del os.environ[_name]
+os.environ["MUNIFUND_HOME"] = str(TEST_HOME)
+configure_airflow(load_settings())
+
 
 @pytest.fixture(scope="session")
-def munifund_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    home = tmp_path_factory.mktemp("munifund_home")
-    saved = {k: os.environ.get(k) for k in ("MUNIFUND_HOME", "MUNIFUND_WAREHOUSE_URL", "MUNIFUND_LANDING")}
-    os.environ["MUNIFUND_HOME"] = str(home)
-    os.environ.pop("MUNIFUND_WAREHOUSE_URL", None)
-    os.environ.pop("MUNIFUND_LANDING", None)
-    yield home
+def munifund_home() -> Iterator[Path]:
+    yield TEST_HOME
     stop_warehouse(load_settings())
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    shutil.rmtree(TEST_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def warehouse(munifund_home: Path) -> Warehouse:
     """The embedded warehouse of this test session, started and bootstrapped."""
     return ensure_warehouse(load_settings())
+
+
+@pytest.fixture()
+def empty_warehouse(warehouse: Warehouse) -> Warehouse:
+    """The session's warehouse with no delivered data, run records or built models left over."""
+    with warehouse.connect() as conn:
+        conn.execute(
+            "do $$ declare t record; begin"
+            " for t in select schemaname, tablename from pg_tables"
+            "  where schemaname in ('raw', 'ops', 'audit', 'intermediate', 'published') loop"
+            "  execute format('truncate table %I.%I', t.schemaname, t.tablename);"
+            " end loop; end $$"
+        )
+    return warehouse

@@ -1,0 +1,61 @@
+# The two commands of the README's quick start:
+#   make run    set up, then run the nightly job once on the embedded warehouse and the sample city
+#   make test   set up, then run the whole test suite (what CI runs)
+# Everything else here is what those two need; `make help` lists it.
+
+UV_VERSION := 0.13.8
+PYTHON     ?= python3
+UV         := $(PYTHON) -m uv
+VENV       := .venv
+BIN        := $(VENV)/bin
+DATE       ?=
+
+.PHONY: help setup run test test-quick lint format docs bench browser clean-warehouse
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+# uv from PyPI, pinned; the environment exactly as uv.lock says (no resolution on install)
+$(BIN)/munifund: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
+	$(UV) sync --frozen --python 3.11
+	@touch $@
+
+setup: $(BIN)/munifund dbt_project/target/manifest.json ## install the locked environment and parse the dbt project
+
+dbt_project/target/manifest.json: $(BIN)/munifund $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
+	$(BIN)/python -c "from munifund.dbt_cli import ensure_manifest; ensure_manifest(force=True)"
+
+run: setup ## run the nightly DAG once (DATE=YYYY-MM-DD, default today in Asia/Shanghai) on the sample city
+	$(BIN)/munifund run $(if $(DATE),--date $(DATE))
+
+# Debian's Chromium for the review page's browser test (the only system package the tests need)
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "cjk"; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "the browser test needs Debian's chromium and fonts-noto-cjk: sudo apt-get install -y chromium fonts-noto-cjk"; exit 1; fi; fi
+
+test: setup browser ## the whole test suite, as CI runs it
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+test-quick: setup ## the tests without the end-to-end Airflow runs
+	$(BIN)/python -m pytest -m "not e2e and not integration"
+
+lint: setup ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+docs: setup ## dbt docs for analysts: generate and serve on http://127.0.0.1:8080
+	$(BIN)/munifund dbt docs generate
+	$(BIN)/munifund dbt docs serve --port 8080 --host 127.0.0.1
+
+bench: setup ## benchmarks (minutes): loader and allocation build
+	$(BIN)/python -m bench
+
+clean-warehouse: ## stop the embedded warehouse
+	-$(BIN)/munifund warehouse stop

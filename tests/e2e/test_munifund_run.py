@@ -1,0 +1,139 @@
+"""`munifund run` end to end, as a user runs it: a fresh home, the bundled sample city, Airflow.
+
+One module-scoped home and warehouse for three runs: an earlier date, a later one, and the
+earlier date again after the later data arrived, which must publish what it published first.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+EARLY, LATE = "2026-06-30", "2026-11-28"
+DISTRICTS = ("道里区", "南岗区", "道外区", "平房区", "松北区", "香坊区", "呼兰区", "阿城区", "双城区")
+ALLOCATION_COLUMNS = (
+    "district_code, standard_cost_yuan, share, base_yuan, cases_due, cases_on_time,"
+    " assessment_score, own_investment_yuan, incentive_yuan, total_yuan, pool_yuan"
+)
+
+
+def _munifund(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "MUNIFUND_", "DBT_"))}
+    env.update(MUNIFUND_HOME=str(home), COLUMNS="160")
+    munifund = Path(sys.executable).with_name("munifund")
+    return subprocess.run(
+        [str(munifund), *args], env=env, capture_output=True, text=True, timeout=900
+    )
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory):
+    home = tmp_path_factory.mktemp("e2e_home")
+    yield home
+    _munifund(home, "warehouse", "stop")
+
+
+@pytest.fixture(scope="module")
+def runs(home: Path) -> dict[str, subprocess.CompletedProcess[str]]:
+    """The three runs, in order; each test reads what it needs."""
+    results = {}
+    for label, date in (("early", EARLY), ("late", LATE), ("early_again", EARLY)):
+        results[label] = _munifund(home, "run", "--date", date)
+        if results[label].returncode == 0:
+            url = _munifund(home, "warehouse", "pipeline-url").stdout.strip()
+            SNAPSHOTS[label] = _allocation(url, date)
+    return results
+
+
+SNAPSHOTS: dict[str, list[tuple]] = {}
+
+
+@pytest.fixture(scope="module")
+def pipeline_url(home: Path, runs) -> str:
+    return _munifund(home, "warehouse", "pipeline-url").stdout.strip()
+
+
+def _allocation(url: str, as_of: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            f"select {ALLOCATION_COLUMNS} from published.district_allocation"
+            " where as_of_date = %s order by district_code",
+            [as_of],
+        ).fetchall()
+
+
+def test_every_run_publishes_and_prints_its_summary(runs) -> None:
+    for label, result in runs.items():
+        assert result.returncode == 0, f"{label}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        for name in DISTRICTS:
+            assert name in result.stdout, f"{label}: {name} missing from the summary"
+        assert "合计 Total" in result.stdout
+        assert "review pack:" in result.stdout
+        assert "munifund review approve --run" in result.stdout
+
+
+def test_the_allocation_adds_up_to_the_pool_to_the_fen(pipeline_url: str) -> None:
+    with psycopg.connect(pipeline_url) as conn:
+        for as_of in (EARLY, LATE):
+            total, pool, districts = conn.execute(
+                "select sum(total_yuan), max(pool_yuan), count(*) from published.district_allocation"
+                " where as_of_date = %s",
+                [as_of],
+            ).fetchone()
+            assert districts == 9
+            assert total == pool and pool > Decimal("1000000")
+
+
+def test_an_earlier_date_rerun_after_later_data_publishes_the_same(pipeline_url: str) -> None:
+    assert SNAPSHOTS["early"] and SNAPSHOTS["late"]
+    assert SNAPSHOTS["early"] != SNAPSHOTS["late"]  # later deliveries did change the allocation
+    assert SNAPSHOTS["early_again"] == SNAPSHOTS["early"]
+    with psycopg.connect(pipeline_url) as conn:
+        runs = conn.execute(
+            "select run_id, as_of_date from published.allocation_runs order by published_at"
+        ).fetchall()
+    assert [str(d) for _, d in runs][:3] == [EARLY, LATE, EARLY]
+    assert len({r for r, _ in runs}) == len(runs)
+
+
+def test_rerunning_a_date_changes_no_published_figure(home: Path, pipeline_url: str) -> None:
+    before = _allocation(pipeline_url, EARLY)
+    result = _munifund(home, "run", "--date", EARLY)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert _allocation(pipeline_url, EARLY) == before
+
+
+def test_the_analyst_reads_published_and_nothing_else(home: Path, runs) -> None:
+    url = _munifund(home, "warehouse", "url").stdout.strip()
+    assert url.startswith("postgresql://analyst:")
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("select count(*) from published.district_allocation").fetchone()[0] > 0
+        assert conn.execute("select count(*) from published.allocation_runs").fetchone()[0] >= 3
+        for forbidden in ("select * from raw.assets", "select * from ops.quarantine",
+                          "select * from audit.district_allocation"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(forbidden)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("delete from published.district_allocation")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("create table published.mine (a int)")
+
+
+def test_the_review_pack_is_written(home: Path, runs) -> None:
+    pack = home / "reviews" / LATE
+    assert (pack / "review.html").stat().st_size > 0
+    assert (pack / "review.xlsx").stat().st_size > 0
+
+
+def test_nothing_phones_home(runs) -> None:
+    for result in runs.values():
+        log = (result.stdout + result.stderr).lower()
+        assert "telemetry" not in log and "scarf" not in log and "anonymous usage" not in log
