@@ -1,0 +1,150 @@
+"""Benchmarks, run on demand (`make bench` or `python -m bench [loader|allocation]`).
+
+They print figures and ratios against a baseline measured in the same process on the same
+server, never pass/fail on wall time: these machines are shared.
+
+- loader: rows/s of our loader for a large `fee_collections` file, against
+  `pandas.DataFrame.to_sql(method="multi", chunksize=10_000)` and a bare `COPY ... FROM STDIN`
+  of the same file; peak memory of our loader at two file sizes (it must not grow with the file).
+- allocation: the dbt build of the allocation at sample scale 1 and 10 (goal: <= 12x).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HEADER = ["receipt_id", "kiosk_id", "district_code", "paid_at", "amount_yuan"]
+
+
+def _warehouse(home: Path):
+    os.environ["MUNIFUND_HOME"] = str(home)
+    os.environ.pop("MUNIFUND_WAREHOUSE_URL", None)
+    from munifund.warehouse import ensure_warehouse
+
+    return ensure_warehouse()
+
+
+def _write_fee_file(path: Path, rows: int) -> None:
+    """A fee_collections partition shaped like the sample's, for kiosks K1..K1000."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    start = dt.datetime(2026, 1, 1, 8)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for i in range(rows):
+            paid = start + dt.timedelta(minutes=i % 500_000)
+            writer.writerow([f"R{i:09d}", f"K{i % 1000:04d}", "230102", paid.isoformat(), f"{(i % 9000) / 100 + 10:.2f}"])
+
+
+def _prepare_landing(landing: Path) -> None:
+    day = landing / "kiosks" / "2026-01-01"
+    day.mkdir(parents=True, exist_ok=True)
+    with (day / "k.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["kiosk_id", "district_code", "street_code", "kiosk_type", "permit_no", "area_m2",
+                         "monthly_rate_yuan_per_m2", "licensed_from", "licensed_to"])
+        for k in range(1000):
+            writer.writerow([f"K{k:04d}", "230102", "", "newsstand", f"P{k}", "4", "9.00", "2026-01-01", ""])
+
+
+def _our_loader(url: str, landing: Path, as_of: dt.date) -> float:
+    """Runs in a child process so that its peak RSS is its own."""
+    code = (
+        "import datetime as dt, resource, sys, time, psycopg\n"
+        "from pathlib import Path\n"
+        "from munifund.ingest.loader import ingest\n"
+        "with psycopg.connect(sys.argv[1]) as c:\n"
+        "    t = time.perf_counter(); r = ingest(c, Path(sys.argv[2]), dt.date.fromisoformat(sys.argv[3]), 'bench')\n"
+        "    print(time.perf_counter() - t, r.rows_loaded, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, url, str(landing), as_of.isoformat()],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return float(out[0]), int(out[1]), int(out[2]) / 1024
+
+
+def bench_loader(rows: int = 1_000_000, big_rows: int = 5_000_000, pandas_rows: int = 100_000) -> None:
+    import pandas as pd
+    import psycopg
+    import sqlalchemy
+
+    home = Path(tempfile.mkdtemp(prefix="bench-loader-"))
+    warehouse = _warehouse(home)
+    landing = home / "landing"
+    _prepare_landing(landing)
+    _write_fee_file(landing / "fee_collections" / "2026-02-01" / "fees.csv", rows)
+    _write_fee_file(landing / "fee_collections" / "2026-03-01" / "fees.csv", big_rows)
+    seconds, loaded, peak_1m = _our_loader(warehouse.pipeline_url, landing, dt.date(2026, 2, 1))
+    ours = loaded / seconds
+    _, loaded_big, peak_5m = _our_loader(warehouse.pipeline_url, landing, dt.date(2026, 3, 1))
+
+    source = landing / "fee_collections" / "2026-02-01" / "fees.csv"
+    with psycopg.connect(warehouse.pipeline_url) as conn:
+        conn.execute("create temp table bare (receipt_id text, kiosk_id text, district_code text, paid_at text, amount_yuan text)")
+        t = time.perf_counter()
+        with conn.cursor().copy("copy bare from stdin (format csv, header true)") as copy, source.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
+        bare = rows / (time.perf_counter() - t)
+
+    frame = pd.read_csv(source, dtype=str, nrows=pandas_rows)
+    engine = sqlalchemy.create_engine(warehouse.pipeline_url.replace("postgresql://", "postgresql+psycopg://"))
+    t = time.perf_counter()
+    frame.to_sql("bench_pandas", engine, schema="raw", if_exists="replace", index=False, method="multi", chunksize=10_000)
+    pandas_rate = pandas_rows / (time.perf_counter() - t)
+    engine.dispose()
+
+    print(f"loader, fee_collections, {rows:,} rows (pandas baseline on {pandas_rows:,} rows):")
+    print(f"  ours (COPY + set-based checks + quarantine): {ours:>12,.0f} rows/s")
+    print(f"  bare COPY FROM STDIN of the same file:       {bare:>12,.0f} rows/s   ours/bare   = {ours / bare:.2f}")
+    print(f"  pandas to_sql(method='multi', 10k chunks):   {pandas_rate:>12,.0f} rows/s   ours/pandas = {ours / pandas_rate:.1f}x")
+    print(f"  peak memory of ours: {peak_1m:,.0f} MiB at {loaded:,} rows, {peak_5m:,.0f} MiB at {loaded_big:,} rows")
+    from munifund.warehouse import stop_warehouse
+    from munifund.config import load_settings
+
+    stop_warehouse(load_settings())
+
+
+def bench_allocation(scales: tuple[int, int] = (1, 10)) -> None:
+    from munifund.dbt_cli import run_dbt
+    from munifund.ingest.loader import ingest
+    from munifund.sample import generate_sample_city
+
+    timings = {}
+    for scale in scales:
+        home = Path(tempfile.mkdtemp(prefix=f"bench-alloc-{scale}-"))
+        warehouse = _warehouse(home)
+        landing = home / "landing"
+        generate_sample_city(landing, year=2026, scale=scale, seed=42)
+        with warehouse.connect() as conn:
+            ingest(conn, landing, dt.date(2026, 11, 28), "bench")
+        args = ["build", "--select", "+district_allocation +district_allocation_lines +city_tier_costs",
+                "--exclude", "resource_type:test resource_type:unit_test", "--quiet"]
+        dbt_vars = {"as_of_date": "2026-11-28", "run_id": "bench"}
+        run_dbt(args, warehouse.pipeline_url, dbt_vars)  # warm: views, seeds, parse
+        t = time.perf_counter()
+        run_dbt(args, warehouse.pipeline_url, dbt_vars)
+        timings[scale] = time.perf_counter() - t
+        from munifund.config import load_settings
+        from munifund.warehouse import stop_warehouse
+
+        stop_warehouse(load_settings())
+    small, large = scales
+    print(f"allocation dbt build: scale {small}: {timings[small]:.1f} s, scale {large}: {timings[large]:.1f} s,"
+          f" ratio {timings[large] / timings[small]:.1f}x for {large // small}x the data (goal <= 12x)")
+
+
+if __name__ == "__main__":
+    which = sys.argv[1:] or ["loader", "allocation"]
+    if "loader" in which:
+        bench_loader()
+    if "allocation" in which:
+        bench_allocation()
+    print(f"(max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB)")

@@ -1,0 +1,883 @@
+"""The asset register of the sample city, its area measurements and its transfers of duty.
+
+Published counts and areas come from harbin.py; the rest is plausible and marked there. The
+register is held in memory as compact records (a few hundred thousand at scale 50); the
+measurement rows are streamed from it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from munifund.sample import harbin
+from munifund.sample.common import cumulative, hundredths, iso, random_day
+from munifund.sample.landing import Row
+
+ASSET_COLUMNS = (
+    "asset_id",
+    "asset_class",
+    "name",
+    "district_code",
+    "street_code",
+    "connected_to",
+    "commissioned_on",
+    "retired_on",
+)
+# The assets export carries one column beyond the contract, which the pipeline must ignore.
+ASSET_HEADER = (*ASSET_COLUMNS, "remark")
+MEASUREMENT_COLUMNS = (
+    "measurement_id",
+    "asset_id",
+    "work_type",
+    "quantity",
+    "unit",
+    "effective_from",
+    "verified",
+    "verified_by",
+    "verified_on",
+)
+TRANSFER_COLUMNS = (
+    "transfer_id",
+    "asset_id",
+    "work_type",
+    "to_tier",
+    "to_district_code",
+    "effective_date",
+    "decree_ref",
+)
+BASELINE_TRANSFER_DATE = date(2017, 1, 1)
+# plausible: the verifying departments, by work type
+VERIFIER_BY_WORK_TYPE = {
+    "road_maintenance": "市城乡建设局",
+    "bridge_maintenance": "市城乡建设局",
+    "sweeping": "市城市管理局",
+    "greening": "市园林绿化中心",
+    "facility_upkeep": "市城市管理局",
+}
+
+
+@dataclass(slots=True)
+class Asset:
+    asset_id: str
+    asset_class: str
+    name: str
+    district_code: str
+    street_code: str
+    commissioned_on: date
+    # (work_type, quantity in hundredths of the unit) for every pair the matrix gives the class
+    quantities: tuple[tuple[str, int], ...]
+    connected_to: str = ""
+    retired_on: date | None = None
+    remark: str = ""
+
+    def row(self) -> Row:
+        return (
+            self.asset_id,
+            self.asset_class,
+            self.name,
+            self.district_code,
+            self.street_code,
+            self.connected_to,
+            iso(self.commissioned_on),
+            iso(self.retired_on),
+            self.remark,
+        )
+
+
+@dataclass(frozen=True)
+class Transfer:
+    asset_id: str
+    work_type: str
+    to_tier: str
+    to_district_code: str
+    effective_date: date
+    decree_ref: str
+
+
+@dataclass
+class AssetRegister:
+    """Everything the generator needs to know about the city's assets."""
+
+    year: int
+    existing: list[Asset] = field(
+        default_factory=list
+    )  # known in the reference partition
+    adopted: list[Asset] = field(default_factory=list)  # 新纳入道路, commissioned in Y
+    commissioned_mid_year: list[Asset] = field(default_factory=list)
+    retired_mid_year: list[Asset] = field(default_factory=list)  # subset of existing
+    unmeasured_ids: set[str] = field(
+        default_factory=set
+    )  # only unverified measurements
+    city_bridge_ids: list[str] = field(default_factory=list)
+    district_trunk_ids: list[str] = field(default_factory=list)
+    zone_road_ids: list[str] = field(default_factory=list)
+
+
+class _Namer:
+    """Readable ids and plausible Chinese names, per asset class."""
+
+    def __init__(self) -> None:
+        self.counters: dict[str, int] = {}
+
+    def next_id(self, prefix: str, width: int) -> str:
+        number = self.counters.get(prefix, 0) + 1
+        self.counters[prefix] = number
+        return f"{prefix}-{number:0{width}d}"
+
+
+def _width(count: int, minimum: int) -> int:
+    return max(minimum, len(str(count)))
+
+
+_ZH_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1..99 in Chinese numerals (一, 十二, 二十三); larger numbers stay Arabic."""
+    if n < 10:
+        return _ZH_DIGITS[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return (
+            ("" if tens == 1 else _ZH_DIGITS[tens])
+            + "十"
+            + (_ZH_DIGITS[ones] if ones else "")
+        )
+    return str(n)
+
+
+def _numbered_name(index: int, suffix: str) -> str:
+    """`学府一道街`, `友谊二道街`, …: unique for every index."""
+    stems = harbin.ROAD_STEMS
+    stem = stems[index % len(stems)]
+    return f"{stem}{chinese_number(index // len(stems) + 1)}{suffix}"
+
+
+def _plain_name(index: int, suffix: str) -> str:
+    """`学府立交桥`, `友谊立交桥`, …, then `学府立交桥2`: unique for every index."""
+    stems = harbin.ROAD_STEMS
+    round_ = index // len(stems)
+    return f"{stems[index % len(stems)]}{suffix}{round_ + 1 if round_ else ''}"
+
+
+def _split_area(total_m2: int, count: int, rng: random.Random) -> list[int]:
+    """`count` areas in hundredths of m2 that add up to `total_m2` exactly."""
+    weights = [rng.uniform(0.35, 1.65) for _ in range(count)]
+    scale = sum(weights)
+    total = total_m2 * 100
+    areas = [int(total * w / scale) for w in weights]
+    areas[0] += total - sum(areas)
+    return areas
+
+
+def _scaled(
+    value: int, factor: float, rng: random.Random, low: float, high: float
+) -> int:
+    return int(value * factor * rng.uniform(low, high))
+
+
+def quantities_for(
+    asset_class: str, area: int, rng: random.Random
+) -> tuple[tuple[str, int], ...]:
+    """Measured quantity of each work type of an asset whose footprint is `area` (1/100 m2).
+
+    plausible: sweeping covers most of a road's surface, greening a strip of 8-18 %; a park's
+    swept paths are 15-30 % of its green area.
+    """
+    result = []
+    for work_type in harbin.WORK_TYPES_BY_CLASS[asset_class]:
+        if work_type == "facility_upkeep":
+            quantity = 100  # one facility
+        elif work_type in ("road_maintenance", "bridge_maintenance"):
+            quantity = area
+        elif work_type == "sweeping":
+            if asset_class in ("city_park", "green_belt"):
+                quantity = _scaled(area, 1, rng, 0.15, 0.30)
+            else:
+                quantity = _scaled(area, 1, rng, 0.85, 1.0)
+        elif asset_class in ("city_park", "green_belt", "elevated_underside"):
+            quantity = (
+                area
+                if asset_class != "elevated_underside"
+                else _scaled(area, 1, rng, 0.2, 0.5)
+            )
+        else:
+            quantity = _scaled(area, 1, rng, 0.08, 0.18)
+        result.append((work_type, quantity))
+    return tuple(result)
+
+
+class _Builder:
+    def __init__(self, year: int, scale: int, rng: random.Random) -> None:
+        self.year = year
+        self.scale = scale
+        self.rng = rng
+        self.namer = _Namer()
+        self.register = AssetRegister(year)
+        self.streets: dict[str, list[str]] = {}
+        for office in harbin.street_offices():
+            self.streets.setdefault(office.district_code, []).append(office.code)
+        codes = harbin.DISTRICT_CODES
+        self.urban = (
+            codes,
+            cumulative([harbin.DISTRICT_BY_CODE[c].urban_weight for c in codes]),
+        )
+        core = harbin.CORE_DISTRICTS
+        self.core = (
+            core,
+            cumulative([harbin.DISTRICT_BY_CODE[c].urban_weight for c in core]),
+        )
+        zone = harbin.DEVELOPMENT_ZONE_DISTRICTS
+        self.zone = (
+            zone,
+            cumulative([harbin.DISTRICT_BY_CODE[c].urban_weight for c in zone]),
+        )
+
+    def district(self, pool: tuple[tuple[str, ...], list[float]]) -> str:
+        codes, cum_weights = pool
+        return self.rng.choices(codes, cum_weights=cum_weights)[0]
+
+    def street(self, district_code: str) -> str:
+        return self.rng.choice(self.streets[district_code])
+
+    def commissioning_date(self) -> date:
+        """Mostly long-standing; 2 % commissioned during Y-1 (measured from that day)."""
+        if self.rng.random() < 0.02:
+            return random_day(
+                self.rng, date(self.year - 1, 2, 1), date(self.year - 1, 11, 30)
+            )
+        return random_day(self.rng, date(1985, 1, 1), date(self.year - 3, 12, 31))
+
+    def add(
+        self,
+        asset_class: str,
+        prefix: str,
+        width: int,
+        name: str,
+        district_code: str,
+        area: int,
+        *,
+        city_level: bool = False,
+        remark: str = "",
+    ) -> Asset:
+        asset = Asset(
+            asset_id=self.namer.next_id(prefix, width),
+            asset_class=asset_class,
+            name=name,
+            district_code=district_code,
+            # the city keeps no street office on its expressways and trunk roads
+            street_code="" if city_level else self.street(district_code),
+            commissioned_on=self.commissioning_date(),
+            quantities=quantities_for(asset_class, area, self.rng),
+            remark=remark,
+        )
+        self.register.existing.append(asset)
+        return asset
+
+    def roads(self) -> None:
+        s, rng = self.scale, self.rng
+        for i, area in enumerate(
+            _split_area(harbin.EXPRESSWAY_AREA_M2, harbin.EXPRESSWAYS, rng)
+        ):
+            self.add(
+                "expressway",
+                "EXP",
+                3,
+                _plain_name(i, "快速路"),
+                self.district(self.core),
+                area,
+                city_level=True,
+            )
+        for i, area in enumerate(
+            _split_area(harbin.TRUNK_AREA_M2, harbin.TRUNK_ROADS, rng)
+        ):
+            city_kept = i < harbin.CITY_TRUNK_ROADS
+            asset = self.add(
+                "trunk_road",
+                "TRK",
+                3,
+                _plain_name(i + 20, "大街"),
+                self.district(self.core),
+                area,
+                city_level=city_kept,
+                remark="" if city_kept else "区管主干路",
+            )
+            if not city_kept:
+                self.register.district_trunk_ids.append(asset.asset_id)
+        count = harbin.SECONDARY_ROADS * s
+        width = _width(count, 4)
+        for i, area in enumerate(_split_area(harbin.SECONDARY_AREA_M2 * s, count, rng)):
+            in_zone = i < harbin.DEVELOPMENT_ZONE_ROADS
+            asset = self.add(
+                "secondary_road",
+                "SEC",
+                width,
+                _numbered_name(i, "路"),
+                self.district(self.zone if in_zone else self.urban),
+                area,
+                remark="经开区代管道路" if in_zone else "",
+            )
+            if in_zone:
+                self.register.zone_road_ids.append(asset.asset_id)
+        count = harbin.BRANCH_ROADS * s
+        # adopted and mid-year branch roads continue the numbering
+        self.branch_width = _width(count + (harbin.ADOPTED_ROADS + 2) * s, 5)
+        for i, area in enumerate(_split_area(harbin.BRANCH_AREA_M2 * s, count, rng)):
+            self.add(
+                "branch_road",
+                "BRN",
+                self.branch_width,
+                _numbered_name(i, "道街"),
+                self.district(self.urban),
+                area,
+            )
+        count = harbin.BACK_LANES * s
+        width = _width(count, 5)
+        for i, area in enumerate(_split_area(harbin.BACK_LANE_AREA_M2 * s, count, rng)):
+            self.add(
+                "back_lane",
+                "BKL",
+                width,
+                _numbered_name(i, "胡同"),
+                self.district(self.urban),
+                area,
+            )
+        count = harbin.COURTYARDS * s
+        width = _width(count, 5)
+        for i in range(count):
+            # plausible: 800-6,000 m2 of shared yard per old residential courtyard
+            area = rng.randint(80_000, 600_000)
+            self.add(
+                "courtyard",
+                "CYD",
+                width,
+                _numbered_name(i, "小区大院"),
+                self.district(self.urban),
+                area,
+            )
+
+    def bridges_and_structures(self) -> None:
+        rng = self.rng
+        city_decks = _split_area(harbin.CITY_BRIDGE_DECK_M2, harbin.CITY_BRIDGES, rng)
+        for i in range(harbin.BRIDGES):
+            city_managed = i < harbin.CITY_BRIDGES
+            # plausible: the district bridges are small, 800-4,000 m2 of deck
+            area = city_decks[i] if city_managed else rng.randint(80_000, 400_000)
+            kind = "立交桥" if i < 57 else "桥"
+            asset = self.add(
+                "bridge",
+                "BRG",
+                3,
+                _plain_name(i, kind),
+                self.district(self.core if city_managed else self.urban),
+                area,
+                remark="市管桥梁" if city_managed else "",
+            )
+            if city_managed:
+                self.register.city_bridge_ids.append(asset.asset_id)
+        for i in range(harbin.ELEVATED_UNDERSIDES):
+            # plausible: 3,000-25,000 m2 of ground under each elevated section
+            area = rng.randint(300_000, 2_500_000)
+            self.add(
+                "elevated_underside",
+                "ELV",
+                3,
+                _plain_name(i, "高架桥下空间"),
+                self.district(self.core),
+                area,
+            )
+        for i in range(harbin.FOOTBRIDGES + harbin.UNDERPASSES):
+            kind = "人行天桥" if i < harbin.FOOTBRIDGES else "地下通道"
+            area = rng.randint(30_000, 150_000)
+            self.add(
+                "pedestrian_crossing",
+                "PXG",
+                3,
+                _plain_name(i, kind),
+                self.district(self.core),
+                area,
+            )
+
+    def parks_and_facilities(self) -> None:
+        rng, s = self.rng, self.scale
+        for name, district_code in harbin.CITY_PARK_NAMES:
+            # plausible: 150,000-900,000 m2 of green per city park
+            self.add(
+                "city_park",
+                "PRK",
+                3,
+                name,
+                district_code,
+                rng.randint(15_000_000, 90_000_000),
+            )
+        parks = [(d.code, n) for d in harbin.DISTRICTS for n in range(d.district_parks)]
+        belts = harbin.GREEN_BELTS * s
+        width = _width(len(parks) + belts, 3)
+        for i, (district_code, _) in enumerate(parks):
+            area = rng.randint(2_000_000, 15_000_000)
+            self.add(
+                "green_belt",
+                "GRN",
+                width,
+                _plain_name(i + 7, "公园"),
+                district_code,
+                area,
+                remark="区属公园",
+            )
+        for i in range(belts):
+            area = rng.randint(300_000, 3_000_000)
+            self.add(
+                "green_belt",
+                "GRN",
+                width,
+                _plain_name(i, "绿化带"),
+                self.district(self.urban),
+                area,
+            )
+        population = (
+            harbin.DISTRICT_CODES,
+            cumulative([d.population for d in harbin.DISTRICTS]),
+        )
+        for i in range(harbin.PUBLIC_TOILETS):
+            self.add(
+                "public_toilet",
+                "TLT",
+                3,
+                _plain_name(i, "公厕"),
+                self.district(population),
+                100,
+            )
+        for i in range(harbin.TRANSFER_STATIONS):
+            self.add(
+                "transfer_station",
+                "TRS",
+                3,
+                _plain_name(i, "垃圾转运站"),
+                self.district(population),
+                100,
+            )
+        count = harbin.BIN_POINTS * s
+        width = _width(count + 10 * s, 5)
+        self.bin_width = width
+        for i in range(count):
+            self.add(
+                "bin_point",
+                "BIN",
+                width,
+                _plain_name(i, "垃圾收集点"),
+                self.district(population),
+                100,
+            )
+
+    def adopted_roads(self) -> None:
+        """新纳入道路 commissioned in Y, each connected to a city trunk road or a secondary road."""
+        rng, y = self.rng, self.year
+        city_trunks = [
+            a for a in self.register.existing if a.asset_class == "trunk_road"
+        ][: harbin.CITY_TRUNK_ROADS]
+        secondaries = [
+            a for a in self.register.existing if a.asset_class == "secondary_road"
+        ]
+        kinds = ("小区开放道路", "企业专用道路", "入城公路(升级)")
+        for i in range(harbin.ADOPTED_ROADS * self.scale):
+            target = rng.choice(city_trunks if i % 2 == 0 else secondaries)
+            # 60 % adopted early in Y, the rest mid-year
+            if rng.random() < 0.6:
+                commissioned = random_day(rng, date(y, 1, 1), date(y, 2, 28))
+            else:
+                commissioned = random_day(rng, date(y, 5, 1), date(y, 8, 31))
+            kind = kinds[i % len(kinds)]
+            self.register.adopted.append(
+                Asset(
+                    asset_id=self.namer.next_id("BRN", self.branch_width),
+                    asset_class="branch_road",
+                    name=f"{target.name}{kind}{i + 1}",
+                    district_code=target.district_code,
+                    street_code=self.street(target.district_code),
+                    commissioned_on=commissioned,
+                    quantities=quantities_for(
+                        "branch_road", rng.randint(200_000, 1_200_000), rng
+                    ),
+                    connected_to=target.asset_id,
+                    remark=f"新纳入道路:{kind}",
+                )
+            )
+
+    def mid_year_changes(self) -> None:
+        """A few assets commissioned mid-year Y and a few retired mid-year Y."""
+        rng, y, s = self.rng, self.year, self.scale
+        new: list[tuple[str, str, int, str, int]] = [
+            (
+                "branch_road",
+                "BRN",
+                self.branch_width,
+                "新建道街",
+                rng.randint(300_000, 1_500_000),
+            )
+            for _ in range(2 * s)
+        ]
+        new += [("public_toilet", "TLT", 3, "新建公厕", 100) for _ in range(2)]
+        new += [("transfer_station", "TRS", 3, "新建垃圾转运站", 100)]
+        new += [
+            ("bin_point", "BIN", self.bin_width, "新设垃圾收集点", 100)
+            for _ in range(10 * s)
+        ]
+        for i, (asset_class, prefix, width, label, area) in enumerate(new):
+            district_code = self.district(self.urban)
+            self.register.commissioned_mid_year.append(
+                Asset(
+                    asset_id=self.namer.next_id(prefix, width),
+                    asset_class=asset_class,
+                    name=f"{label}{i + 1}",
+                    district_code=district_code,
+                    street_code=self.street(district_code),
+                    commissioned_on=random_day(rng, date(y, 4, 15), date(y, 9, 30)),
+                    quantities=quantities_for(asset_class, area, rng),
+                )
+            )
+        retirable = [
+            a
+            for a in self.register.existing
+            if a.asset_class in ("bin_point", "back_lane", "public_toilet")
+            and a.commissioned_on.year < y - 1
+        ]
+        retiring = rng.sample(retirable, 6 * s + 1)
+        for asset in retiring:
+            asset.retired_on = random_day(rng, date(y, 5, 1), date(y, 7, 31))
+        self.register.retired_mid_year = sorted(retiring, key=lambda a: a.asset_id)
+
+    def unmeasured(self) -> None:
+        """plausible: ~0.4 % of the small assets have only an unverified measurement."""
+        candidates = [
+            a
+            for a in self.register.existing
+            if a.asset_class in ("back_lane", "courtyard", "branch_road", "green_belt")
+            and a.retired_on is None
+        ]
+        self.register.unmeasured_ids = {
+            a.asset_id for a in self.rng.sample(candidates, 12 * self.scale)
+        }
+
+
+def build_register(year: int, scale: int, rng: random.Random) -> AssetRegister:
+    builder = _Builder(year, scale, rng)
+    builder.roads()
+    builder.bridges_and_structures()
+    builder.parks_and_facilities()
+    builder.adopted_roads()
+    builder.mid_year_changes()
+    builder.unmeasured()
+    return builder.register
+
+
+def reference_asset_rows(register: AssetRegister) -> Iterator[Row]:
+    """The register as the reference partition knows it: nothing retired yet."""
+    for asset in register.existing:
+        row = list(asset.row())
+        row[7] = ""
+        yield row
+
+
+def retirement_rows(register: AssetRegister) -> Iterator[Row]:
+    """The retired assets re-delivered whole, now with retired_on: a correction by key."""
+    for asset in register.retired_mid_year:
+        row = list(asset.row())
+        row[8] = "年中撤销"
+        yield row
+
+
+class MeasurementIds:
+    def __init__(self) -> None:
+        self.last = 0
+
+    def next(self) -> str:
+        self.last += 1
+        return f"MEA-{self.last:07d}"
+
+
+def _verified_text(rng: random.Random, verified: bool) -> str:
+    """sources.md allows true/false and 是/否; the sample mixes them."""
+    if verified:
+        return "true" if rng.random() < 0.7 else "是"
+    return "false" if rng.random() < 0.7 else "否"
+
+
+def _quantity_text(work_type: str, quantity: int) -> str:
+    return "1" if work_type == "facility_upkeep" else hundredths(quantity)
+
+
+def measurement_row(
+    measurement_id: str,
+    asset_id: str,
+    work_type: str,
+    quantity: int,
+    effective_from: date,
+    verified_on: date | None,
+    rng: random.Random,
+) -> Row:
+    verified = verified_on is not None
+    return (
+        measurement_id,
+        asset_id,
+        work_type,
+        _quantity_text(work_type, quantity),
+        harbin.UNIT_BY_WORK_TYPE[work_type],
+        iso(effective_from),
+        _verified_text(rng, verified),
+        VERIFIER_BY_WORK_TYPE[work_type] if verified else "",
+        iso(verified_on),
+    )
+
+
+def measured_from(asset: Asset, year: int) -> date:
+    """A measurement counts from commissioning, or from the first day of sample data (Y-1)."""
+    return max(asset.commissioned_on, date(year - 1, 1, 1))
+
+
+@dataclass
+class MeasurementPlan:
+    """Which measurement rows go into which partition, decided while streaming."""
+
+    year: int
+    ids: MeasurementIds = field(default_factory=MeasurementIds)
+    # (asset, work_type, old quantity) chosen for a re-survey
+    resurveys: list[tuple[Asset, str, int]] = field(default_factory=list)
+    adopted: list[tuple[str, Asset, str, int]] = field(default_factory=list)
+
+
+def initial_measurement_rows(
+    register: AssetRegister, plan: MeasurementPlan, rng: random.Random
+) -> Iterator[Row]:
+    """One measurement per (asset, work type) of the reference register; picks re-surveys."""
+    y = plan.year
+    for asset in register.existing:
+        unmeasured = asset.asset_id in register.unmeasured_ids
+        effective = measured_from(asset, y)
+        for work_type, quantity in asset.quantities:
+            if unmeasured:
+                verified_on = None
+            elif effective.year == y - 1 and effective.month > 1:
+                # verified before the reference delivery of 1 December
+                verified_on = min(
+                    effective + timedelta(days=rng.randint(5, 30)), date(y - 1, 11, 30)
+                )
+            else:
+                verified_on = random_day(rng, date(y - 2, 10, 1), date(y - 2, 12, 31))
+            yield measurement_row(
+                plan.ids.next(),
+                asset.asset_id,
+                work_type,
+                quantity,
+                effective,
+                verified_on,
+                rng,
+            )
+            # plausible: ~2 % of surfaces are re-surveyed during Y (not facilities: they count 1)
+            if (
+                not unmeasured
+                and work_type != "facility_upkeep"
+                and asset.retired_on is None
+                and rng.random() < 0.02
+            ):
+                plan.resurveys.append((asset, work_type, quantity))
+
+
+def adopted_unverified_rows(
+    register: AssetRegister, plan: MeasurementPlan, rng: random.Random
+) -> Iterator[Row]:
+    """The adopted roads' measurements as first delivered: not yet verified by the city."""
+    for asset in register.adopted:
+        for work_type, quantity in asset.quantities:
+            measurement_id = plan.ids.next()
+            plan.adopted.append((measurement_id, asset, work_type, quantity))
+            yield measurement_row(
+                measurement_id,
+                asset.asset_id,
+                work_type,
+                quantity,
+                measured_from(asset, plan.year),
+                None,
+                rng,
+            )
+
+
+def adopted_verified_rows(plan: MeasurementPlan, rng: random.Random) -> Iterator[Row]:
+    """The same measurement ids re-delivered late in Y, now verified: a correction by key."""
+    y = plan.year
+    for measurement_id, asset, work_type, quantity in plan.adopted:
+        verified_on = random_day(rng, date(y, 9, 1), date(y, 9, 12))
+        yield measurement_row(
+            measurement_id,
+            asset.asset_id,
+            work_type,
+            quantity,
+            measured_from(asset, y),
+            verified_on,
+            rng,
+        )
+
+
+def commissioned_measurement_rows(
+    register: AssetRegister, plan: MeasurementPlan, delivered: date, rng: random.Random
+) -> Iterator[Row]:
+    for asset in register.commissioned_mid_year:
+        for work_type, quantity in asset.quantities:
+            verified_on = delivered - timedelta(days=rng.randint(1, 10))
+            yield measurement_row(
+                plan.ids.next(),
+                asset.asset_id,
+                work_type,
+                quantity,
+                asset.commissioned_on,
+                verified_on,
+                rng,
+            )
+
+
+def resurvey_rows(
+    plan: MeasurementPlan, delivered: date, rng: random.Random
+) -> Iterator[Row]:
+    """Re-surveys: a new measurement from mid-year; one in four still awaits verification."""
+    y = plan.year
+    for asset, work_type, old_quantity in plan.resurveys:
+        effective = random_day(rng, date(y, 5, 1), date(y, 6, 1))
+        quantity = int(old_quantity * rng.uniform(0.85, 1.2))
+        verified_on = (
+            None
+            if rng.random() < 0.25
+            else delivered - timedelta(days=rng.randint(1, 3))
+        )
+        yield measurement_row(
+            plan.ids.next(),
+            asset.asset_id,
+            work_type,
+            quantity,
+            effective,
+            verified_on,
+            rng,
+        )
+
+
+class TransferIds:
+    def __init__(self) -> None:
+        self.last = 0
+
+    def row(self, transfer: Transfer) -> Row:
+        self.last += 1
+        return (
+            f"TRF-{self.last:05d}",
+            transfer.asset_id,
+            transfer.work_type,
+            transfer.to_tier,
+            transfer.to_district_code,
+            iso(transfer.effective_date),
+            transfer.decree_ref,
+        )
+
+
+def baseline_transfers(register: AssetRegister) -> list[Transfer]:
+    """Standing decisions of 2017: city bridges, district trunk roads, the development zone."""
+    by_id = {a.asset_id: a for a in register.existing}
+    decree = "哈政发〔2017〕12号"
+    transfers = [
+        Transfer(i, "*", "city", "", BASELINE_TRANSFER_DATE, decree)
+        for i in register.city_bridge_ids
+    ]
+    transfers += [
+        Transfer(
+            i, "*", "district", by_id[i].district_code, BASELINE_TRANSFER_DATE, decree
+        )
+        for i in register.district_trunk_ids
+    ]
+    transfers += [
+        Transfer(i, "*", "city", "", BASELINE_TRANSFER_DATE, "哈政发〔2017〕15号")
+        for i in register.zone_road_ids
+    ]
+    return transfers
+
+
+def crossing_and_underside_devolution(register: AssetRegister) -> list[Transfer]:
+    """事权下放: sweeping of pedestrian crossings, and the ground under elevated roads, to districts."""
+    effective = date(register.year, 4, 1)
+    decree = f"哈政发〔{register.year}〕8号"
+    transfers = []
+    for asset in register.existing:
+        if asset.asset_class == "pedestrian_crossing":
+            transfers.append(
+                Transfer(
+                    asset.asset_id,
+                    "sweeping",
+                    "district",
+                    asset.district_code,
+                    effective,
+                    decree,
+                )
+            )
+        elif asset.asset_class == "elevated_underside":
+            transfers.append(
+                Transfer(
+                    asset.asset_id,
+                    "*",
+                    "district",
+                    asset.district_code,
+                    effective,
+                    decree,
+                )
+            )
+    return transfers
+
+
+def development_zone_devolution(register: AssetRegister) -> list[Transfer]:
+    """The zone's 32 roads go to the district they lie in from Y-07-01."""
+    by_id = {a.asset_id: a for a in register.existing}
+    effective = date(register.year, 7, 1)
+    decree = f"哈政发〔{register.year}〕21号"
+    return [
+        Transfer(i, "*", "district", by_id[i].district_code, effective, decree)
+        for i in register.zone_road_ids
+    ]
+
+
+def future_bridge_devolution(
+    register: AssetRegister, rng: random.Random
+) -> list[Transfer]:
+    """A decree known in October for December: 10 city bridges' upkeep to their district."""
+    by_id = {a.asset_id: a for a in register.existing}
+    effective = date(register.year, 12, 1)
+    decree = f"哈政发〔{register.year}〕35号"
+    chosen = sorted(rng.sample(register.city_bridge_ids, 10))
+    return [
+        Transfer(
+            i,
+            "bridge_maintenance",
+            "district",
+            by_id[i].district_code,
+            effective,
+            decree,
+        )
+        for i in chosen
+    ]
+
+
+def district_standard_cost_fen(register: AssetRegister) -> int:
+    """Rough yearly standard cost of district and street work, for sizing the budget pool.
+
+    Uses the reference register with its 2017 transfers and the rates of 1 January; the zone's
+    roads are counted with the district (they move there mid-year, and the pool is set ahead).
+    """
+    city_ids = set(register.city_bridge_ids)
+    district_ids = set(register.district_trunk_ids) | set(register.zone_road_ids)
+    total = 0
+    for asset in register.existing:
+        if asset.asset_id in register.unmeasured_ids or asset.asset_id in city_ids:
+            continue
+        for work_type, quantity in asset.quantities:
+            tier = harbin.TIER_BY_PAIR[(asset.asset_class, work_type)]
+            if tier == "city" and asset.asset_id not in district_ids:
+                continue
+            rate_fen = int(harbin.UNIT_COST_RATES[(work_type, asset.asset_class)] * 100)
+            total += quantity * rate_fen
+    return total // 100

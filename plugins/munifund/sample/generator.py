@@ -1,0 +1,447 @@
+"""A deterministic sample city (Harbin) as dated landing partitions, for demos, tests and benchmarks.
+
+``generate_sample_city(out, year=Y)`` writes all 16 sources of shared/spec/sources.md under
+``<out>/<source>/<YYYY-MM-DD>/<source>_<YYYYMMDD>.csv`` (the Y funding plan as ``.xlsx``) and a
+``_manifest.json`` with the rows of every partition and the deliberately bad rows. The same
+(year, scale, seed) gives the same bytes. Published facts and the plausible figures chosen where
+none is published are in harbin.py.
+
+What the sample is designed to show, for fiscal year Y:
+
+- Kiosk fees: 道外 Daowai (230104) **diverted** (kiosk-fee vouchers for 办公楼装修 / 公务接待 /
+  人员奖金, one with no purpose code, one with the unknown code ZZ99); 阿城 Acheng (230112)
+  **overdrawn**; 松北 Songbei (230109) **unplanned** (plan below what was collected); the other six
+  districts (Daoli, Nangang, Pingfang, Xiangfang, Hulan, Shuangcheng) **compliant**. Y-1 is
+  compliant everywhere and its closing balance rolls forward.
+- Assessment: 双城 Shuangcheng (230113) closes most work orders late (score below 60); the other
+  districts score 70-95. 平房 Pingfang (230108) puts no own investment into Y.
+- Duties moving between tiers: 162 city bridges and the development zone's 32 secondary roads
+  (city since 2017-01-01) and 6 district trunk roads; the zone's roads devolve to their districts
+  on Y-07-01 (decree delivered Y-06-15); sweeping of pedestrian crossings and everything under
+  the elevated roads on Y-04-01 (delivered Y-03-20); 10 city bridges' upkeep on Y-12-01, decreed
+  ahead (delivered Y-10-15).
+- Measurements: adopted roads (新纳入道路) delivered unverified on Y-02-01 and verified by a
+  re-delivery on Y-09-15; re-surveys from mid-year (delivered Y-06-05), a quarter of them
+  unverified; a few assets whose only measurement is unverified (unmeasured).
+- Rates: manual sweeping of secondary and branch roads revised from Y-07-01 (delivered Y-06-20).
+- Files: street offices in GB18030, expenditure purposes in UTF-8 with BOM, the Y funding plan as
+  .xlsx, the kiosk header in capitals with spaces, an extra ``remark`` column in assets.
+
+Delivery calendar: the reference partition is dated Y-1-12-01 and carries the reference data,
+the asset register, Y-1's pool, investment, plan and opening balance, and the back-fill of Y-1's
+fee receipts and expenditures up to November. Y's pool, investment and plan arrive on Y-01-10.
+Work orders, fee receipts and expenditures of a month arrive on the 1st of the next month.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from munifund.sample import assets, finance, harbin, kiosks, work_orders
+from munifund.sample.common import iso, rng_for
+from munifund.sample.landing import MANIFEST_NAME, BadRow, Landing, Row
+
+SOURCES: tuple[str, ...] = (
+    "districts",
+    "street_offices",
+    "assets",
+    "area_measurements",
+    "asset_transfers",
+    "responsibility_matrix",
+    "unit_cost_standards",
+    "budget_pools",
+    "own_investment",
+    "work_orders",
+    "kiosks",
+    "fee_collections",
+    "expenditures",
+    "expenditure_purposes",
+    "funding_plans",
+    "opening_balances",
+)
+DISTRICT_COLUMNS = ("district_code", "name_zh", "name_en")
+STREET_OFFICE_COLUMNS = ("street_code", "district_code", "name_zh")
+MATRIX_COLUMNS = ("asset_class", "work_type", "tier")
+UNIT_COST_COLUMNS = (
+    "work_type",
+    "asset_class",
+    "valid_from",
+    "valid_to",
+    "rate_yuan",
+    "unit",
+)
+PURPOSE_COLUMNS = ("purpose_code", "name_zh", "is_city_management")
+SEED_FILES = {
+    "districts": "seed_districts.csv",
+    "street_offices": "seed_street_offices.csv",
+    "responsibility_matrix": "seed_responsibility_matrix.csv",
+    "unit_cost_standards": "seed_unit_cost_standards.csv",
+    "expenditure_purposes": "seed_expenditure_purposes.csv",
+}
+
+
+@dataclass(frozen=True)
+class SampleSummary:
+    year: int
+    scale: int
+    seed: int
+    out: Path
+    rows_by_source: Mapping[str, int]  # data rows written, bad rows included
+    files: int  # data files (partitions), the manifest not counted
+    bad_rows: tuple[BadRow, ...]
+
+
+def generate_sample_city(
+    out: Path, *, year: int, scale: int = 1, seed: int = 42, bad_rows: bool = True
+) -> SampleSummary:
+    """Write the sample city for fiscal `year` under `out` and return what was written.
+
+    `scale` (>= 1) multiplies the volumes (roads other than the real expressways and trunk
+    roads, lanes, courtyards, green belts, bins, adopted roads, work orders, kiosks and their
+    receipts, expenditures); `seed` drives every random choice; `bad_rows=False` leaves out the
+    deliberately bad rows. A previous sample in `out` is replaced; any other non-empty folder is
+    refused rather than written into.
+    """
+    if scale < 1:
+        raise ValueError(f"scale must be a whole number >= 1, got {scale}")
+    out = Path(out)
+    _prepare_output(out)
+    landing = Landing(out, with_bad_rows=bad_rows)
+    reference = date(year - 1, 12, 1)
+
+    _write_reference_data(landing, year, reference)
+    register = assets.build_register(year, scale, rng_for(seed, "assets"))
+    _write_assets(landing, register, reference, seed)
+    _write_transfers(landing, register, reference, seed)
+    _write_budget(landing, register, year, reference, seed)
+    _write_work_orders(landing, year, scale, seed)
+    collected = _write_kiosks_and_fees(landing, year, scale, reference, seed)
+    _write_kiosk_fee_books(landing, year, scale, reference, seed, collected)
+
+    landing.write_manifest(year=year, scale=scale, seed=seed)
+    rows: dict[str, int] = dict.fromkeys(SOURCES, 0)
+    for partition in landing.partitions:
+        rows[partition.source] += partition.rows
+    return SampleSummary(
+        year, scale, seed, out, rows, len(landing.partitions), tuple(landing.bad_rows)
+    )
+
+
+def _prepare_output(out: Path) -> None:
+    """Remove a previous sample's files (its manifest lists them); refuse anything else.
+
+    Only files a manifest names are deleted, so a wrong --out never costs a user their data.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = out / MANIFEST_NAME
+    if manifest.exists():
+        sources = json.loads(manifest.read_text("utf-8")).get("sources", {})
+        for by_partition in sources.values():
+            for entry in by_partition.values():
+                path = out / entry["file"]
+                path.unlink(missing_ok=True)
+                for folder in (path.parent, path.parent.parent):
+                    if folder.is_dir() and not any(folder.iterdir()):
+                        folder.rmdir()
+        manifest.unlink()
+    leftovers = sorted(
+        p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()
+    )
+    if leftovers:
+        raise FileExistsError(
+            f"{out} holds files that are not part of a sample city (e.g. {leftovers[0]}): "
+            "write the sample to an empty or new folder, or remove them first"
+        )
+
+
+# Reference data ---------------------------------------------------------------------------------
+
+
+def district_rows() -> list[Row]:
+    return [(d.code, d.name_zh, d.name_en) for d in harbin.DISTRICTS]
+
+
+def street_office_rows() -> list[Row]:
+    return [(s.code, s.district_code, s.name_zh) for s in harbin.street_offices()]
+
+
+def matrix_rows() -> list[Row]:
+    return list(harbin.RESPONSIBILITY_MATRIX)
+
+
+def unit_cost_rows(valid_from: str, *, revised_on: date | None = None) -> list[Row]:
+    """Every matrix pair's default rate; with `revised_on`, the revised pairs end the day before."""
+    rows: list[Row] = []
+    for asset_class, work_type, _ in harbin.RESPONSIBILITY_MATRIX:
+        pair = (work_type, asset_class)
+        valid_to = ""
+        if revised_on is not None and pair in harbin.SWEEPING_REVISION:
+            valid_to = iso(revised_on - timedelta(days=1))
+        rows.append(
+            (
+                work_type,
+                asset_class,
+                valid_from,
+                valid_to,
+                str(harbin.UNIT_COST_RATES[pair]),
+                harbin.UNIT_BY_WORK_TYPE[work_type],
+            )
+        )
+    return rows
+
+
+def rate_revision_rows(revised_on: date, first_valid_from: str) -> list[Row]:
+    """The old rows re-delivered with their end date, and the new rows from `revised_on`."""
+    closed = [
+        r for r in unit_cost_rows(first_valid_from, revised_on=revised_on) if r[3]
+    ]
+    new = [
+        (
+            work_type,
+            asset_class,
+            iso(revised_on),
+            "",
+            str(rate),
+            harbin.UNIT_BY_WORK_TYPE[work_type],
+        )
+        for (work_type, asset_class), rate in harbin.SWEEPING_REVISION.items()
+    ]
+    return closed + new
+
+
+def purpose_rows() -> list[Row]:
+    return [
+        (p.code, p.name_zh, "true" if p.is_city_management else "false")
+        for p in harbin.EXPENDITURE_PURPOSES
+    ]
+
+
+def _write_reference_data(landing: Landing, year: int, reference: date) -> None:
+    landing.write_csv("districts", reference, DISTRICT_COLUMNS, district_rows())
+    # Chinese offices export in GB18030
+    landing.write_csv(
+        "street_offices",
+        reference,
+        STREET_OFFICE_COLUMNS,
+        street_office_rows(),
+        encoding="gb18030",
+    )
+    landing.write_csv("responsibility_matrix", reference, MATRIX_COLUMNS, matrix_rows())
+    first_valid_from = iso(date(year - 1, 1, 1))
+    landing.write_csv(
+        "unit_cost_standards",
+        reference,
+        UNIT_COST_COLUMNS,
+        unit_cost_rows(first_valid_from),
+    )
+    landing.write_csv(
+        "unit_cost_standards",
+        date(year, 6, 20),
+        UNIT_COST_COLUMNS,
+        rate_revision_rows(date(year, 7, 1), first_valid_from),
+    )
+    landing.write_csv(
+        "expenditure_purposes",
+        reference,
+        PURPOSE_COLUMNS,
+        purpose_rows(),
+        encoding="utf-8-sig",
+    )
+
+
+def write_reference_seeds(seeds_dir: Path) -> None:
+    """The dbt seeds: the embedded default of the five reference sources (UTF-8, no revision)."""
+    seeds_dir.mkdir(parents=True, exist_ok=True)
+    contents: dict[str, tuple[Sequence[str], Iterable[Row]]] = {
+        "districts": (DISTRICT_COLUMNS, district_rows()),
+        "street_offices": (STREET_OFFICE_COLUMNS, street_office_rows()),
+        "responsibility_matrix": (MATRIX_COLUMNS, matrix_rows()),
+        "unit_cost_standards": (
+            UNIT_COST_COLUMNS,
+            unit_cost_rows(harbin.SEED_VALID_FROM),
+        ),
+        "expenditure_purposes": (PURPOSE_COLUMNS, purpose_rows()),
+    }
+    for source, (header, rows) in contents.items():
+        with (seeds_dir / SEED_FILES[source]).open(
+            "w", encoding="utf-8", newline=""
+        ) as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
+
+
+# Assets, measurements, transfers -----------------------------------------------------------------
+
+
+def _write_assets(
+    landing: Landing, register: assets.AssetRegister, reference: date, seed: int
+) -> None:
+    y = register.year
+    header = assets.ASSET_HEADER
+    landing.write_csv(
+        "assets", reference, header, assets.reference_asset_rows(register)
+    )
+    landing.write_csv(
+        "assets", date(y, 2, 1), header, (a.row() for a in register.adopted)
+    )
+    landing.write_csv(
+        "assets",
+        date(y, 4, 1),
+        header,
+        (a.row() for a in register.commissioned_mid_year),
+    )
+    landing.write_csv("assets", date(y, 8, 1), header, assets.retirement_rows(register))
+
+    rng = rng_for(seed, "measurements")
+    plan = assets.MeasurementPlan(y)
+    columns = assets.MEASUREMENT_COLUMNS
+    source = "area_measurements"
+    landing.write_csv(
+        source, reference, columns, assets.initial_measurement_rows(register, plan, rng)
+    )
+    landing.write_csv(
+        source,
+        date(y, 2, 1),
+        columns,
+        assets.adopted_unverified_rows(register, plan, rng),
+    )
+    landing.write_csv(
+        source,
+        date(y, 4, 1),
+        columns,
+        assets.commissioned_measurement_rows(register, plan, date(y, 4, 1), rng),
+    )
+    landing.write_csv(
+        source, date(y, 6, 5), columns, assets.resurvey_rows(plan, date(y, 6, 5), rng)
+    )
+    landing.write_csv(
+        source, date(y, 9, 15), columns, assets.adopted_verified_rows(plan, rng)
+    )
+
+
+def _write_transfers(
+    landing: Landing, register: assets.AssetRegister, reference: date, seed: int
+) -> None:
+    y = register.year
+    ids = assets.TransferIds()
+    columns = assets.TRANSFER_COLUMNS
+    deliveries = (
+        (reference, assets.baseline_transfers(register)),
+        (date(y, 3, 20), assets.crossing_and_underside_devolution(register)),
+        (date(y, 6, 15), assets.development_zone_devolution(register)),
+        (
+            date(y, 10, 15),
+            assets.future_bridge_devolution(register, rng_for(seed, "transfers")),
+        ),
+    )
+    for delivered, transfers in deliveries:
+        landing.write_csv(
+            "asset_transfers", delivered, columns, [ids.row(t) for t in transfers]
+        )
+
+
+# Money and activity ------------------------------------------------------------------------------
+
+
+def _write_budget(
+    landing: Landing,
+    register: assets.AssetRegister,
+    year: int,
+    reference: date,
+    seed: int,
+) -> None:
+    rng = rng_for(seed, "budget")
+    pool = finance.pool_for(assets.district_standard_cost_fen(register))
+    previous_pool = pool * 96 // 100  # plausible: last year's pool about 4 % smaller
+    opening_of_y = date(year, 1, 10)
+    landing.write_csv(
+        "budget_pools",
+        reference,
+        finance.BUDGET_POOL_COLUMNS,
+        finance.budget_pool_rows(year - 1, previous_pool),
+    )
+    landing.write_csv(
+        "budget_pools",
+        opening_of_y,
+        finance.BUDGET_POOL_COLUMNS,
+        finance.budget_pool_rows(year, pool),
+    )
+    columns = finance.OWN_INVESTMENT_COLUMNS
+    landing.write_csv(
+        "own_investment",
+        reference,
+        columns,
+        finance.own_investment_rows(year - 1, rng, with_zero=False),
+    )
+    landing.write_csv(
+        "own_investment",
+        opening_of_y,
+        columns,
+        finance.own_investment_rows(year, rng, with_zero=True),
+    )
+
+
+def _write_work_orders(landing: Landing, year: int, scale: int, seed: int) -> None:
+    stream = work_orders.WorkOrderStream(
+        year, scale, rng_for(seed, "work_orders"), bad_partition=date(year, 3, 1)
+    )
+    for delivered, rows in stream.partitions():
+        landing.write_csv(
+            "work_orders", delivered, work_orders.WORK_ORDER_COLUMNS, rows
+        )
+
+
+def _write_kiosks_and_fees(
+    landing: Landing, year: int, scale: int, reference: date, seed: int
+) -> dict[tuple[str, int], int]:
+    register = kiosks.build_kiosks(year, scale, rng_for(seed, "kiosks"))
+    for delivered, batch in kiosks.kiosk_partitions(register, reference).items():
+        landing.write_csv(
+            "kiosks", delivered, kiosks.KIOSK_HEADER, (k.row() for k in batch)
+        )
+    fees = kiosks.FeeStream(
+        register, year, rng_for(seed, "fees"), reference, bad_partition=date(year, 4, 1)
+    )
+    for delivered, rows in fees.partitions():
+        landing.write_csv("fee_collections", delivered, kiosks.FEE_COLUMNS, rows)
+    return dict(fees.collected)
+
+
+def _write_kiosk_fee_books(
+    landing: Landing,
+    year: int,
+    scale: int,
+    reference: date,
+    seed: int,
+    collected: dict[tuple[str, int], int],
+) -> None:
+    rng = rng_for(seed, "expenditures")
+    books = finance.design_kiosk_fee_books(year, scale, collected, rng)
+    landing.write_csv(
+        "opening_balances",
+        reference,
+        finance.OPENING_BALANCE_COLUMNS,
+        finance.opening_balance_rows(year, books),
+    )
+    landing.write_csv(
+        "funding_plans",
+        reference,
+        finance.FUNDING_PLAN_COLUMNS,
+        finance.funding_plan_rows(year - 1, books),
+    )
+    # the finance office sends Y's plan as a workbook
+    landing.write_xlsx(
+        "funding_plans",
+        date(year, 1, 10),
+        finance.FUNDING_PLAN_COLUMNS,
+        finance.funding_plan_cells(year, books),
+    )
+    vouchers = books.vouchers + finance.other_fund_vouchers(year, scale, rng)
+    for delivered, rows in finance.expenditure_partitions(vouchers, reference).items():
+        landing.write_csv("expenditures", delivered, finance.EXPENDITURE_COLUMNS, rows)

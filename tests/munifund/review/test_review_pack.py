@@ -1,0 +1,424 @@
+"""The review pack, written from a small allocation of 3 districts in the session's warehouse.
+
+The published tables are created here when missing (and dropped again at the end); when another
+test already made them, only this module's rows (fiscal year 2031) are added and removed.
+A table that must be missing is dropped inside a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import re
+import shutil
+import struct
+import subprocess
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import psycopg
+import pytest
+
+from munifund.review import write_review_pack
+from munifund.warehouse import Warehouse
+
+AS_OF = dt.date(2031, 6, 30)
+PREVIOUS_AS_OF = dt.date(2031, 5, 31)
+FISCAL_YEAR = 2031
+RUN_ID = "scheduled__2031-06-30T00:00:00+00:00"
+OLDER_RUN_ID = "manual__2031-06-30T01:00:00+00:00"
+DQ_RUN_ID = "review-pack-test"
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+PUBLISHED_AT = dt.datetime(2031, 7, 1, 2, 15, tzinfo=SHANGHAI)
+POOL = Decimal("12345678.90")
+CHROMIUM = Path("/usr/bin/chromium")
+
+STAMP = "fiscal_year integer not null, as_of_date date not null, run_id text not null"
+TABLES = {
+    "district_allocation": f"""{STAMP}, district_code text, name_zh text, name_en text,
+        standard_cost_yuan numeric(18,2), share numeric(12,10), base_yuan numeric(18,2),
+        cases_due integer, cases_on_time integer, assessment_score numeric(5,2),
+        own_investment_yuan numeric(18,2), incentive_share_of_pool numeric(12,10),
+        incentive_yuan numeric(18,2), total_yuan numeric(18,2), pool_yuan numeric(18,2),
+        base_pool_yuan numeric(18,2), incentive_pool_yuan numeric(18,2),
+        incentive_share numeric(6,4), incentive_fell_back boolean""",
+    "district_allocation_lines": f"""{STAMP}, district_code text, tier text, work_type text,
+        asset_class text, rate_valid_from date, unit text, assets integer,
+        unit_days numeric(24,4), days_in_year integer, quantity_unit_years numeric(24,6),
+        rate_yuan numeric(18,2), cost_exact_yuan numeric(24,6), standard_cost_yuan numeric(18,2)""",
+    "city_tier_costs": f"""{STAMP}, work_type text, asset_class text, rate_valid_from date,
+        unit text, assets integer, unit_days numeric(24,4), days_in_year integer,
+        quantity_unit_years numeric(24,6), rate_yuan numeric(18,2), standard_cost_yuan numeric(18,2)""",
+    "allocation_changes": f"""{STAMP}, district_code text, previous_as_of_date date,
+        previous_total_yuan numeric(18,2), total_yuan numeric(18,2), delta_yuan numeric(18,2),
+        standard_cost_delta_yuan numeric(18,2), quantity_delta_unit_years numeric(24,6),
+        transfers_since_previous integer, rate_standards_since_previous integer,
+        previous_assessment_score numeric(5,2), assessment_score numeric(5,2),
+        previous_pool_yuan numeric(18,2), pool_yuan numeric(18,2), drivers text""",
+    "unmeasured_assets": f"""{STAMP}, asset_id text, work_type text, asset_class text,
+        asset_district_code text, tier text, responsible_district_code text,
+        unmeasured_days integer, first_unmeasured_on date, reason text""",
+    "kiosk_fee_compliance": f"""{STAMP}, district_code text, name_zh text, name_en text,
+        opening_yuan numeric(18,2), collected_yuan numeric(18,2), planned_yuan numeric(18,2),
+        spent_city_mgmt_yuan numeric(18,2), diverted_yuan numeric(18,2),
+        closing_yuan numeric(18,2), usage_rate numeric(12,10), status text""",
+    "kiosk_fee_flags": f"""{STAMP}, district_code text, voucher_id text, paid_at timestamptz,
+        amount_yuan numeric(18,2), purpose_code text, reason text, district_status text""",
+}
+
+# (code, zh, en, standard cost, share, base, due, on time, score, own investment,
+#  incentive share, incentive, total): base and incentive by largest remainder, adding to POOL.
+DISTRICTS = [
+    ("230102", "道里区", "Daoli District", "3200000.00", "0.4266666667", "4740740.70",
+     10, 9, "90.00", "500000.00", "0.7500000000", "925925.92", "5666666.62"),
+    ("230103", "南岗区", "Nangang District", "2800000.00", "0.3733333333", "4148148.11",
+     None, None, None, "300000.00", "0", "0.00", "4148148.11"),
+    ("230104", "道外区", "Daowai District", "1500000.00", "0.2000000000", "2222222.20",
+     8, 6, "75.00", "200000.00", "0.2500000000", "308641.97", "2530864.17"),
+]  # fmt: skip
+LINES = [
+    # code, tier, work_type, asset_class, unit, assets, unit_days, quantity, rate, cost
+    ("230102", "district", "road_maintenance", "secondary_road", "m2", 12, "146000000.0000", "400000.000000", "5.00", "2000000.00"),
+    ("230102", "street", "sweeping", "back_lane", "m2", 40, "109500000.0000", "300000.000000", "4.00", "1200000.00"),
+    ("230103", "district", "greening", "green_belt", "m2", 8, "255500000.0000", "700000.000000", "4.00", "2800000.00"),
+    ("230104", "street", "facility_upkeep", "public_toilet", "each", 50, "18250.0000", "50.000000", "30000.00", "1500000.00"),
+]  # fmt: skip
+
+
+def _insert(conn: psycopg.Connection, table: str, rows: list[dict]) -> None:
+    for row in rows:
+        stamped = {"fiscal_year": FISCAL_YEAR, "as_of_date": AS_OF, "run_id": RUN_ID, **row}
+        columns = ", ".join(stamped)
+        marks = ", ".join(["%s"] * len(stamped))
+        conn.execute(
+            f"insert into published.{table} ({columns}) values ({marks})", list(stamped.values())
+        )
+
+
+def _allocation_rows() -> list[dict]:
+    keys = ("district_code", "name_zh", "name_en", "standard_cost_yuan", "share", "base_yuan",
+            "cases_due", "cases_on_time", "assessment_score", "own_investment_yuan",
+            "incentive_share_of_pool", "incentive_yuan", "total_yuan")  # fmt: skip
+    pools = {
+        "pool_yuan": POOL,
+        "base_pool_yuan": Decimal("11111111.01"),
+        "incentive_pool_yuan": Decimal("1234567.89"),
+        "incentive_share": Decimal("0.1000"),
+        "incentive_fell_back": False,
+    }
+    return [dict(zip(keys, d, strict=True)) | pools for d in DISTRICTS]
+
+
+def _seed(conn: psycopg.Connection) -> None:
+    _insert(conn, "district_allocation", _allocation_rows())
+    line_keys = ("district_code", "tier", "work_type", "asset_class", "unit", "assets", "unit_days",
+                 "quantity_unit_years", "rate_yuan", "standard_cost_yuan")  # fmt: skip
+    lines = [dict(zip(line_keys, line, strict=True)) for line in LINES]
+    for line in lines:
+        line |= {"rate_valid_from": dt.date(2031, 1, 1), "days_in_year": 365,
+                 "cost_exact_yuan": line["standard_cost_yuan"]}  # fmt: skip
+    _insert(conn, "district_allocation_lines", lines)
+    _insert(conn, "city_tier_costs", [
+        {"work_type": "road_maintenance", "asset_class": "expressway", "rate_valid_from": dt.date(2031, 1, 1),
+         "unit": "m2", "assets": 13, "unit_days": "328500000.0000", "days_in_year": 365,
+         "quantity_unit_years": "900000.000000", "rate_yuan": "6.00", "standard_cost_yuan": "5400000.00"},
+        {"work_type": "greening", "asset_class": "city_park", "rate_valid_from": dt.date(2031, 1, 1),
+         "unit": "m2", "assets": 5, "unit_days": "73000000.0000", "days_in_year": 365,
+         "quantity_unit_years": "200000.000000", "rate_yuan": "3.50", "standard_cost_yuan": "700000.00"},
+    ])  # fmt: skip
+    _insert(conn, "allocation_changes", [
+        {"district_code": code, "previous_as_of_date": PREVIOUS_AS_OF, "previous_total_yuan": prev,
+         "total_yuan": total, "delta_yuan": Decimal(total) - Decimal(prev),
+         "standard_cost_delta_yuan": "0.00", "quantity_delta_unit_years": qty,
+         "transfers_since_previous": transfers, "rate_standards_since_previous": 0,
+         "previous_assessment_score": score, "assessment_score": score,
+         "previous_pool_yuan": POOL, "pool_yuan": POOL, "drivers": drivers}
+        for code, prev, total, qty, transfers, score, drivers in [
+            ("230102", "5600000.00", "5666666.62", "1200.000000", 1, "90.00", "quantity, transfers"),
+            ("230103", "4200000.00", "4148148.11", "-500.000000", 0, None, "quantity"),
+            ("230104", "2545678.90", "2530864.17", "0.000000", 0, "75.00", ""),
+        ]
+    ])  # fmt: skip
+    _insert(conn, "unmeasured_assets", [
+        {"asset_id": asset, "work_type": work, "asset_class": cls, "asset_district_code": "230102",
+         "tier": "district", "responsible_district_code": "230102", "unmeasured_days": days,
+         "first_unmeasured_on": dt.date(2031, 3, 1), "reason": "no measurement"}
+        for asset, work, cls, days in [
+            ("R-0001", "road_maintenance", "branch_road", 122),
+            ("R-0001", "sweeping", "branch_road", 122),
+            ("B-0007", "bridge_maintenance", "bridge", 40),
+        ]
+    ])  # fmt: skip
+    _insert(conn, "kiosk_fee_compliance", [
+        {"district_code": code, "name_zh": zh, "name_en": en, "opening_yuan": opening,
+         "collected_yuan": collected, "planned_yuan": planned, "spent_city_mgmt_yuan": spent,
+         "diverted_yuan": diverted, "closing_yuan": closing, "usage_rate": rate, "status": status}
+        for code, zh, en, opening, collected, planned, spent, diverted, closing, rate, status in [
+            ("230102", "道里区", "Daoli District", "10000.00", "90000.00", "100000.00", "60000.00", "0.00", "40000.00", "0.6", "compliant"),
+            ("230103", "南岗区", "Nangang District", "0.00", "50000.00", "50000.00", "20000.00", "12500.00", "17500.00", "0.4", "diverted"),
+            ("230104", "道外区", "Daowai District", "5000.00", "30000.00", "20000.00", "10000.00", "0.00", "25000.00", "0.2857142857", "unplanned"),
+        ]
+    ])  # fmt: skip
+    _insert(conn, "kiosk_fee_flags", [
+        {"district_code": "230103", "voucher_id": voucher, "paid_at": dt.datetime(2031, 4, day, 10, tzinfo=SHANGHAI),
+         "amount_yuan": amount, "purpose_code": purpose, "reason": reason, "district_status": "diverted"}
+        for voucher, day, amount, purpose, reason in [
+            ("NG-2031-0042", 3, "10000.00", "office_furniture", "ineligible"),
+            ("NG-2031-0057", 18, "2500.00", None, "unsupported"),
+        ]
+    ])  # fmt: skip
+    for run_id, published_at, status in [
+        (OLDER_RUN_ID, PUBLISHED_AT - dt.timedelta(hours=1), "rejected"),
+        (RUN_ID, PUBLISHED_AT, "draft"),
+    ]:
+        conn.execute(
+            "insert into ops.allocation_runs (run_id, as_of_date, fiscal_year, input_fingerprints,"
+            " code_version, dbt_version, airflow_version, row_counts, published_at, review_status)"
+            " values (%s, %s, %s, '[{\"source\": \"assets\"}]', 'abc1234', '1.11.0', '3.3.2',"
+            " '{\"district_allocation\": 3}', %s, %s)",
+            [run_id, AS_OF, FISCAL_YEAR, published_at, status],
+        )
+    for line, problem in [(4, "not a date: '2031-13-01'"), (9, "amount is negative")]:
+        conn.execute(
+            "insert into ops.quarantine (run_id, source, partition_date, file, line, column_name, problem, raw_row)"
+            " values (%s, 'expenditures', %s, 'expenditures.csv', %s, 'paid_at', %s, '{\"voucher_id\": \"X\"}')",
+            [DQ_RUN_ID, dt.date(2031, 6, 15), line, problem],
+        )
+
+
+def _cleanup(conn: psycopg.Connection, created: list[str]) -> None:
+    for table in TABLES:
+        if table in created:
+            conn.execute(f"drop table if exists published.{table}")
+        elif conn.execute("select to_regclass(%s)", [f"published.{table}"]).fetchone()[0]:
+            conn.execute(f"delete from published.{table} where fiscal_year = %s", [FISCAL_YEAR])
+    conn.execute("delete from ops.allocation_runs where run_id in (%s, %s)", [RUN_ID, OLDER_RUN_ID])
+    conn.execute("delete from ops.quarantine where run_id = %s", [DQ_RUN_ID])
+
+
+@pytest.fixture(scope="module")
+def seeded(warehouse: Warehouse) -> Iterator[Warehouse]:
+    created: list[str] = []
+    with warehouse.connect(autocommit=True) as conn:
+        _cleanup(conn, created)  # leftovers of an interrupted earlier session
+        for table, columns in TABLES.items():
+            if not conn.execute("select to_regclass(%s)", [f"published.{table}"]).fetchone()[0]:
+                conn.execute(f"create table published.{table} ({columns})")
+                created.append(table)
+        with conn.transaction():
+            _seed(conn)
+    try:
+        yield warehouse
+    finally:
+        with warehouse.connect(autocommit=True) as conn:
+            _cleanup(conn, created)
+
+
+@pytest.fixture(scope="module")
+def pack(seeded: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    with seeded.connect() as conn:
+        return write_review_pack(conn, AS_OF, tmp_path_factory.mktemp("reviews"))
+
+
+@pytest.fixture(scope="module")
+def page(pack: Path) -> str:
+    return (pack / "review.html").read_text(encoding="utf-8")
+
+
+def _element(page: str, element_id: str) -> str:
+    match = re.search(rf'<table id="{element_id}">.*?</table>', page, re.DOTALL)
+    assert match, f"no table with id {element_id}"
+    return match.group(0)
+
+
+def _text(fragment: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment)))
+
+
+def test_pack_files_are_written(pack: Path) -> None:
+    assert pack.name == "2031-06-30"
+    for name in ("review.html", "review.xlsx", "allocation.png", "changes.png", "kiosk.png"):
+        assert (pack / name).stat().st_size > 0, name
+    assert (pack / "allocation.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_page_shows_each_district_and_its_total(page: str) -> None:
+    table = _element(page, "allocation-table")
+    for code, zh, en, *_, total in DISTRICTS:
+        row = re.search(
+            rf'<tr class="district-row" data-district="{code}">.*?</tr>', table, re.DOTALL
+        )
+        assert row, f"no row for district {code}"
+        text = _text(row.group(0))
+        assert zh in text and en in text
+        assert f"{Decimal(total):,.2f}" in text
+    assert "5,666,666.62" in table
+
+
+def test_totals_row_equals_the_pool(page: str) -> None:
+    foot = re.search(r"<tfoot>.*?</tfoot>", _element(page, "allocation-table"), re.DOTALL).group(0)
+    assert "合计 / Total" in foot
+    cells = re.findall(r"<td[^>]*>([^<]*)", foot)
+    assert cells[-1] == "12,345,678.90"  # the total column
+    assert "11,111,111.01" in cells and "1,234,567.89" in cells  # base and incentive pools
+    check = _text(
+        re.search(r'<p id="pool-check" class="check ok">.*?</p>', page, re.DOTALL).group(0)
+    )
+    assert "12,345,678.90 = 资金池 / pool: 12,345,678.90" in check
+
+
+def test_page_header_changes_and_kiosk(page: str) -> None:
+    header = _text(
+        re.search(r'<dl class="facts" id="run-facts">.*?</dl>', page, re.DOTALL).group(0)
+    )
+    assert RUN_ID in header and OLDER_RUN_ID not in header  # the latest run of the date
+    assert "draft" in header and "2031-07-01 02:15:00" in header
+    assert f"munifund review approve --run {RUN_ID} --by &lt;name&gt;" in page
+    changes = _text(_element(page, "changes-table"))
+    assert "+66,666.62" in changes and "-51,851.89" in changes
+    assert "作业量、事权划转" in changes and "quantity, transfers" in changes
+    kiosk = _element(page, "kiosk-table")
+    assert 'data-district="230103"' in kiosk and "status-diverted" in kiosk
+    flags = _text(_element(page, "kiosk-flags-table"))
+    assert "NG-2031-0042" in flags and "unsupported" in flags and "12,500.00" in flags
+    assert '<details class="district-lines" data-district="230102">' in page
+    assert "不可用" not in page  # every table exists here
+    dq = _text(_element(page, "dq-counts-table"))
+    assert "expenditures" in dq and "amount is negative" in dq
+
+
+def test_workbook_holds_the_allocation(pack: Path) -> None:
+    wb = openpyxl.load_workbook(pack / "review.xlsx")
+    assert wb.properties.creator == "munifund"
+    assert wb.properties.modified == PUBLISHED_AT.astimezone(dt.UTC).replace(tzinfo=None)
+    expected_sheets = {"allocation 分配", "lines 明细", "city costs 市本级", "changes 变动", "unmeasured 未测量",
+                       "kiosk compliance 占道费", "kiosk flags 占道费凭证", "data quality 数据质量"}  # fmt: skip
+    assert expected_sheets <= set(wb.sheetnames)
+    ws = wb["allocation 分配"]
+    header = [c.value for c in ws[1]]
+    assert header[:3] == [
+        "区代码 / District code",
+        "区 / District",
+        "区（英文） / District (English)",
+    ]
+    assert ws.freeze_panes == "A2"
+    total_col = header.index("合计 / Total (yuan)") + 1
+    rows = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    for code, zh, _en, *_, total in DISTRICTS:
+        r = rows[code]
+        assert ws.cell(r, 2).value == zh
+        assert ws.cell(r, total_col).value == pytest.approx(float(total), abs=0.001)
+        assert ws.cell(r, total_col).number_format == "#,##0.00"
+    assert ws.cell(rows["合计 / Total"], total_col).value == pytest.approx(float(POOL), abs=0.001)
+    assert ws.column_dimensions["A"].width >= 10
+
+
+def test_rewriting_gives_the_same_bytes(seeded: Warehouse, pack: Path) -> None:
+    before = {p.name: p.read_bytes() for p in pack.iterdir()}
+    with seeded.connect() as conn:
+        assert write_review_pack(conn, AS_OF, pack.parent) == pack
+    after = {p.name: p.read_bytes() for p in pack.iterdir()}
+    assert before == after
+
+
+def test_missing_tables_render_as_not_available(seeded: Warehouse, tmp_path: Path) -> None:
+    with seeded.connect() as conn:
+        try:
+            for table in ("kiosk_fee_compliance", "kiosk_fee_flags", "allocation_changes"):
+                conn.execute(f"drop table published.{table}")
+            folder = write_review_pack(conn, AS_OF, tmp_path)
+        finally:
+            conn.rollback()
+    page = (folder / "review.html").read_text(encoding="utf-8")
+    kiosk = re.search(r'<section id="kiosk">.*?</section>', page, re.DOTALL).group(0)
+    assert 'id="kiosk-table"' not in kiosk
+    assert "不可用 / Not available" in kiosk and "published.kiosk_fee_compliance" in kiosk
+    changes = re.search(r'<section id="changes">.*?</section>', page, re.DOTALL).group(0)
+    assert "published.allocation_changes" in changes and "First publication of the year" in changes
+    assert 'data-district="230104"' in _element(page, "allocation-table")
+    assert not (folder / "kiosk.png").exists() and not (folder / "changes.png").exists()
+    wb = openpyxl.load_workbook(folder / "review.xlsx")
+    assert "Not available" in wb["kiosk compliance 占道费"]["A2"].value
+
+
+def test_an_empty_published_schema(seeded: Warehouse, tmp_path: Path) -> None:
+    with seeded.connect() as conn:
+        try:
+            for table in TABLES:
+                conn.execute(f"drop table published.{table}")
+            conn.execute("drop view published.allocation_runs, published.data_quality_issues")
+            folder = write_review_pack(conn, AS_OF, tmp_path)
+        finally:
+            conn.rollback()
+    page = (folder / "review.html").read_text(encoding="utf-8")
+    for name in [*TABLES, "data_quality_issues", "allocation_runs"]:
+        assert f"published.{name}" in page, name
+    assert 'id="allocation-chart"' not in page
+    assert len(openpyxl.load_workbook(folder / "review.xlsx").sheetnames) == 10
+
+
+def test_a_date_with_nothing_published(seeded: Warehouse, tmp_path: Path) -> None:
+    with seeded.connect() as conn:
+        folder = write_review_pack(conn, dt.date(2031, 1, 15), tmp_path)
+    page = (folder / "review.html").read_text(encoding="utf-8")
+    assert "No allocation rows for this as-of date" in page
+    assert "no published run recorded for this as-of date" in page
+    assert 'class="district-row"' not in page
+    assert not (folder / "allocation.png").exists()
+    assert openpyxl.load_workbook(folder / "review.xlsx")["allocation 分配"].max_row == 1
+
+
+def test_money_is_formatted_from_decimal() -> None:
+    from munifund.review.pack import format_money, format_money_delta
+
+    assert format_money(Decimal("1234567890123456.78")) == "1,234,567,890,123,456.78"
+    assert format_money(Decimal("-0.05")) == "-0.05"
+    assert format_money(None) == "—"
+    assert format_money_delta(Decimal("66666.62")) == "+66,666.62"
+
+
+# --------------------------------------------------------------------------- in a browser
+
+
+def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    if not CHROMIUM.exists():
+        pytest.fail("install Debian's chromium: apt-get install -y chromium")
+    profile = tmp_path / "chromium-profile"
+    command = [
+        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", f"--user-data-dir={profile}", *args,
+    ]  # fmt: skip
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_page_renders_in_chromium(pack: Path, tmp_path: Path) -> None:
+    url = (pack / "review.html").as_uri()
+    dom = _chromium(tmp_path, "--dump-dom", url).stdout
+    for code, *_ in DISTRICTS:
+        assert f'<tr class="district-row" data-district="{code}">' in dom
+    img = re.search(r'<img id="allocation-chart" src="data:image/png;base64,([^"]+)"', dom)
+    assert img, "the allocation chart is not in the rendered page"
+    width, height = _png_size(base64.b64decode(img.group(1)))
+    assert width > 0 and height > 0
+    assert 'id="kiosk-table"' in dom and 'id="changes-table"' in dom
+
+    shot = tmp_path / "shot.png"
+    _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2000", "--hide-scrollbars", url)
+    from PIL import Image
+
+    with Image.open(shot) as image:
+        assert image.size == (1280, 2000)
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
+        assert colours is None or len(colours) > 1, "the screenshot is blank"
