@@ -41,7 +41,15 @@ def _write_fee_file(path: Path, rows: int) -> None:
         writer.writerow(HEADER)
         for i in range(rows):
             paid = start + dt.timedelta(minutes=i % 500_000)
-            writer.writerow([f"R{i:09d}", f"K{i % 1000:04d}", "230102", paid.isoformat(), f"{(i % 9000) / 100 + 10:.2f}"])
+            writer.writerow(
+                [
+                    f"R{i:09d}",
+                    f"K{i % 1000:04d}",
+                    "230102",
+                    paid.isoformat(),
+                    f"{(i % 9000) / 100 + 10:.2f}",
+                ]
+            )
 
 
 def _prepare_landing(landing: Path) -> None:
@@ -49,10 +57,23 @@ def _prepare_landing(landing: Path) -> None:
     day.mkdir(parents=True, exist_ok=True)
     with (day / "k.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["kiosk_id", "district_code", "street_code", "kiosk_type", "permit_no", "area_m2",
-                         "monthly_rate_yuan_per_m2", "licensed_from", "licensed_to"])
+        writer.writerow(
+            [
+                "kiosk_id",
+                "district_code",
+                "street_code",
+                "kiosk_type",
+                "permit_no",
+                "area_m2",
+                "monthly_rate_yuan_per_m2",
+                "licensed_from",
+                "licensed_to",
+            ]
+        )
         for k in range(1000):
-            writer.writerow([f"K{k:04d}", "230102", "", "newsstand", f"P{k}", "4", "9.00", "2026-01-01", ""])
+            writer.writerow(
+                [f"K{k:04d}", "230102", "", "newsstand", f"P{k}", "4", "9.00", "2026-01-01", ""]
+            )
 
 
 def _our_loader(url: str, landing: Path, as_of: dt.date) -> float:
@@ -65,12 +86,18 @@ def _our_loader(url: str, landing: Path, as_of: dt.date) -> float:
         "    t = time.perf_counter(); r = ingest(c, Path(sys.argv[2]), dt.date.fromisoformat(sys.argv[3]), 'bench')\n"
         "    print(time.perf_counter() - t, r.rows_loaded, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, url, str(landing), as_of.isoformat()],
-                         capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code, url, str(landing), as_of.isoformat()],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     return float(out[0]), int(out[1]), int(out[2]) / 1024
 
 
-def bench_loader(rows: int = 1_000_000, big_rows: int = 5_000_000, pandas_rows: int = 100_000) -> None:
+def bench_loader(
+    rows: int = 1_000_000, big_rows: int = 5_000_000, pandas_rows: int = 100_000
+) -> None:
     import pandas as pd
     import psycopg
     import sqlalchemy
@@ -87,27 +114,48 @@ def bench_loader(rows: int = 1_000_000, big_rows: int = 5_000_000, pandas_rows: 
 
     source = landing / "fee_collections" / "2026-02-01" / "fees.csv"
     with psycopg.connect(warehouse.pipeline_url) as conn:
-        conn.execute("create temp table bare (receipt_id text, kiosk_id text, district_code text, paid_at text, amount_yuan text)")
+        conn.execute(
+            "create temp table bare (receipt_id text, kiosk_id text, district_code text, paid_at text, amount_yuan text)"
+        )
         t = time.perf_counter()
-        with conn.cursor().copy("copy bare from stdin (format csv, header true)") as copy, source.open("rb") as handle:
+        with (
+            conn.cursor().copy("copy bare from stdin (format csv, header true)") as copy,
+            source.open("rb") as handle,
+        ):
             while chunk := handle.read(1 << 20):
                 copy.write(chunk)
         bare = rows / (time.perf_counter() - t)
 
     frame = pd.read_csv(source, dtype=str, nrows=pandas_rows)
-    engine = sqlalchemy.create_engine(warehouse.pipeline_url.replace("postgresql://", "postgresql+psycopg://"))
+    engine = sqlalchemy.create_engine(
+        warehouse.pipeline_url.replace("postgresql://", "postgresql+psycopg://")
+    )
     t = time.perf_counter()
-    frame.to_sql("bench_pandas", engine, schema="raw", if_exists="replace", index=False, method="multi", chunksize=10_000)
+    frame.to_sql(
+        "bench_pandas",
+        engine,
+        schema="raw",
+        if_exists="replace",
+        index=False,
+        method="multi",
+        chunksize=10_000,
+    )
     pandas_rate = pandas_rows / (time.perf_counter() - t)
     engine.dispose()
 
     print(f"loader, fee_collections, {rows:,} rows (pandas baseline on {pandas_rows:,} rows):")
     print(f"  ours (COPY + set-based checks + quarantine): {ours:>12,.0f} rows/s")
-    print(f"  bare COPY FROM STDIN of the same file:       {bare:>12,.0f} rows/s   ours/bare   = {ours / bare:.2f}")
-    print(f"  pandas to_sql(method='multi', 10k chunks):   {pandas_rate:>12,.0f} rows/s   ours/pandas = {ours / pandas_rate:.1f}x")
-    print(f"  peak memory of ours: {peak_1m:,.0f} MiB at {loaded:,} rows, {peak_5m:,.0f} MiB at {loaded_big:,} rows")
-    from munifund.warehouse import stop_warehouse
+    print(
+        f"  bare COPY FROM STDIN of the same file:       {bare:>12,.0f} rows/s   ours/bare   = {ours / bare:.2f}"
+    )
+    print(
+        f"  pandas to_sql(method='multi', 10k chunks):   {pandas_rate:>12,.0f} rows/s   ours/pandas = {ours / pandas_rate:.1f}x"
+    )
+    print(
+        f"  peak memory of ours: {peak_1m:,.0f} MiB at {loaded:,} rows, {peak_5m:,.0f} MiB at {loaded_big:,} rows"
+    )
     from munifund.config import load_settings
+    from munifund.warehouse import stop_warehouse
 
     stop_warehouse(load_settings())
 
@@ -125,8 +173,14 @@ def bench_allocation(scales: tuple[int, int] = (1, 10)) -> None:
         generate_sample_city(landing, year=2026, scale=scale, seed=42)
         with warehouse.connect() as conn:
             ingest(conn, landing, dt.date(2026, 11, 28), "bench")
-        args = ["build", "--select", "+district_allocation +district_allocation_lines +city_tier_costs",
-                "--exclude", "resource_type:test resource_type:unit_test", "--quiet"]
+        args = [
+            "build",
+            "--select",
+            "+district_allocation +district_allocation_lines +city_tier_costs",
+            "--exclude",
+            "resource_type:test resource_type:unit_test",
+            "--quiet",
+        ]
         dbt_vars = {"as_of_date": "2026-11-28", "run_id": "bench"}
         run_dbt(args, warehouse.pipeline_url, dbt_vars)  # warm: views, seeds, parse
         t = time.perf_counter()
@@ -137,8 +191,10 @@ def bench_allocation(scales: tuple[int, int] = (1, 10)) -> None:
 
         stop_warehouse(load_settings())
     small, large = scales
-    print(f"allocation dbt build: scale {small}: {timings[small]:.1f} s, scale {large}: {timings[large]:.1f} s,"
-          f" ratio {timings[large] / timings[small]:.1f}x for {large // small}x the data (goal <= 12x)")
+    print(
+        f"allocation dbt build: scale {small}: {timings[small]:.1f} s, scale {large}: {timings[large]:.1f} s,"
+        f" ratio {timings[large] / timings[small]:.1f}x for {large // small}x the data (goal <= 12x)"
+    )
 
 
 if __name__ == "__main__":
@@ -147,4 +203,6 @@ if __name__ == "__main__":
         bench_loader()
     if "allocation" in which:
         bench_allocation()
-    print(f"(max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB)")
+    print(
+        f"(max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB)"
+    )

@@ -94,10 +94,14 @@ def municipal_maintenance_funding() -> None:
         return audit_task(as_of=city_date(logical_date), run_id=run_id)
 
     @task(outlets=[PUBLISHED_ALLOCATION])
-    def publish_allocation(ingested: dict, audited: dict, logical_date=None, run_id: str | None = None) -> dict:
+    def publish_allocation(
+        ingested: dict, audited: dict, logical_date=None, run_id: str | None = None
+    ) -> dict:
         from munifund.pipeline import publish_task
 
-        return publish_task(as_of=city_date(logical_date), run_id=run_id, ingested=ingested, audited=audited)
+        return publish_task(
+            as_of=city_date(logical_date), run_id=run_id, ingested=ingested, audited=audited
+        )
 
     @task
     def write_review_pack(published: dict, logical_date=None) -> str:

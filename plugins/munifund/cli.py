@@ -22,7 +22,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-warehouse_app = typer.Typer(help="The warehouse (embedded PostgreSQL unless MUNIFUND_WAREHOUSE_URL is set).")
+warehouse_app = typer.Typer(
+    help="The warehouse (embedded PostgreSQL unless MUNIFUND_WAREHOUSE_URL is set)."
+)
 review_app = typer.Typer(help="Record the finance bureau's decision on a published run.")
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(review_app, name="review")
@@ -51,10 +53,14 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 @app.command()
 def run(
-    date: Annotated[str | None, typer.Option(help="As-of date YYYY-MM-DD (default: today in Asia/Shanghai).")] = None,
+    date: Annotated[
+        str | None, typer.Option(help="As-of date YYYY-MM-DD (default: today in Asia/Shanghai).")
+    ] = None,
     landing: Annotated[
         str | None,
-        typer.Option(help="Landing area: a folder or an object-store URL. Default: the bundled sample city."),
+        typer.Option(
+            help="Landing area: a folder or an object-store URL. Default: the bundled sample city."
+        ),
     ] = None,
 ) -> None:
     """Run the nightly DAG once for a date, in-process through Airflow, and print the allocation."""
@@ -119,7 +125,9 @@ def sample(
     out: Annotated[Path, typer.Option(help="Folder to write the landing partitions into.")],
     scale: Annotated[int, typer.Option(min=1, help="Multiplies the volumes (benchmarks).")] = 1,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 42,
-    year: Annotated[int | None, typer.Option(help="Fiscal year (default: this year in Asia/Shanghai).")] = None,
+    year: Annotated[
+        int | None, typer.Option(help="Fiscal year (default: this year in Asia/Shanghai).")
+    ] = None,
 ) -> None:
     """Write a deterministic sample city (Harbin's 9 districts) as landing partitions."""
     from munifund.dates import today_in_city

@@ -35,7 +35,9 @@ def _profile_env(pipeline_url: str | None) -> dict[str, str]:
     return env
 
 
-def run_dbt(args: list[str], pipeline_url: str | None = None, dbt_vars: dict | None = None) -> object:
+def run_dbt(
+    args: list[str], pipeline_url: str | None = None, dbt_vars: dict | None = None
+) -> object:
     """Run one dbt command in-process; raise DbtFailed when it does not succeed."""
     from dbt.cli.main import dbtRunner
 

@@ -93,11 +93,13 @@ def audit_task(as_of: str | None, run_id: str | None) -> dict:
         counts: dict[str, int] = {}
         for mart in marts:
             table = sql.Identifier("audit", mart)
-            counts[mart] = conn.execute(sql.SQL("select count(*) from {}").format(table)).fetchone()[0]  # type: ignore[index]
+            counts[mart] = conn.execute(
+                sql.SQL("select count(*) from {}").format(table)
+            ).fetchone()[0]  # type: ignore[index]
             stale = conn.execute(
-                sql.SQL(
-                    "select count(*) from {} where run_id <> %s or as_of_date <> %s"
-                ).format(table),
+                sql.SQL("select count(*) from {} where run_id <> %s or as_of_date <> %s").format(
+                    table
+                ),
                 [ctx.run_id, ctx.as_of],
             ).fetchone()[0]  # type: ignore[index]
             if stale:
@@ -179,7 +181,9 @@ def _publish_mart(conn: psycopg.Connection, mart: str, ctx: RunContext) -> None:
         [ctx.fiscal_year, ctx.as_of],
     )
     names = sql.SQL(", ").join(sql.Identifier(n) for n, _ in columns)
-    conn.execute(sql.SQL("insert into {} ({}) select {} from {}").format(target, names, names, source))
+    conn.execute(
+        sql.SQL("insert into {} ({}) select {} from {}").format(target, names, names, source)
+    )
 
 
 def _code_version() -> str | None:

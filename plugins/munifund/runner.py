@@ -37,7 +37,9 @@ class RunOutcome:
     reason: str = ""
 
 
-def prepare_landing(settings: Settings, landing: str | None, as_of: dt.date, console: Console) -> str:
+def prepare_landing(
+    settings: Settings, landing: str | None, as_of: dt.date, console: Console
+) -> str:
     """The landing area to read; the bundled sample city, generated for as_of's year if absent."""
     if landing:
         return landing
@@ -95,9 +97,13 @@ class _TaskWatcher(threading.Thread):
                     ).fetchall()
             except sqlite3.Error:
                 continue
-            done = sum(1 for _, s in rows if s in ("success", "failed", "skipped", "upstream_failed"))
+            done = sum(
+                1 for _, s in rows if s in ("success", "failed", "skipped", "upstream_failed")
+            )
             running = [t for t, s in rows if s == "running"]
-            self.progress.update(self.bar, completed=done, description=running[0] if running else "…")
+            self.progress.update(
+                self.bar, completed=done, description=running[0] if running else "…"
+            )
 
 
 def run_nightly(as_of: dt.date, landing: str | None, console: Console) -> RunOutcome:
@@ -131,13 +137,19 @@ def run_nightly(as_of: dt.date, landing: str | None, console: Console) -> RunOut
     state = str(getattr(dag_run, "state", "")).lower()
     run_id = getattr(dag_run, "run_id", None)
     if "success" not in state:
-        failed = [ti.task_id for ti in dag_run.get_task_instances() if str(ti.state).endswith("failed")]
-        return RunOutcome(False, run_id, f"run {run_id} ended {state}; failed tasks: {', '.join(failed)}")
+        failed = [
+            ti.task_id for ti in dag_run.get_task_instances() if str(ti.state).endswith("failed")
+        ]
+        return RunOutcome(
+            False, run_id, f"run {run_id} ended {state}; failed tasks: {', '.join(failed)}"
+        )
     print_summary(warehouse.pipeline_url, as_of, run_id, settings, console)
     return RunOutcome(True, run_id)
 
 
-def print_summary(url: str, as_of: dt.date, run_id: str | None, settings: Settings, console: Console) -> None:
+def print_summary(
+    url: str, as_of: dt.date, run_id: str | None, settings: Settings, console: Console
+) -> None:
     import psycopg
 
     with psycopg.connect(url) as conn:
@@ -151,7 +163,14 @@ def print_summary(url: str, as_of: dt.date, run_id: str | None, settings: Settin
             "select count(*) from ops.quarantine where partition_date <= %s", [as_of]
         ).fetchone()[0]  # type: ignore[index]
     table = Table(title=f"Allocation of fiscal year {as_of.year} as of {as_of} (run {run_id})")
-    for header in ("区 District", "标准经费 Standard cost", "得分 Score", "基础 Base", "奖励 Incentive", "合计 Total"):
+    for header in (
+        "区 District",
+        "标准经费 Standard cost",
+        "得分 Score",
+        "基础 Base",
+        "奖励 Incentive",
+        "合计 Total",
+    ):
         table.add_column(header, justify="left" if header.startswith("区") else "right")
     total = sum((r[7] for r in rows), start=0)
     for code, name_zh, name_en, cost, score, base, incentive, row_total in rows:

@@ -92,9 +92,7 @@ def _prepare_for_system_user(data_dir: Path) -> None:
 def _run_as_server(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
     user = _server_user()
     try:
-        return subprocess.run(
-            args, check=True, capture_output=True, text=True, user=user, **kwargs
-        )
+        return subprocess.run(args, check=True, capture_output=True, text=True, user=user, **kwargs)
     except subprocess.CalledProcessError as err:
         raise WarehouseError(
             f"{Path(args[0]).name} failed (exit {err.returncode}):\n{err.stderr or err.stdout}"
@@ -269,7 +267,9 @@ def _external(settings: Settings) -> Warehouse:
     try:
         apply_sql_bootstrap(url)
     except psycopg.OperationalError as err:
-        raise WarehouseError(f"cannot reach the warehouse named by MUNIFUND_WAREHOUSE_URL: {err}") from err
+        raise WarehouseError(
+            f"cannot reach the warehouse named by MUNIFUND_WAREHOUSE_URL: {err}"
+        ) from err
     parts = urlsplit(url)
     password = os.environ.get("MUNIFUND_ANALYST_PASSWORD")
     auth = ANALYST_ROLE + (f":{quote(password, safe='')}" if password else "")

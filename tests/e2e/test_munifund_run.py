@@ -18,7 +18,17 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 EARLY, LATE = "2026-06-30", "2026-11-28"
-DISTRICTS = ("道里区", "南岗区", "道外区", "平房区", "松北区", "香坊区", "呼兰区", "阿城区", "双城区")
+DISTRICTS = (
+    "道里区",
+    "南岗区",
+    "道外区",
+    "平房区",
+    "松北区",
+    "香坊区",
+    "呼兰区",
+    "阿城区",
+    "双城区",
+)
 ALLOCATION_COLUMNS = (
     "district_code, standard_cost_yuan, share, base_yuan, cases_due, cases_on_time,"
     " assessment_score, own_investment_yuan, incentive_yuan, total_yuan, pool_yuan"
@@ -26,7 +36,9 @@ ALLOCATION_COLUMNS = (
 
 
 def _munifund(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "MUNIFUND_", "DBT_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "MUNIFUND_", "DBT_"))
+    }
     env.update(MUNIFUND_HOME=str(home), COLUMNS="160")
     munifund = Path(sys.executable).with_name("munifund")
     return subprocess.run(
@@ -117,8 +129,11 @@ def test_the_analyst_reads_published_and_nothing_else(home: Path, runs) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         assert conn.execute("select count(*) from published.district_allocation").fetchone()[0] > 0
         assert conn.execute("select count(*) from published.allocation_runs").fetchone()[0] >= 3
-        for forbidden in ("select * from raw.assets", "select * from ops.quarantine",
-                          "select * from audit.district_allocation"):
+        for forbidden in (
+            "select * from raw.assets",
+            "select * from ops.quarantine",
+            "select * from audit.district_allocation",
+        ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(forbidden)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):

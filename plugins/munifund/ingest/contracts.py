@@ -170,7 +170,11 @@ CONTRACTS: tuple[SourceContract, ...] = (
     ),
     SourceContract(
         "own_investment",
-        (_district, _c("fiscal_year", Kind.YEAR, required=True), _c("amount_yuan", Kind.MONEY, required=True)),
+        (
+            _district,
+            _c("fiscal_year", Kind.YEAR, required=True),
+            _c("amount_yuan", Kind.MONEY, required=True),
+        ),
         key=("district_code", "fiscal_year"),
     ),
     SourceContract(

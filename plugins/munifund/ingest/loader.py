@@ -149,9 +149,7 @@ def _column_check(column: Column, ref_alias: str | None) -> sql.Composable:
             ).format(v=v, p=sql.Literal(ISO_TIMESTAMP))
         )
     elif kind is Kind.YEAR:
-        whens.append(
-            sql.SQL("when {v} !~ '^[0-9]{{4}}$' then 'not a year: ' || {v}").format(v=v)
-        )
+        whens.append(sql.SQL("when {v} !~ '^[0-9]{{4}}$' then 'not a year: ' || {v}").format(v=v))
     elif kind is Kind.BOOLEAN:
         whens.append(
             sql.SQL("when lower({v}) not in ({t}) then 'not true/false/是/否: ' || {v}").format(
@@ -201,12 +199,14 @@ def _column_check(column: Column, ref_alias: str | None) -> sql.Composable:
     return sql.SQL("case {} end").format(sql.SQL(" ").join(whens))
 
 
-def _reference_join(column: Column, alias: str, partition: dt.date, seeds: dict[str, list[str]]) -> sql.Composable:
+def _reference_join(
+    column: Column, alias: str, partition: dt.date, seeds: dict[str, list[str]]
+) -> sql.Composable:
     assert column.references
     ref_source, ref_column = column.references
-    delivered = sql.SQL(
-        "select {c} as ref from {t} where _partition_date <= {p}"
-    ).format(c=sql.Identifier(ref_column), t=sql.Identifier("raw", ref_source), p=sql.Literal(partition))
+    delivered = sql.SQL("select {c} as ref from {t} where _partition_date <= {p}").format(
+        c=sql.Identifier(ref_column), t=sql.Identifier("raw", ref_source), p=sql.Literal(partition)
+    )
     if ref_source in seeds:
         # the seed stands only while nothing of that source has been delivered
         delivered = sql.SQL(
@@ -223,7 +223,9 @@ def _reference_join(column: Column, alias: str, partition: dt.date, seeds: dict[
     )
 
 
-def problems_query(contract: SourceContract, partition: dt.date, file_name: str, seeds: dict[str, list[str]]) -> sql.Composable:
+def problems_query(
+    contract: SourceContract, partition: dt.date, file_name: str, seeds: dict[str, list[str]]
+) -> sql.Composable:
     """Every (line, column, problem) of the loaded file: one scan, hash joins for references."""
     joins: list[sql.Composable] = []
     checks: list[sql.Composable] = []
@@ -236,7 +238,9 @@ def problems_query(contract: SourceContract, partition: dt.date, file_name: str,
             sql.SQL("({}, {})").format(sql.Literal(column.name), _column_check(column, alias))
         )
     key_values = sql.SQL(", ").join(_value(k) for k in contract.key)
-    key_missing = sql.SQL(" or ").join(sql.SQL("{} is null").format(_value(k)) for k in contract.key)
+    key_missing = sql.SQL(" or ").join(
+        sql.SQL("{} is null").format(_value(k)) for k in contract.key
+    )
     earlier_file = sql.SQL(
         "left join (select distinct {k} from {t} where _partition_date = {p} and _file <> {f}) other"
         " on ({ok}) = ({kv})"
@@ -283,7 +287,9 @@ def _fingerprint(path: ReadablePath) -> str:
     return digest.hexdigest()
 
 
-def _header_map(contract: SourceContract, header: list[str]) -> tuple[list[int | None], list[tuple[int, str]]]:
+def _header_map(
+    contract: SourceContract, header: list[str]
+) -> tuple[list[int | None], list[tuple[int, str]]]:
     """Positions of the contract's columns in the file, and the extra columns kept in raw."""
     normalised = [h.strip().lower() for h in header]
     positions: list[int | None] = []
@@ -382,7 +388,8 @@ def load_file(
             "select count(distinct _line) from _problems"
         ).fetchone()[0]  # type: ignore[index]
         values = sql.SQL(", ").join(
-            sql.SQL("nullif(btrim(l.{}), '')").format(sql.Identifier(c)) for c in contract.column_names
+            sql.SQL("nullif(btrim(l.{}), '')").format(sql.Identifier(c))
+            for c in contract.column_names
         )
         cur.execute(
             sql.SQL(
@@ -410,7 +417,9 @@ def _listdir(path: ReadablePath) -> list:
         return []
 
 
-def list_partitions(landing: ReadablePath, source: str, as_of: dt.date) -> list[tuple[dt.date, list]]:
+def list_partitions(
+    landing: ReadablePath, source: str, as_of: dt.date
+) -> list[tuple[dt.date, list]]:
     source_dir = landing / source  # type: ignore[operator]
     if not source_dir.exists():
         return []
@@ -434,7 +443,9 @@ def _seed_keys() -> dict[str, list[str]]:
         return {"districts": [row["district_code"] for row in csv.DictReader(handle)]}
 
 
-def ingest(conn: psycopg.Connection, landing: ReadablePath | Path, as_of: dt.date, run_id: str) -> IngestReport:
+def ingest(
+    conn: psycopg.Connection, landing: ReadablePath | Path, as_of: dt.date, run_id: str
+) -> IngestReport:
     """Take every partition dated on or before `as_of` not yet taken; commit file by file."""
     ensure_raw_tables(conn)
     conn.commit()

@@ -15,7 +15,9 @@ from munifund.ingest.loader import ingest
 
 D1, D2, D3 = dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)
 DISTRICTS = "district_code,name_zh,name_en\n230102,道里区,Daoli\n230103,南岗区,Nangang\n"
-ASSETS_HEADER = "asset_id,asset_class,name,district_code,street_code,connected_to,commissioned_on,retired_on\n"
+ASSETS_HEADER = (
+    "asset_id,asset_class,name,district_code,street_code,connected_to,commissioned_on,retired_on\n"
+)
 
 
 def deliver(landing: Path, source: str, day: dt.date, name: str, content: str | bytes) -> Path:
@@ -44,7 +46,9 @@ def quarantine(conn, source: str) -> list[tuple]:
     ).fetchall()
 
 
-def test_bad_rows_are_quarantined_by_line_and_column_and_good_rows_load(empty_warehouse, landing) -> None:
+def test_bad_rows_are_quarantined_by_line_and_column_and_good_rows_load(
+    empty_warehouse, landing
+) -> None:
     deliver(landing, "assets", D1, "assets.csv", ASSETS_HEADER
         + "A1,expressway,ok,230102,,,2020-01-01,\n"        # line 2 good
         + ",branch_road,no key,230102,,,2020-01-01,\n"     # line 3 missing key
@@ -75,7 +79,9 @@ def test_bad_rows_are_quarantined_by_line_and_column_and_good_rows_load(empty_wa
     with empty_warehouse.connect() as conn:
         report = ingest(conn, landing, D1, "run-1")
         assert conn.execute("select asset_id from raw.assets").fetchall() == [("A1",)]
-        assert conn.execute("select measurement_id from raw.area_measurements").fetchall() == [("M1",)]
+        assert conn.execute("select measurement_id from raw.area_measurements").fetchall() == [
+            ("M1",)
+        ]
         assert conn.execute("select receipt_id from raw.fee_collections").fetchall() == [("R1",)]
         assets = quarantine(conn, "assets")
         measurements = quarantine(conn, "area_measurements")
@@ -84,7 +90,12 @@ def test_bad_rows_are_quarantined_by_line_and_column_and_good_rows_load(empty_wa
     assert ("assets.csv", 3, "asset_id", "missing value") in assets
     assert ("assets.csv", 4, "commissioned_on", "not a date (YYYY-MM-DD): 2020-02-30") in assets
     assert ("assets.csv", 5, "district_code", "unknown district: 239999") in assets
-    assert ("assets.csv", 6, "asset_id", "duplicate key in this delivery (first at line 2)") in assets
+    assert (
+        "assets.csv",
+        6,
+        "asset_id",
+        "duplicate key in this delivery (first at line 2)",
+    ) in assets
     assert ("assets.csv", 7, "asset_class", "unknown asset class: spaceport") in assets
     assert ("m.csv", 3, "quantity", "negative: -3") in measurements
     assert ("m.csv", 4, "quantity", "not a number: 1O0") in measurements
@@ -100,7 +111,9 @@ def test_the_raw_row_is_kept_in_quarantine(empty_warehouse, landing) -> None:
     deliver(landing, "assets", D1, "a.csv", ASSETS_HEADER + "A9,branch_road,x,230102,,,someday,\n")
     with empty_warehouse.connect() as conn:
         ingest(conn, landing, D1, "run-1")
-        raw_row = conn.execute("select raw_row from ops.quarantine where source = 'assets'").fetchone()[0]
+        raw_row = conn.execute(
+            "select raw_row from ops.quarantine where source = 'assets'"
+        ).fetchone()[0]
     assert raw_row["asset_id"] == "A9" and raw_row["commissioned_on"] == "someday"
 
 
@@ -111,7 +124,11 @@ def test_the_raw_row_is_kept_in_quarantine(empty_warehouse, landing) -> None:
         ("empty.csv", "", "empty file: no header row"),
         ("blank.csv", "\n\nA1,x\n", "no header row"),
         ("utf16.csv", codecs.BOM_UTF16_LE + "asset_id\nA1\n".encode("utf-16-le"), "UTF-16"),
-        ("cut.csv", "asset_id,name\nA1,x\n", "missing required column(s): asset_class, district_code, commissioned_on"),
+        (
+            "cut.csv",
+            "asset_id,name\nA1,x\n",
+            "missing required column(s): asset_class, district_code, commissioned_on",
+        ),
         ("fake.xlsx", b"PK\x03\x04 not really a workbook", "not a readable .xlsx workbook"),
         ("binary.csv", b"asset_id\x00,asset_class\n\xff\xfe\xfa\x80\x81", "encoding is none of"),
     ],
@@ -120,7 +137,13 @@ def test_an_unreadable_file_is_quarantined_whole_and_the_run_goes_on(
     empty_warehouse, landing, name: str, content: str | bytes, reason: str
 ) -> None:
     deliver(landing, "assets", D1, name, content)
-    deliver(landing, "assets", D1, "zz_good.csv", ASSETS_HEADER + "A1,expressway,ok,230102,,,2020-01-01,\n")
+    deliver(
+        landing,
+        "assets",
+        D1,
+        "zz_good.csv",
+        ASSETS_HEADER + "A1,expressway,ok,230102,,,2020-01-01,\n",
+    )
     with empty_warehouse.connect() as conn:
         report = ingest(conn, landing, D1, "run-1")
         rows = quarantine(conn, "assets")
@@ -133,10 +156,24 @@ def test_an_unreadable_file_is_quarantined_whole_and_the_run_goes_on(
     assert [f.file for f in report.unreadable_files] == [name]
 
 
-def test_gb18030_bom_and_xlsx_files_load_with_their_chinese_text(empty_warehouse, tmp_path: Path) -> None:
+def test_gb18030_bom_and_xlsx_files_load_with_their_chinese_text(
+    empty_warehouse, tmp_path: Path
+) -> None:
     landing = tmp_path / "landing"
-    deliver(landing, "districts", D1, "d.csv", "district_code,name_zh,name_en\n230102,道里区,Daoli\n".encode("gb18030"))
-    deliver(landing, "street_offices", D1, "s.csv", codecs.BOM_UTF8 + "street_code,district_code,name_zh\n230102001,230102,兆麟街道\n".encode())
+    deliver(
+        landing,
+        "districts",
+        D1,
+        "d.csv",
+        "district_code,name_zh,name_en\n230102,道里区,Daoli\n".encode("gb18030"),
+    )
+    deliver(
+        landing,
+        "street_offices",
+        D1,
+        "s.csv",
+        codecs.BOM_UTF8 + "street_code,district_code,name_zh\n230102001,230102,兆麟街道\n".encode(),
+    )
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append([" District_Code ", "FISCAL_YEAR", "kiosk_fee_planned_yuan", "remark"])
@@ -155,9 +192,19 @@ def test_gb18030_bom_and_xlsx_files_load_with_their_chinese_text(empty_warehouse
 
 
 def test_lineage_partitions_and_idempotence(empty_warehouse, landing) -> None:
-    deliver(landing, "assets", D1, "a.csv", ASSETS_HEADER + "A1,expressway,first,230102,,,2020-01-01,\n")
-    deliver(landing, "assets", D2, "a.csv", ASSETS_HEADER + "A1,expressway,corrected,230102,,,2020-01-01,\n")
-    deliver(landing, "assets", D3, "a.csv", ASSETS_HEADER + "A2,expressway,later,230103,,,2020-01-01,\n")
+    deliver(
+        landing, "assets", D1, "a.csv", ASSETS_HEADER + "A1,expressway,first,230102,,,2020-01-01,\n"
+    )
+    deliver(
+        landing,
+        "assets",
+        D2,
+        "a.csv",
+        ASSETS_HEADER + "A1,expressway,corrected,230102,,,2020-01-01,\n",
+    )
+    deliver(
+        landing, "assets", D3, "a.csv", ASSETS_HEADER + "A2,expressway,later,230103,,,2020-01-01,\n"
+    )
     with empty_warehouse.connect() as conn:
         ingest(conn, landing, D2, "night-2")
         rows = conn.execute(
@@ -182,29 +229,57 @@ def _raw_snapshot(conn) -> list[tuple]:
 
 
 def test_a_catch_up_run_equals_the_nightly_sequence(empty_warehouse, landing) -> None:
-    deliver(landing, "assets", D2, "a.csv", ASSETS_HEADER + "A1,expressway,x,230102,,,2020-01-01,\n")
+    deliver(
+        landing, "assets", D2, "a.csv", ASSETS_HEADER + "A1,expressway,x,230102,,,2020-01-01,\n"
+    )
     deliver(landing, "kiosks", D2, "k.csv",
         "kiosk_id,district_code,street_code,kiosk_type,permit_no,area_m2,monthly_rate_yuan_per_m2,licensed_from,licensed_to\n"
         "K1,230102,,newsstand,P1,4,9.00,2026-01-01,\n")  # fmt: skip
-    deliver(landing, "fee_collections", D2, "f.csv", "receipt_id,kiosk_id,district_code,paid_at,amount_yuan\nR1,K1,230102,2026-02-01T10:00,36.00\n")
-    deliver(landing, "fee_collections", D3, "f.csv", "receipt_id,kiosk_id,district_code,paid_at,amount_yuan\nR1,K1,230102,2026-02-01T10:00,35.00\nR2,K7,230102,2026-03-01T10:00,1.00\n")
+    deliver(
+        landing,
+        "fee_collections",
+        D2,
+        "f.csv",
+        "receipt_id,kiosk_id,district_code,paid_at,amount_yuan\nR1,K1,230102,2026-02-01T10:00,36.00\n",
+    )
+    deliver(
+        landing,
+        "fee_collections",
+        D3,
+        "f.csv",
+        "receipt_id,kiosk_id,district_code,paid_at,amount_yuan\nR1,K1,230102,2026-02-01T10:00,35.00\nR2,K7,230102,2026-03-01T10:00,1.00\n",
+    )
     with empty_warehouse.connect() as conn:
         for night in (D1, D2, D3):
             ingest(conn, landing, night, f"night-{night}")
         nightly = _raw_snapshot(conn)
         nightly_quarantine = quarantine(conn, "fee_collections")
-        conn.execute("truncate raw.assets, raw.kiosks, raw.fee_collections, raw.districts, ops.partitions_taken, ops.quarantine")
+        conn.execute(
+            "truncate raw.assets, raw.kiosks, raw.fee_collections, raw.districts, ops.partitions_taken, ops.quarantine"
+        )
         conn.commit()
         ingest(conn, landing, D3, "catch-up")
         assert _raw_snapshot(conn) == nightly
-        assert quarantine(conn, "fee_collections") == nightly_quarantine == [("f.csv", 3, "kiosk_id", "unknown kiosk: K7")]
+        assert (
+            quarantine(conn, "fee_collections")
+            == nightly_quarantine
+            == [("f.csv", 3, "kiosk_id", "unknown kiosk: K7")]
+        )
 
 
 def test_a_redelivered_file_with_other_content_replaces_its_rows(empty_warehouse, landing) -> None:
-    deliver(landing, "assets", D1, "a.csv", ASSETS_HEADER + "A1,expressway,old,230102,,,2020-01-01,\n")
+    deliver(
+        landing, "assets", D1, "a.csv", ASSETS_HEADER + "A1,expressway,old,230102,,,2020-01-01,\n"
+    )
     with empty_warehouse.connect() as conn:
         ingest(conn, landing, D1, "run-1")
-        deliver(landing, "assets", D1, "a.csv", ASSETS_HEADER + "A1,expressway,new,230102,,,2020-01-01,\n")
+        deliver(
+            landing,
+            "assets",
+            D1,
+            "a.csv",
+            ASSETS_HEADER + "A1,expressway,new,230102,,,2020-01-01,\n",
+        )
         ingest(conn, landing, D1, "run-2")
         assert conn.execute("select name, _run_id from raw.assets").fetchall() == [("new", "run-2")]
 
