@@ -12,7 +12,9 @@ next run, which takes every landing partition dated on or before its date).
 **Stages:** `ingest_landing` (landing partitions → `raw`, bad input → `ops.quarantine`) →
 `dbt_build` (staging → intermediate → marts in schema `audit`, rendered by Cosmos) →
 `audit_allocation` (totals equal the pool, no missing rate, row counts sane) →
-`publish_allocation` (one transaction into `published`) → `write_review_pack`.
+`publish_allocation` (one transaction into `published`) → `write_review_pack` →
+`approve_allocation` (the finance bureau approves or rejects in the UI; recorded in
+`published.allocation_runs`).
 
 **When it fails**
 - `ingest_landing`: the warehouse is unreachable (check the `warehouse` connection); bad rows
@@ -35,6 +37,7 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
+from munifund.approval import RecordedApprovalOperator
 from munifund.dates import city_date
 
 DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
@@ -109,10 +112,23 @@ def municipal_maintenance_funding() -> None:
 
         return review_pack_task(as_of=city_date(logical_date), published=published)
 
+    approve_allocation = RecordedApprovalOperator(
+        task_id="approve_allocation",
+        subject="审核 / Review the maintenance allocation as of {{ city_date(logical_date) }}",
+        body=(
+            "The allocation of fiscal year {{ city_date(logical_date)[:4] }} as of"
+            " {{ city_date(logical_date) }} is published as a draft (run {{ run_id }}). Review pack:"
+            " {{ ti.xcom_pull(task_ids='write_review_pack') }}. Approve or reject, with a comment."
+        ),
+        # the bureau's decision may take days; the run stays open, not failed
+        execution_timeout=dt.timedelta(days=14),
+        retries=0,
+    )
+
     ingested = ingest_landing()
     audited = audit_allocation()
     ingested >> dbt_build >> audited
-    write_review_pack(publish_allocation(ingested, audited))
+    write_review_pack(publish_allocation(ingested, audited)) >> approve_allocation
 
 
 municipal_maintenance_funding()

@@ -70,7 +70,26 @@ def ingest_landing_task(as_of: str | None, run_id: str | None) -> dict:
     settings = load_settings()
     with ensure_warehouse(settings).connect() as conn:
         report = ingest(conn, _landing_path(settings.landing), ctx.as_of, ctx.run_id)
-    return report.as_dict()
+        ages = source_ages(conn, ctx.as_of)
+    return {**report.as_dict(), "source_age_days": ages}
+
+
+def source_ages(conn: psycopg.Connection, as_of: dt.date) -> dict[str, int | None]:
+    """Days since each source's latest partition, as of the run's date (None: never delivered).
+
+    A missing delivery is not an error: the last known data stands and its age is reported.
+    (`munifund dbt source freshness` reports the same against the clock, for operators.)
+    """
+    from munifund.ingest.contracts import BY_NAME
+
+    latest = dict(
+        conn.execute(
+            "select source, max(partition_date) from ops.partitions_taken"
+            " where partition_date <= %s and unreadable_reason is null group by source",
+            [as_of],
+        ).fetchall()
+    )
+    return {name: (as_of - latest[name]).days if name in latest else None for name in BY_NAME}
 
 
 # ------------------------------------------------------------------------------- audit
@@ -108,9 +127,37 @@ def audit_task(as_of: str | None, run_id: str | None) -> dict:
                     f" rebuild it for run {ctx.run_id}; nothing was published"
                 )
         problems = _allocation_problems(conn, ctx) if "district_allocation" in marts else []
+        problems += _row_count_problems(conn, ctx, counts)
     if problems:
         raise AuditFailed("the allocation cannot be published:\n- " + "\n- ".join(problems))
     return {"row_counts": counts}
+
+
+# A mart losing more than this share of its rows against the last published run of the year is
+# more likely a broken delivery than a real change.
+ROW_COUNT_DROP_LIMIT = 0.5
+
+
+def _row_count_problems(
+    conn: psycopg.Connection, ctx: RunContext, counts: dict[str, int]
+) -> list[str]:
+    last = conn.execute(
+        "select run_id, row_counts from ops.allocation_runs where fiscal_year = %s"
+        " and run_id <> %s order by published_at desc limit 1",
+        [ctx.fiscal_year, ctx.run_id],
+    ).fetchone()
+    if not last:
+        return []
+    last_run, last_counts = last
+    problems = []
+    for mart, count in counts.items():
+        before = int(last_counts.get(mart, 0))
+        if before and count < before * (1 - ROW_COUNT_DROP_LIMIT):
+            problems.append(
+                f"audit.{mart} has {count} rows where the last published run ({last_run}) had"
+                f" {before}: check the deliveries before publishing"
+            )
+    return problems
 
 
 def _allocation_problems(conn: psycopg.Connection, ctx: RunContext) -> list[str]:

@@ -16,18 +16,57 @@ class ReviewError(RuntimeError):
 
 
 def record_decision(run_id: str, decision: str, reviewer: str, comment: str | None) -> None:
+    """Record the decision; an approval also freezes a copy of the run's district allocation.
+
+    The copy is what `published.approved_district_allocation` shows, so a later re-run of the
+    same date (which replaces the published rows) never changes what was approved.
+    """
     if decision not in DECISIONS:
         raise ReviewError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
     if not reviewer.strip():
         raise ReviewError("say who decides (--by NAME)")
-    with ensure_warehouse().connect() as conn:
-        updated = conn.execute(
+    with ensure_warehouse().connect() as conn, conn.transaction():
+        known = conn.execute(
+            "select 1 from ops.allocation_runs where run_id = %s for update", [run_id]
+        ).fetchone()
+        if not known:
+            raise ReviewError(
+                f"no published run {run_id!r}: see `select run_id, as_of_date, review_status from"
+                " published.allocation_runs order by published_at desc`"
+            )
+        _ensure_approved_copy(conn)
+        conn.execute("delete from ops.approved_district_allocation where run_id = %s", [run_id])
+        if decision == "approved":
+            copied = conn.execute(
+                "insert into ops.approved_district_allocation"
+                " select * from published.district_allocation where run_id = %s",
+                [run_id],
+            ).rowcount
+            if copied == 0:
+                raise ReviewError(
+                    f"run {run_id!r} is no longer the published one for its date (a later run of"
+                    " the same date replaced it): approve the latest run of that date instead"
+                )
+        conn.execute(
             "update ops.allocation_runs set review_status = %s, reviewer = %s,"
             " reviewed_at = now(), review_comment = %s where run_id = %s",
             [decision, reviewer.strip(), comment, run_id],
-        ).rowcount
-    if updated == 0:
-        raise ReviewError(
-            f"no published run {run_id!r}: see `select run_id, as_of_date from"
-            " published.allocation_runs order by published_at desc`"
         )
+
+
+def _ensure_approved_copy(conn) -> None:
+    """The table of approved allocations and the analysts' view of the latest per year."""
+    conn.execute(
+        "create table if not exists ops.approved_district_allocation"
+        " (like published.district_allocation)"
+    )
+    conn.execute(
+        "create or replace view published.approved_district_allocation as"
+        " select approved.*, runs.reviewer, runs.reviewed_at, runs.review_comment"
+        " from ops.approved_district_allocation approved"
+        " join ops.allocation_runs runs using (run_id)"
+        " where runs.review_status = 'approved'"
+        " and runs.reviewed_at = (select max(latest.reviewed_at) from ops.allocation_runs latest"
+        "  join ops.approved_district_allocation a2 using (run_id)"
+        "  where latest.review_status = 'approved' and a2.fiscal_year = approved.fiscal_year)"
+    )

@@ -130,7 +130,11 @@ def run_nightly(as_of: dt.date, landing: str | None, console: Console) -> RunOut
         if watcher:
             watcher.start()
         try:
-            dag_run = dag.test(logical_date=logical_date_for(as_of))
+            # the approval is the finance bureau's, not ours: it is marked done without asking,
+            # and the run stays a draft in allocation_runs until `munifund review approve`
+            dag_run = dag.test(
+                logical_date=logical_date_for(as_of), mark_success_pattern="^approve_allocation$"
+            )
         finally:
             if watcher:
                 watcher.stop.set()

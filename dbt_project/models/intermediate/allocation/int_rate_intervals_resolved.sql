@@ -1,6 +1,8 @@
 -- One row per work type per asset class per interval [valid_from, valid_to) of the fiscal year
 -- over which one unit-cost standard (经费标准) applies. A standard is valid from valid_from to
--- valid_to inclusive (open when empty); where two overlap, the later valid_from wins.
+-- valid_to inclusive (open when empty); where two overlap, the later valid_from wins. A gap
+-- between standards is an interval with no rate (null), so that the days in it are seen as
+-- needing a rate instead of silently taking the previous one.
 with standards as (
     select * from {{ ref('stg_unit_cost_standards__unit_cost_standards') }}
 ),
@@ -35,7 +37,7 @@ rated as (
         standards.rate_yuan,
         standards.unit
     from segments
-    inner join standards
+    left join standards
         on standards.work_type = segments.work_type
         and standards.asset_class = segments.asset_class
         and standards.valid_from <= segments.valid_from

@@ -1,0 +1,32 @@
+"""The finance bureau's approval as the last step of the nightly DAG (human in the loop).
+
+Airflow 3's ApprovalOperator waits for a person to choose Approve or Reject in the UI (or
+through the REST API); this subclass records the decision, the responder and the comment in
+`ops.allocation_runs`, exactly as `munifund review approve|reject` does outside the UI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.providers.standard.operators.hitl import ApprovalOperator
+from airflow.sdk import Param
+
+
+class RecordedApprovalOperator(ApprovalOperator):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "params", {"comment": Param("", type="string", description="审核意见 / Comment")}
+        )
+        super().__init__(**kwargs)
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        from munifund.review_decisions import record_decision
+
+        chosen = event["chosen_options"][0]
+        responder = event.get("responded_by_user") or {}
+        reviewer = responder.get("name") or responder.get("id") or "unknown"
+        comment = (event.get("params_input") or {}).get("comment") or None
+        decision = "approved" if chosen == self.APPROVE else "rejected"
+        record_decision(context["run_id"], decision, str(reviewer), comment)
+        return super().execute_complete(context=context, event=event)
