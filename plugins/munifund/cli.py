@@ -28,7 +28,8 @@ warehouse_app = typer.Typer(
 review_app = typer.Typer(help="Record the finance bureau's decision on a published run.")
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(review_app, name="review")
-console = Console()
+# piped output (CI, logs) gets a width that fits the allocation table, not the default 80
+console = Console() if sys.stdout.isatty() else Console(width=132)
 err_console = Console(stderr=True)
 
 

@@ -74,6 +74,18 @@ def ingest_landing_task(as_of: str | None, run_id: str | None) -> dict:
     return {**report.as_dict(), "source_age_days": ages}
 
 
+def stale_sources(ages: dict[str, int | None]) -> dict[str, int | None]:
+    """The periodic sources not delivered within their bound (None: never delivered)."""
+    from munifund.ingest.contracts import BY_NAME
+
+    return {
+        name: age
+        for name, age in ages.items()
+        if BY_NAME[name].stale_after_days is not None
+        and (age is None or age > BY_NAME[name].stale_after_days)
+    }
+
+
 def source_ages(conn: psycopg.Connection, as_of: dt.date) -> dict[str, int | None]:
     """Days since each source's latest partition, as of the run's date (None: never delivered).
 

@@ -164,9 +164,14 @@ def print_summary(
             [as_of, run_id],
         ).fetchall()
         quarantined = conn.execute(
-            "select count(*) from ops.quarantine where partition_date <= %s", [as_of]
-        ).fetchone()[0]  # type: ignore[index]
-    table = Table(title=f"Allocation of fiscal year {as_of.year} as of {as_of} (run {run_id})")
+            "select count(*), count(*) filter (where run_id = %s) from ops.quarantine"
+            " where partition_date <= %s",
+            [run_id, as_of],
+        ).fetchone()
+        from munifund.pipeline import source_ages, stale_sources
+
+        stale = stale_sources(source_ages(conn, as_of))
+    table = Table(title=f"分配 Allocation, fiscal year {as_of.year}, as of {as_of}")
     for header in (
         "区 District",
         "标准经费 Standard cost",
@@ -175,16 +180,28 @@ def print_summary(
         "奖励 Incentive",
         "合计 Total",
     ):
-        table.add_column(header, justify="left" if header.startswith("区") else "right")
+        justify = "left" if header.startswith("区") else "right"
+        table.add_column(header, justify=justify, no_wrap=True)
     total = sum((r[7] for r in rows), start=0)
-    for code, name_zh, name_en, cost, score, base, incentive, row_total in rows:
+    for _code, name_zh, name_en, cost, score, base, incentive, row_total in rows:
         table.add_row(
-            f"{code} {name_zh} {name_en}", f"{cost:,.2f}", "—" if score is None else f"{score}",
+            f"{name_zh} {name_en}", f"{cost:,.2f}", "—" if score is None else f"{score}",
             f"{base:,.2f}", f"{incentive:,.2f}", f"{row_total:,.2f}",
         )  # fmt: skip
     table.add_row("合计 Total", "", "", "", "", f"{total:,.2f}", style="bold")
     console.print(table)
-    console.print(f"data-quality issues so far: {quarantined} (see published.data_quality_issues)")
+    console.print(
+        f"quarantined: {quarantined[1]} rows or files taken by this run, {quarantined[0]} in all"
+        " (see published.data_quality_issues)"
+    )
+    if stale:
+        listed = ", ".join(
+            f"{s} ({'never delivered' if a is None else f'last delivered {a} days before'})"
+            for s, a in stale.items()
+        )
+        console.print(
+            f"[yellow]stale sources as of {as_of}:[/] {listed}; the last known data stands"
+        )
     console.print(f"review pack: {settings.reviews_dir / as_of.isoformat()}")
     console.print(
         f"the run is a draft: approve it with `munifund review approve --run {run_id} --by NAME`"

@@ -7,7 +7,7 @@ good rows from bad ones, so a rule lives here once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 WORK_TYPES = ("road_maintenance", "bridge_maintenance", "sweeping", "greening", "facility_upkeep")
@@ -54,7 +54,9 @@ class SourceContract:
     key: tuple[str, ...]
     # reference sources may ship as dbt seeds; delivered rows replace the seed entirely
     has_seed: bool = False
-    depends_on: tuple[str, ...] = field(default=())
+    # a source delivered at least monthly is reported as stale past this age; reference data,
+    # which changes rarely, has no bound
+    stale_after_days: int | None = None
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -189,6 +191,7 @@ CONTRACTS: tuple[SourceContract, ...] = (
             _c("closed_at", Kind.TIMESTAMP),
         ),
         key=("case_id",),
+        stale_after_days=45,
     ),
     SourceContract(
         "kiosks",
@@ -215,6 +218,7 @@ CONTRACTS: tuple[SourceContract, ...] = (
             _c("amount_yuan", Kind.MONEY, required=True),
         ),
         key=("receipt_id",),
+        stale_after_days=45,
     ),
     SourceContract(
         "expenditures",
@@ -230,6 +234,7 @@ CONTRACTS: tuple[SourceContract, ...] = (
             _c("purpose_code"),
         ),
         key=("voucher_id",),
+        stale_after_days=45,
     ),
     SourceContract(
         "funding_plans",

@@ -290,3 +290,22 @@ def test_a_source_missing_on_its_date_is_not_an_error(empty_warehouse, tmp_path:
         assert report.files == []
         # every raw table exists all the same, so staging can read it
         assert conn.execute("select count(*) from raw.work_orders").fetchone()[0] == 0
+
+
+def test_source_ages_are_reported_as_of_the_run_date(empty_warehouse, landing) -> None:
+    from munifund.pipeline import source_ages, stale_sources
+
+    deliver(
+        landing,
+        "work_orders",
+        D1,
+        "w.csv",
+        "case_id,district_code,street_code,category,reported_at,deadline_at,closed_at\n",
+    )
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D3, "run-1")
+        ages = source_ages(conn, D3)
+    assert ages["districts"] == ages["work_orders"] == (D3 - D1).days
+    assert ages["fee_collections"] is None
+    # reference data may be old; a monthly source past 45 days, or never delivered, is stale
+    assert stale_sources(ages) == {"work_orders": 59, "fee_collections": None, "expenditures": None}
