@@ -102,15 +102,11 @@ class AssetRegister:
     """Everything the generator needs to know about the city's assets."""
 
     year: int
-    existing: list[Asset] = field(
-        default_factory=list
-    )  # known in the reference partition
+    existing: list[Asset] = field(default_factory=list)  # known in the reference partition
     adopted: list[Asset] = field(default_factory=list)  # 新纳入道路, commissioned in Y
     commissioned_mid_year: list[Asset] = field(default_factory=list)
     retired_mid_year: list[Asset] = field(default_factory=list)  # subset of existing
-    unmeasured_ids: set[str] = field(
-        default_factory=set
-    )  # only unverified measurements
+    unmeasured_ids: set[str] = field(default_factory=set)  # only unverified measurements
     city_bridge_ids: list[str] = field(default_factory=list)
     district_trunk_ids: list[str] = field(default_factory=list)
     zone_road_ids: list[str] = field(default_factory=list)
@@ -141,11 +137,7 @@ def chinese_number(n: int) -> str:
         return _ZH_DIGITS[n]
     if n < 100:
         tens, ones = divmod(n, 10)
-        return (
-            ("" if tens == 1 else _ZH_DIGITS[tens])
-            + "十"
-            + (_ZH_DIGITS[ones] if ones else "")
-        )
+        return ("" if tens == 1 else _ZH_DIGITS[tens]) + "十" + (_ZH_DIGITS[ones] if ones else "")
     return str(n)
 
 
@@ -173,15 +165,11 @@ def _split_area(total_m2: int, count: int, rng: random.Random) -> list[int]:
     return areas
 
 
-def _scaled(
-    value: int, factor: float, rng: random.Random, low: float, high: float
-) -> int:
+def _scaled(value: int, factor: float, rng: random.Random, low: float, high: float) -> int:
     return int(value * factor * rng.uniform(low, high))
 
 
-def quantities_for(
-    asset_class: str, area: int, rng: random.Random
-) -> tuple[tuple[str, int], ...]:
+def quantities_for(asset_class: str, area: int, rng: random.Random) -> tuple[tuple[str, int], ...]:
     """Measured quantity of each work type of an asset whose footprint is `area` (1/100 m2).
 
     plausible: sweeping covers most of a road's surface, greening a strip of 8-18 %; a park's
@@ -200,9 +188,7 @@ def quantities_for(
                 quantity = _scaled(area, 1, rng, 0.85, 1.0)
         elif asset_class in ("city_park", "green_belt", "elevated_underside"):
             quantity = (
-                area
-                if asset_class != "elevated_underside"
-                else _scaled(area, 1, rng, 0.2, 0.5)
+                area if asset_class != "elevated_underside" else _scaled(area, 1, rng, 0.2, 0.5)
             )
         else:
             quantity = _scaled(area, 1, rng, 0.08, 0.18)
@@ -246,9 +232,7 @@ class _Builder:
     def commissioning_date(self) -> date:
         """Mostly long-standing; 2 % commissioned during Y-1 (measured from that day)."""
         if self.rng.random() < 0.02:
-            return random_day(
-                self.rng, date(self.year - 1, 2, 1), date(self.year - 1, 11, 30)
-            )
+            return random_day(self.rng, date(self.year - 1, 2, 1), date(self.year - 1, 11, 30))
         return random_day(self.rng, date(1985, 1, 1), date(self.year - 3, 12, 31))
 
     def add(
@@ -279,9 +263,7 @@ class _Builder:
 
     def roads(self) -> None:
         s, rng = self.scale, self.rng
-        for i, area in enumerate(
-            _split_area(harbin.EXPRESSWAY_AREA_M2, harbin.EXPRESSWAYS, rng)
-        ):
+        for i, area in enumerate(_split_area(harbin.EXPRESSWAY_AREA_M2, harbin.EXPRESSWAYS, rng)):
             self.add(
                 "expressway",
                 "EXP",
@@ -291,9 +273,7 @@ class _Builder:
                 area,
                 city_level=True,
             )
-        for i, area in enumerate(
-            _split_area(harbin.TRUNK_AREA_M2, harbin.TRUNK_ROADS, rng)
-        ):
+        for i, area in enumerate(_split_area(harbin.TRUNK_AREA_M2, harbin.TRUNK_ROADS, rng)):
             city_kept = i < harbin.CITY_TRUNK_ROADS
             asset = self.add(
                 "trunk_road",
@@ -475,12 +455,10 @@ class _Builder:
     def adopted_roads(self) -> None:
         """新纳入道路 commissioned in Y, each connected to a city trunk road or a secondary road."""
         rng, y = self.rng, self.year
-        city_trunks = [
-            a for a in self.register.existing if a.asset_class == "trunk_road"
-        ][: harbin.CITY_TRUNK_ROADS]
-        secondaries = [
-            a for a in self.register.existing if a.asset_class == "secondary_road"
+        city_trunks = [a for a in self.register.existing if a.asset_class == "trunk_road"][
+            : harbin.CITY_TRUNK_ROADS
         ]
+        secondaries = [a for a in self.register.existing if a.asset_class == "secondary_road"]
         kinds = ("小区开放道路", "企业专用道路", "入城公路(升级)")
         for i in range(harbin.ADOPTED_ROADS * self.scale):
             target = rng.choice(city_trunks if i % 2 == 0 else secondaries)
@@ -498,9 +476,7 @@ class _Builder:
                     district_code=target.district_code,
                     street_code=self.street(target.district_code),
                     commissioned_on=commissioned,
-                    quantities=quantities_for(
-                        "branch_road", rng.randint(200_000, 1_200_000), rng
-                    ),
+                    quantities=quantities_for("branch_road", rng.randint(200_000, 1_200_000), rng),
                     connected_to=target.asset_id,
                     remark=f"新纳入道路:{kind}",
                 )
@@ -521,10 +497,7 @@ class _Builder:
         ]
         new += [("public_toilet", "TLT", 3, "新建公厕", 100) for _ in range(2)]
         new += [("transfer_station", "TRS", 3, "新建垃圾转运站", 100)]
-        new += [
-            ("bin_point", "BIN", self.bin_width, "新设垃圾收集点", 100)
-            for _ in range(10 * s)
-        ]
+        new += [("bin_point", "BIN", self.bin_width, "新设垃圾收集点", 100) for _ in range(10 * s)]
         for i, (asset_class, prefix, width, label, area) in enumerate(new):
             district_code = self.district(self.urban)
             self.register.commissioned_mid_year.append(
@@ -737,19 +710,13 @@ def commissioned_measurement_rows(
             )
 
 
-def resurvey_rows(
-    plan: MeasurementPlan, delivered: date, rng: random.Random
-) -> Iterator[Row]:
+def resurvey_rows(plan: MeasurementPlan, delivered: date, rng: random.Random) -> Iterator[Row]:
     """Re-surveys: a new measurement from mid-year; one in four still awaits verification."""
     y = plan.year
     for asset, work_type, old_quantity in plan.resurveys:
         effective = random_day(rng, date(y, 5, 1), date(y, 6, 1))
         quantity = int(old_quantity * rng.uniform(0.85, 1.2))
-        verified_on = (
-            None
-            if rng.random() < 0.25
-            else delivered - timedelta(days=rng.randint(1, 3))
-        )
+        verified_on = None if rng.random() < 0.25 else delivered - timedelta(days=rng.randint(1, 3))
         yield measurement_row(
             plan.ids.next(),
             asset.asset_id,
@@ -787,9 +754,7 @@ def baseline_transfers(register: AssetRegister) -> list[Transfer]:
         for i in register.city_bridge_ids
     ]
     transfers += [
-        Transfer(
-            i, "*", "district", by_id[i].district_code, BASELINE_TRANSFER_DATE, decree
-        )
+        Transfer(i, "*", "district", by_id[i].district_code, BASELINE_TRANSFER_DATE, decree)
         for i in register.district_trunk_ids
     ]
     transfers += [
@@ -841,9 +806,7 @@ def development_zone_devolution(register: AssetRegister) -> list[Transfer]:
     ]
 
 
-def future_bridge_devolution(
-    register: AssetRegister, rng: random.Random
-) -> list[Transfer]:
+def future_bridge_devolution(register: AssetRegister, rng: random.Random) -> list[Transfer]:
     """A decree known in October for December: 10 city bridges' upkeep to their district."""
     by_id = {a.asset_id: a for a in register.existing}
     effective = date(register.year, 12, 1)

@@ -69,9 +69,7 @@ def pool_for(standard_cost_fen: int) -> int:
     return standard_cost_fen * 105 // 100
 
 
-def own_investment_rows(
-    fiscal_year: int, rng: random.Random, *, with_zero: bool
-) -> list[Row]:
+def own_investment_rows(fiscal_year: int, rng: random.Random, *, with_zero: bool) -> list[Row]:
     """plausible: 8-30 yuan per inhabitant of a district's own money; one district none in Y."""
     rows: list[Row] = []
     for district in harbin.DISTRICTS:
@@ -84,9 +82,7 @@ def own_investment_rows(
 
 def _voucher_time(rng: random.Random, year: int) -> datetime:
     day = random_day(rng, date(year, 1, 3), date(year, 12, 28))
-    return datetime(day.year, day.month, day.day) + timedelta(
-        minutes=rng.randint(540, 1019)
-    )
+    return datetime(day.year, day.month, day.day) + timedelta(minutes=rng.randint(540, 1019))
 
 
 def _vouchers(
@@ -99,9 +95,7 @@ def _vouchers(
     purposes: tuple[str, ...],
 ) -> list[Voucher]:
     return [
-        Voucher(
-            _voucher_time(rng, year), district, amount, source, rng.choice(purposes)
-        )
+        Voucher(_voucher_time(rng, year), district, amount, source, rng.choice(purposes))
         for amount in split_amount(total_fen, count, rng)
     ]
 
@@ -129,9 +123,7 @@ def design_kiosk_fee_books(
         )
         # plausible: a carried-over balance of 20-50 % of a year's fees when the data starts
         opening[code] = int(previous * rng.uniform(0.2, 0.5))
-        planned[(code, year - 1)] = _round_up_to_thousand(
-            int(previous * rng.uniform(1.02, 1.2))
-        )
+        planned[(code, year - 1)] = _round_up_to_thousand(int(previous * rng.uniform(1.02, 1.2)))
         available = opening[code] + previous
         spent = int(available * rng.uniform(0.65, 0.85))
         vouchers += _vouchers(rng, year - 1, code, spent, 24 * scale, "kiosk_fee", cm)
@@ -139,22 +131,16 @@ def design_kiosk_fee_books(
         status = harbin.KIOSK_STATUS_BY_DISTRICT.get(code, "compliant")
         available = available - spent + current
         if status == "unplanned":
-            planned[(code, year)] = _round_down_to_thousand(
-                int(current * rng.uniform(0.6, 0.85))
-            )
+            planned[(code, year)] = _round_down_to_thousand(int(current * rng.uniform(0.6, 0.85)))
         else:
-            planned[(code, year)] = _round_up_to_thousand(
-                int(current * rng.uniform(1.02, 1.2))
-            )
+            planned[(code, year)] = _round_up_to_thousand(int(current * rng.uniform(1.02, 1.2)))
         share = {
             "compliant": rng.uniform(0.55, 0.9),
             "unplanned": rng.uniform(0.5, 0.8),
             "overdrawn": rng.uniform(1.12, 1.3),
             "diverted": rng.uniform(0.4, 0.6),
         }[status]
-        vouchers += _vouchers(
-            rng, year, code, int(available * share), 24 * scale, "kiosk_fee", cm
-        )
+        vouchers += _vouchers(rng, year, code, int(available * share), 24 * scale, "kiosk_fee", cm)
         if status == "diverted":
             ineligible = int(available * rng.uniform(0.05, 0.1))
             vouchers += _vouchers(
@@ -170,9 +156,7 @@ def design_kiosk_fee_books(
                 amount = int(available * rng.uniform(0.005, 0.01))
                 purpose = "" if i % 2 == 0 else UNKNOWN_PURPOSE
                 vouchers.append(
-                    Voucher(
-                        _voucher_time(rng, year), code, amount, "kiosk_fee", purpose
-                    )
+                    Voucher(_voucher_time(rng, year), code, amount, "kiosk_fee", purpose)
                 )
     return KioskFeeBooks(opening, planned, vouchers)
 
@@ -186,9 +170,7 @@ def other_fund_vouchers(year: int, scale: int, rng: random.Random) -> list[Vouch
         for code in harbin.DISTRICT_CODES:
             for source in ("city_allocation", "district_own"):
                 for _ in range(30 * scale):
-                    purpose = rng.choice(
-                        harbin.OTHER_PURPOSES if rng.random() < 0.15 else purposes
-                    )
+                    purpose = rng.choice(harbin.OTHER_PURPOSES if rng.random() < 0.15 else purposes)
                     # plausible: 20,000 to 2 million yuan per voucher
                     amount = rng.randint(2_000_000, 200_000_000)
                     vouchers.append(
@@ -203,9 +185,7 @@ def other_fund_vouchers(year: int, scale: int, rng: random.Random) -> list[Vouch
     return vouchers
 
 
-def expenditure_partitions(
-    vouchers: list[Voucher], reference: date
-) -> dict[date, list[Row]]:
+def expenditure_partitions(vouchers: list[Voucher], reference: date) -> dict[date, list[Row]]:
     """Vouchers by delivery date (the 1st after the month paid; Y-1's first months back-filled
     with the reference), numbered in payment order."""
     by_partition: dict[date, list[Row]] = {}
@@ -230,8 +210,7 @@ def expenditure_partitions(
 
 def opening_balance_rows(year: int, books: KioskFeeBooks) -> list[Row]:
     return [
-        (code, year - 1, yuan(books.opening_first_year[code]))
-        for code in harbin.DISTRICT_CODES
+        (code, year - 1, yuan(books.opening_first_year[code])) for code in harbin.DISTRICT_CODES
     ]
 
 

@@ -149,9 +149,7 @@ def _prepare_output(out: Path) -> None:
                     if folder.is_dir() and not any(folder.iterdir()):
                         folder.rmdir()
         manifest.unlink()
-    leftovers = sorted(
-        p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()
-    )
+    leftovers = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     if leftovers:
         raise FileExistsError(
             f"{out} holds files that are not part of a sample city (e.g. {leftovers[0]}): "
@@ -197,9 +195,7 @@ def unit_cost_rows(valid_from: str, *, revised_on: date | None = None) -> list[R
 
 def rate_revision_rows(revised_on: date, first_valid_from: str) -> list[Row]:
     """The old rows re-delivered with their end date, and the new rows from `revised_on`."""
-    closed = [
-        r for r in unit_cost_rows(first_valid_from, revised_on=revised_on) if r[3]
-    ]
+    closed = [r for r in unit_cost_rows(first_valid_from, revised_on=revised_on) if r[3]]
     new = [
         (
             work_type,
@@ -268,9 +264,7 @@ def write_reference_seeds(seeds_dir: Path) -> None:
         "expenditure_purposes": (PURPOSE_COLUMNS, purpose_rows()),
     }
     for source, (header, rows) in contents.items():
-        with (seeds_dir / SEED_FILES[source]).open(
-            "w", encoding="utf-8", newline=""
-        ) as handle:
+        with (seeds_dir / SEED_FILES[source]).open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(header)
             writer.writerows(rows)
@@ -284,12 +278,8 @@ def _write_assets(
 ) -> None:
     y = register.year
     header = assets.ASSET_HEADER
-    landing.write_csv(
-        "assets", reference, header, assets.reference_asset_rows(register)
-    )
-    landing.write_csv(
-        "assets", date(y, 2, 1), header, (a.row() for a in register.adopted)
-    )
+    landing.write_csv("assets", reference, header, assets.reference_asset_rows(register))
+    landing.write_csv("assets", date(y, 2, 1), header, (a.row() for a in register.adopted))
     landing.write_csv(
         "assets",
         date(y, 4, 1),
@@ -320,9 +310,7 @@ def _write_assets(
     landing.write_csv(
         source, date(y, 6, 5), columns, assets.resurvey_rows(plan, date(y, 6, 5), rng)
     )
-    landing.write_csv(
-        source, date(y, 9, 15), columns, assets.adopted_verified_rows(plan, rng)
-    )
+    landing.write_csv(source, date(y, 9, 15), columns, assets.adopted_verified_rows(plan, rng))
 
 
 def _write_transfers(
@@ -341,9 +329,7 @@ def _write_transfers(
         ),
     )
     for delivered, transfers in deliveries:
-        landing.write_csv(
-            "asset_transfers", delivered, columns, [ids.row(t) for t in transfers]
-        )
+        landing.write_csv("asset_transfers", delivered, columns, [ids.row(t) for t in transfers])
 
 
 # Money and activity ------------------------------------------------------------------------------
@@ -392,9 +378,7 @@ def _write_work_orders(landing: Landing, year: int, scale: int, seed: int) -> No
         year, scale, rng_for(seed, "work_orders"), bad_partition=date(year, 3, 1)
     )
     for delivered, rows in stream.partitions():
-        landing.write_csv(
-            "work_orders", delivered, work_orders.WORK_ORDER_COLUMNS, rows
-        )
+        landing.write_csv("work_orders", delivered, work_orders.WORK_ORDER_COLUMNS, rows)
 
 
 def _write_kiosks_and_fees(
@@ -402,9 +386,7 @@ def _write_kiosks_and_fees(
 ) -> dict[tuple[str, int], int]:
     register = kiosks.build_kiosks(year, scale, rng_for(seed, "kiosks"))
     for delivered, batch in kiosks.kiosk_partitions(register, reference).items():
-        landing.write_csv(
-            "kiosks", delivered, kiosks.KIOSK_HEADER, (k.row() for k in batch)
-        )
+        landing.write_csv("kiosks", delivered, kiosks.KIOSK_HEADER, (k.row() for k in batch))
     fees = kiosks.FeeStream(
         register, year, rng_for(seed, "fees"), reference, bad_partition=date(year, 4, 1)
     )

@@ -168,9 +168,7 @@ RESPONSIBILITY_MATRIX: tuple[tuple[str, str, str], ...] = (
     ("transfer_station", "facility_upkeep", "street"),
     ("bin_point", "facility_upkeep", "street"),
 )
-TIER_BY_PAIR: dict[tuple[str, str], str] = {
-    (c, w): t for c, w, t in RESPONSIBILITY_MATRIX
-}
+TIER_BY_PAIR: dict[tuple[str, str], str] = {(c, w): t for c, w, t in RESPONSIBILITY_MATRIX}
 WORK_TYPES_BY_CLASS: dict[str, tuple[str, ...]] = {}
 for _asset_class, _work_type, _tier in RESPONSIBILITY_MATRIX:
     WORK_TYPES_BY_CLASS.setdefault(_asset_class, ())

@@ -212,9 +212,7 @@ class FeeStream:
             if days == days_in_month:
                 amount = divide_half_up(kiosk.area * kiosk.rate_fen, 100)
             else:
-                amount = divide_half_up(
-                    kiosk.area * kiosk.rate_fen * days, 100 * days_in_month
-                )
+                amount = divide_half_up(kiosk.area * kiosk.rate_fen * days, 100 * days_in_month)
             if kiosk.in_arrears:
                 draw = random()
                 if draw < 0.3:

@@ -143,9 +143,7 @@ class Landing:
         self.partitions.append(partition)
         return partition, path
 
-    def _accepted(
-        self, partition: Partition, rows: Iterable[Row | Bad]
-    ) -> Iterable[Row]:
+    def _accepted(self, partition: Partition, rows: Iterable[Row | Bad]) -> Iterable[Row]:
         """The rows to write, counting them and noting the bad ones' lines."""
         count = 0
         for item in rows:

@@ -55,9 +55,7 @@ def monthly_case_counts(year_total: int) -> dict[int, int]:
 def on_time_rates(rng: random.Random) -> dict[str, float]:
     """Share of cases closed by their deadline: one district mostly late, the others 76-93 %."""
     return {
-        code: 0.45
-        if code == harbin.LATE_DISTRICT
-        else round(rng.uniform(0.76, 0.93), 3)
+        code: 0.45 if code == harbin.LATE_DISTRICT else round(rng.uniform(0.76, 0.93), 3)
         for code in harbin.DISTRICT_CODES
     }
 
@@ -69,9 +67,7 @@ class WorkOrderStream:
     closes late are queued for later partitions while it streams.
     """
 
-    def __init__(
-        self, year: int, scale: int, rng: random.Random, bad_partition: date
-    ) -> None:
+    def __init__(self, year: int, scale: int, rng: random.Random, bad_partition: date) -> None:
         self.year = year
         self.rng = rng
         self.bad_partition = bad_partition
@@ -87,9 +83,7 @@ class WorkOrderStream:
 
     def partitions(self) -> Iterator[tuple[date, Iterator[Row | Bad]]]:
         # Y-1's December first, so that cases due in early January of Y are all there.
-        months = [date(self.year - 1, 12, 1)] + [
-            date(self.year, m, 1) for m in range(1, 13)
-        ]
+        months = [date(self.year - 1, 12, 1)] + [date(self.year, m, 1) for m in range(1, 13)]
         for month in months:
             yield next_month(month), self._month_rows(month)
         for delivered in sorted(self.pending):
@@ -110,9 +104,7 @@ class WorkOrderStream:
     def _case(self, case_id: str, month: date, extracted: datetime) -> Row:
         # the hot loop of the sample at scale: plain rng.random() arithmetic, no randint/choices
         random = self.rng.random
-        district = self.codes[
-            bisect(self.cum_population, random() * self.cum_population[-1])
-        ]
+        district = self.codes[bisect(self.cum_population, random() * self.cum_population[-1])]
         streets = self.streets[district]
         month_minutes = (next_month(month) - month).days * 24 * 60
         reported = datetime(month.year, month.month, 1) + timedelta(
