@@ -18,9 +18,11 @@ night by night or in one catch-up run.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -40,15 +42,17 @@ from munifund.ingest.contracts import (
     SourceContract,
     load_order,
 )
-from munifund.ingest.reader import ReadablePath, UnreadableFile, open_delivered_file
+from munifund.ingest.reader import (
+    ReadablePath,
+    UnreadableFile,
+    detect_encoding,
+    open_delivered_file,
+)
 
 PARTITION_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
-ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-ISO_TIMESTAMP = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
-    r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$"
-)
+# Shape checks with translate() rather than regular expressions: a million rows a second matter
+# here. pg_input_is_valid() then rejects what has the shape but is no value (2026-13-45).
+DIGITS = "0123456789"
 LINEAGE_COLUMNS = ("_extra", "_partition_date", "_file", "_line", "_run_id")
 
 
@@ -114,13 +118,20 @@ def ensure_raw_tables(conn: psycopg.Connection) -> None:
                 sql.SQL(", ").join(map(sql.Identifier, contract.key)),
             )
         )
+        # the duplicate check across files of a delivery, and replacing a re-delivered file
+        conn.execute(
+            sql.SQL("create index if not exists {} on {} (_partition_date, _file)").format(
+                sql.Identifier(f"{contract.name}_file_idx"), table
+            )
+        )
 
 
 # ------------------------------------------------------------------------ validation SQL
 
 
 def _value(column: str) -> sql.Composable:
-    return sql.SQL("nullif(btrim(l.{}), '')").format(sql.Identifier(column))
+    """A column of the loaded file: trimmed, empty as null (done once, when loading)."""
+    return sql.SQL("l.{}").format(sql.Identifier(column))
 
 
 def _literal_list(values: Iterable[str]) -> sql.Composable:
@@ -134,22 +145,31 @@ def _column_check(column: Column, ref_alias: str | None) -> sql.Composable:
     if column.required:
         whens.append(sql.SQL("when {v} is null then 'missing value'").format(v=v))
     kind = column.kind
+    digits = sql.Literal(DIGITS)
     if kind is Kind.DATE:
         whens.append(
             sql.SQL(
-                "when {v} !~ {p} or not pg_input_is_valid({v}, 'date')"
+                "when length({v}) <> 10 or translate({v}, {d}, '') <> '--'"
+                " or not pg_input_is_valid({v}, 'date')"
                 " then 'not a date (YYYY-MM-DD): ' || {v}"
-            ).format(v=v, p=sql.Literal(ISO_DATE))
+            ).format(v=v, d=digits)
         )
     elif kind is Kind.TIMESTAMP:
+        # YYYY-MM-DD, then only digits and T : . space + - Z (ISO 8601, optional offset)
         whens.append(
             sql.SQL(
-                "when {v} !~ {p} or not pg_input_is_valid({v}, 'timestamptz')"
+                "when length({v}) < 10 or translate(left({v}, 10), {d}, '') <> '--'"
+                " or translate(substr({v}, 11), {dt}, '') <> ''"
+                " or not pg_input_is_valid({v}, 'timestamptz')"
                 " then 'not an ISO 8601 timestamp: ' || {v}"
-            ).format(v=v, p=sql.Literal(ISO_TIMESTAMP))
+            ).format(v=v, d=digits, dt=sql.Literal(DIGITS + "T:. +-Z"))
         )
     elif kind is Kind.YEAR:
-        whens.append(sql.SQL("when {v} !~ '^[0-9]{{4}}$' then 'not a year: ' || {v}").format(v=v))
+        whens.append(
+            sql.SQL(
+                "when length({v}) <> 4 or translate({v}, {d}, '') <> '' then 'not a year: ' || {v}"
+            ).format(v=v, d=digits)
+        )
     elif kind is Kind.BOOLEAN:
         whens.append(
             sql.SQL("when lower({v}) not in ({t}) then 'not true/false/是/否: ' || {v}").format(
@@ -157,10 +177,12 @@ def _column_check(column: Column, ref_alias: str | None) -> sql.Composable:
             )
         )
     elif kind in (Kind.QUANTITY, Kind.MONEY, Kind.SHARE, Kind.BALANCE):
+        # plain decimals only: no exponent, NaN or Infinity, which numeric would accept
         whens.append(
-            sql.SQL("when {v} !~ {p} then 'not a number: ' || {v}").format(
-                v=v, p=sql.Literal(NUMBER)
-            )
+            sql.SQL(
+                "when translate({v}, {d}, '') not in ('', '.', '-', '-.', '+', '+.')"
+                " or not pg_input_is_valid({v}, 'numeric') then 'not a number: ' || {v}"
+            ).format(v=v, d=digits)
         )
         if kind is not Kind.BALANCE:
             whens.append(sql.SQL("when {v}::numeric < 0 then 'negative: ' || {v}").format(v=v))
@@ -226,65 +248,124 @@ def _reference_join(
 def problems_query(
     contract: SourceContract, partition: dt.date, file_name: str, seeds: dict[str, list[str]]
 ) -> sql.Composable:
-    """Every (line, column, problem) of the loaded file: one scan, hash joins for references."""
+    """Every (line, column, problem) of the loaded file.
+
+    One scan computes each column's first problem once per row (hash joins for references and
+    for keys repeated in the file); only rows with a problem are unfolded into one row per
+    problem. `offset 0` keeps the planner from inlining the checks into the unfolding, which
+    would evaluate them twice.
+    """
     joins: list[sql.Composable] = []
-    checks: list[sql.Composable] = []
+    problem_columns: list[sql.Composable] = []
+    labels: list[str] = []
     for i, column in enumerate(contract.columns):
         alias = None
         if column.references:
             alias = f"ref{i}"
             joins.append(_reference_join(column, alias, partition, seeds))
-        checks.append(
-            sql.SQL("({}, {})").format(sql.Literal(column.name), _column_check(column, alias))
-        )
-    key_values = sql.SQL(", ").join(_value(k) for k in contract.key)
+        problem_columns.append(_column_check(column, alias))
+        labels.append(column.name)
+    key_columns = sql.SQL(", ").join(map(sql.Identifier, contract.key))
+    key_match = sql.SQL(" and ").join(
+        sql.SQL("{a}.{k} = l.{k}").format(a=sql.Identifier(a), k=sql.Identifier(k))
+        for a in ("repeated",)
+        for k in contract.key
+    )
+    other_match = sql.SQL(" and ").join(
+        sql.SQL("other.{k} = l.{k}").format(k=sql.Identifier(k)) for k in contract.key
+    )
     key_missing = sql.SQL(" or ").join(
-        sql.SQL("{} is null").format(_value(k)) for k in contract.key
+        sql.SQL("l.{} is null").format(sql.Identifier(k)) for k in contract.key
     )
-    earlier_file = sql.SQL(
-        "left join (select distinct {k} from {t} where _partition_date = {p} and _file <> {f}) other"
-        " on ({ok}) = ({kv})"
-    ).format(
-        k=sql.SQL(", ").join(map(sql.Identifier, contract.key)),
-        t=sql.Identifier("raw", contract.name),
-        p=sql.Literal(partition),
-        f=sql.Literal(file_name),
-        ok=sql.SQL(", ").join(sql.SQL("other.{}").format(sql.Identifier(k)) for k in contract.key),
-        kv=key_values,
-    )
-    key_label = sql.Literal(",".join(contract.key))
-    checks.append(
+    joins.append(
         sql.SQL(
-            "({kl}, case when {km} then null"
-            " when l._first_line_of_key < l._line"
-            " then 'duplicate key in this delivery (first at line ' || l._first_line_of_key || ')'"
-            " when other.{k0} is not null then 'duplicate key in this delivery (in another file)' end)"
-        ).format(kl=key_label, km=key_missing, k0=sql.Identifier(contract.key[0]))
+            "left join (select {k}, min(_line) as first_line from _load group by {k}"
+            " having count(*) > 1) repeated on {m}"
+        ).format(k=key_columns, m=key_match)
     )
-    checks.append(sql.SQL("('*', l._shape)"))
+    joins.append(
+        sql.SQL(
+            "left join (select distinct {k} from {t} where _partition_date = {p} and _file <> {f})"
+            " other on {m}"
+        ).format(
+            k=key_columns,
+            t=sql.Identifier("raw", contract.name),
+            p=sql.Literal(partition),
+            f=sql.Literal(file_name),
+            m=other_match,
+        )
+    )
+    problem_columns.append(
+        sql.SQL(
+            "case when {km} then null"
+            " when repeated.first_line < l._line"
+            " then 'duplicate key in this delivery (first at line ' || repeated.first_line || ')'"
+            " when other.{k0} is not null then 'duplicate key in this delivery (in another file)'"
+            " end"
+        ).format(km=key_missing, k0=sql.Identifier(contract.key[0]))
+    )
+    labels.append(",".join(contract.key))
+    problem_columns.append(sql.SQL("l._shape"))
+    labels.append("*")
+    names = [sql.Identifier(f"p{i}") for i in range(len(problem_columns))]
     return sql.SQL(
-        "select l._line, p.column_name, p.problem"
-        " from (select *, min(_line) over (partition by {kv}) as _first_line_of_key from _load l) l"
-        " {joins} {earlier}"
-        " cross join lateral (values {checks}) p(column_name, problem)"
+        "select checked._line, p.column_name, p.problem from ("
+        " select l._line, {cols} from _load l {joins}"
+        " where num_nonnulls({exprs}) > 0 offset 0"
+        ") checked"
+        " cross join lateral (values {pairs}) p(column_name, problem)"
         " where p.problem is not null"
     ).format(
-        kv=key_values,
+        cols=sql.SQL(", ").join(
+            sql.SQL("{} as {}").format(expr, name)
+            for expr, name in zip(problem_columns, names, strict=True)
+        ),
         joins=sql.SQL(" ").join(joins),
-        earlier=earlier_file,
-        checks=sql.SQL(", ").join(checks),
+        exprs=sql.SQL(", ").join(problem_columns),
+        pairs=sql.SQL(", ").join(
+            sql.SQL("({}, checked.{})").format(sql.Literal(label), name)
+            for label, name in zip(labels, names, strict=True)
+        ),
     )
 
 
 # --------------------------------------------------------------------------- one file
 
 
-def _fingerprint(path: ReadablePath) -> str:
+@dataclass(frozen=True)
+class FileScan:
+    """What one read of a file's bytes tells: its fingerprint, and for a CSV its encoding and
+    whether it quotes anything (a quoted field may hold a line break, which only the slow path
+    numbers by physical line)."""
+
+    fingerprint: str
+    encoding: str | None
+    has_quotes: bool
+
+
+def scan_file(path: ReadablePath) -> FileScan:
     digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    utf8, bom, quotes, first = True, False, False, True
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
-    return digest.hexdigest()
+            if first:
+                bom, first = chunk.startswith(codecs.BOM_UTF8), False
+            quotes = quotes or b'"' in chunk
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+    if utf8:
+        encoding: str | None = "utf-8-sig" if bom else "utf-8"
+    else:
+        try:
+            encoding = detect_encoding(path)  # GB18030, or a clear reason why not
+        except UnreadableFile:
+            encoding = None
+    return FileScan(digest.hexdigest(), encoding, quotes)
 
 
 def _header_map(
@@ -308,6 +389,18 @@ def _header_map(
     return positions, extras
 
 
+def _create_load_table(cur: psycopg.Cursor, contract: SourceContract) -> None:
+    cur.execute(
+        sql.SQL(
+            "create temp table _load (_line integer, {}, _extra jsonb, _shape text) on commit drop"
+        ).format(
+            sql.SQL(", ").join(
+                sql.SQL("{} text").format(sql.Identifier(c)) for c in contract.column_names
+            )
+        )
+    )
+
+
 def _copy_rows(
     cur: psycopg.Cursor,
     contract: SourceContract,
@@ -316,22 +409,102 @@ def _copy_rows(
     extras: list[tuple[int, str]],
     width: int,
 ) -> None:
+    """The streaming path: Python parses (exact line numbers, ragged rows, xlsx), COPY loads."""
     columns = sql.SQL(", ").join(
         map(sql.Identifier, ("_line", *contract.column_names, "_extra", "_shape"))
     )
     with cur.copy(sql.SQL("copy _load ({}) from stdin").format(columns)) as copy:
         for line, record in rows:
-            if not any(f and f.strip() for f in record):
+            trimmed = [(f.strip() or None) if f is not None else None for f in record]
+            if not any(trimmed):
                 continue  # blank line
-            n = len(record)
+            n = len(trimmed)
             shape = None if n == width else f"has {n} fields, the header has {width}"
-            fields = [record[i] if i is not None and i < n else None for i in positions]
+            fields = [trimmed[i] if i is not None and i < n else None for i in positions]
             extra = (
-                json.dumps({name: record[i] for i, name in extras if i < n}, ensure_ascii=False)
+                json.dumps({name: trimmed[i] for i, name in extras if i < n}, ensure_ascii=False)
                 if extras
                 else None
             )
             copy.write_row((line, *fields, extra, shape))
+
+
+SERVER_ENCODINGS = {"utf-8": "UTF8", "utf-8-sig": "UTF8", "gb18030": "GB18030"}
+
+
+def _copy_csv_on_server(
+    conn: psycopg.Connection, contract: SourceContract, path: ReadablePath, scan: FileScan
+) -> bool:
+    """The fast path: the server parses the CSV (no quotes, so a record is a line).
+
+    False, with nothing left behind, when the server refuses the file's shape (a ragged or
+    blank line...): the streaming path then finds and names the bad lines.
+    """
+    with path.open("rb") as handle:
+        text = io.TextIOWrapper(handle, encoding=scan.encoding or "utf-8", newline="")
+        header = next(csv.reader([text.readline()]), [])
+    if not any(h.strip() for h in header):
+        return False  # the streaming path says what is wrong with the header
+    positions, extras = _header_map(contract, header)
+    width = len(header)
+    fields = [sql.Identifier(f"f{i}") for i in range(width)]
+    with conn.cursor() as cur:
+        cur.execute("savepoint server_copy")
+        try:
+            cur.execute(
+                sql.SQL(
+                    "create temp table _delivered (_line integer generated always as identity"
+                    " (start with 2), {}) on commit drop"
+                ).format(sql.SQL(", ").join(sql.SQL("{} text").format(f) for f in fields))
+            )
+            copy_sql = sql.SQL(
+                "copy _delivered ({}) from stdin (format csv, header true, encoding {})"
+            ).format(sql.SQL(", ").join(fields), sql.Literal(SERVER_ENCODINGS[scan.encoding or ""]))
+            with cur.copy(copy_sql) as copy, path.open("rb") as handle:
+                if scan.encoding == "utf-8-sig":
+                    handle.read(len(codecs.BOM_UTF8))
+                while chunk := handle.read(1 << 20):
+                    copy.write(chunk)
+        except (psycopg.errors.DataError, psycopg.errors.BadCopyFileFormat):
+            cur.execute("rollback to savepoint server_copy")
+            return False
+        trimmed = [
+            sql.SQL("nullif(btrim({}), '')").format(fields[i]) if i is not None else sql.SQL("null")
+            for i in positions
+        ]
+        extra = (
+            sql.SQL("jsonb_build_object({})").format(
+                sql.SQL(", ").join(
+                    sql.SQL("{}, nullif(btrim({}), '')").format(sql.Literal(name), fields[i])
+                    for i, name in extras
+                )
+            )
+            if extras
+            else sql.SQL("null::jsonb")
+        )
+        _create_load_table(cur, contract)
+        cur.execute(
+            sql.SQL("insert into _load select _line, {}, {}, null from _delivered").format(
+                sql.SQL(", ").join(trimmed), extra
+            )
+        )
+        cur.execute("release savepoint server_copy")
+    return True
+
+
+def _load_delivered(
+    conn: psycopg.Connection, contract: SourceContract, path: ReadablePath, scan: FileScan
+) -> None:
+    """Fill _load with the file's rows, trimmed, empty as null; UnreadableFile when it can't."""
+    is_csv = path.name.lower().endswith(".csv")
+    if is_csv and scan.encoding and not scan.has_quotes:
+        if _copy_csv_on_server(conn, contract, path, scan):
+            return
+    delivered = open_delivered_file(path)
+    positions, extras = _header_map(contract, delivered.header)
+    with conn.cursor() as cur:
+        _create_load_table(cur, contract)
+        _copy_rows(cur, contract, delivered.rows, positions, extras, len(delivered.header))
 
 
 def load_file(
@@ -341,25 +514,13 @@ def load_file(
     path: ReadablePath,
     run_id: str,
     seeds: dict[str, list[str]],
+    scan: FileScan | None = None,
 ) -> FileOutcome:
     """Load one file in one transaction. The caller commits."""
     outcome = FileOutcome(contract.name, partition, path.name)
     table = sql.Identifier("raw", contract.name)
     try:
-        delivered = open_delivered_file(path)
-        positions, extras = _header_map(contract, delivered.header)
-        with conn.cursor() as cur:
-            cur.execute(
-                sql.SQL(
-                    "create temp table _load (_line integer, {}, _extra jsonb, _shape text)"
-                    " on commit drop"
-                ).format(
-                    sql.SQL(", ").join(
-                        sql.SQL("{} text").format(sql.Identifier(c)) for c in contract.column_names
-                    )
-                )
-            )
-            _copy_rows(cur, contract, delivered.rows, positions, extras, len(delivered.header))
+        _load_delivered(conn, contract, path, scan or scan_file(path))
     except UnreadableFile as err:
         conn.rollback()
         outcome.unreadable_reason = str(err)
@@ -387,20 +548,13 @@ def load_file(
         outcome.rows_quarantined = cur.execute(
             "select count(distinct _line) from _problems"
         ).fetchone()[0]  # type: ignore[index]
-        values = sql.SQL(", ").join(
-            sql.SQL("nullif(btrim(l.{}), '')").format(sql.Identifier(c))
-            for c in contract.column_names
-        )
+        columns = sql.SQL(", ").join(map(sql.Identifier, contract.column_names))
         cur.execute(
             sql.SQL(
                 "insert into {t} ({cols}, _extra, _partition_date, _file, _line, _run_id)"
-                " select {vals}, l._extra, %s, %s, l._line, %s from _load l"
-                " where l._line not in (select _line from _problems)"
-            ).format(
-                t=table,
-                cols=sql.SQL(", ").join(map(sql.Identifier, contract.column_names)),
-                vals=values,
-            ),
+                " select {cols}, _extra, %s, %s, _line, %s from _load"
+                " where _line not in (select _line from _problems)"
+            ).format(t=table, cols=columns),
             [partition, path.name, run_id],
         )
         outcome.rows_loaded = cur.rowcount
@@ -460,13 +614,14 @@ def ingest(
     for contract in load_order():
         for partition, files in list_partitions(landing, contract.name, as_of):
             for path in files:
-                fingerprint = _fingerprint(path)
+                scan = scan_file(path)
+                fingerprint = scan.fingerprint
                 previous = taken.get((contract.name, partition, path.name))
                 if previous == fingerprint:
                     continue
                 if previous is not None:
                     _forget_file(conn, contract.name, partition, path.name)
-                outcome = load_file(conn, contract, partition, path, run_id, seeds)
+                outcome = load_file(conn, contract, partition, path, run_id, seeds, scan)
                 conn.execute(
                     "insert into ops.partitions_taken (source, partition_date, file, fingerprint,"
                     " rows_loaded, rows_quarantined, unreadable_reason, run_id)"

@@ -309,3 +309,23 @@ def test_source_ages_are_reported_as_of_the_run_date(empty_warehouse, landing) -
     assert ages["fee_collections"] is None
     # reference data may be old; a monthly source past 45 days, or never delivered, is stale
     assert stale_sources(ages) == {"work_orders": 59, "fee_collections": None, "expenditures": None}
+
+
+def test_ragged_lines_and_quoted_line_breaks_are_numbered_by_physical_line(
+    empty_warehouse, landing
+) -> None:
+    """The server-side CSV path refuses a ragged line and cannot number lines inside quotes:
+    such files take the streaming path, which names the physical line."""
+    deliver(landing, "assets", D1, "ragged.csv", ASSETS_HEADER
+        + "A1,expressway,ok,230102,,,2020-01-01,\n"
+        + "A2,back_lane,short,230103\n")  # fmt: skip
+    deliver(landing, "assets", D1, "quoted.csv", ASSETS_HEADER
+        + 'A3,courtyard,"two\nlines",230102,,,2020-01-01,\n'
+        + "A4,courtyard,bad,230102,,,not-a-date,\n")  # fmt: skip
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D1, "run-1")
+        rows = quarantine(conn, "assets")
+        names = dict(conn.execute("select asset_id, name from raw.assets").fetchall())
+    assert ("ragged.csv", 3, "*", "has 4 fields, the header has 8") in rows
+    assert ("quoted.csv", 4, "commissioned_on", "not a date (YYYY-MM-DD): not-a-date") in rows
+    assert names == {"A1": "ok", "A3": "two\nlines"}
