@@ -182,13 +182,16 @@ def print_summary(
     ):
         justify = "left" if header.startswith("区") else "right"
         table.add_column(header, justify=justify, no_wrap=True)
-    total = sum((r[7] for r in rows), start=0)
     for _code, name_zh, name_en, cost, score, base, incentive, row_total in rows:
         table.add_row(
             f"{name_zh} {name_en}", f"{cost:,.2f}", "—" if score is None else f"{score}",
             f"{base:,.2f}", f"{incentive:,.2f}", f"{row_total:,.2f}",
         )  # fmt: skip
-    table.add_row("合计 Total", "", "", "", "", f"{total:,.2f}", style="bold")
+    sums = [sum((r[i] for r in rows), start=0) for i in (3, 5, 6, 7)]
+    table.add_row(
+        "合计 Total", f"{sums[0]:,.2f}", "", f"{sums[1]:,.2f}", f"{sums[2]:,.2f}", f"{sums[3]:,.2f}",
+        style="bold",
+    )  # fmt: skip
     console.print(table)
     console.print(
         f"quarantined: {quarantined[1]} rows or files taken by this run, {quarantined[0]} in all"
