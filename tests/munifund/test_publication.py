@@ -15,9 +15,12 @@ from munifund.review_decisions import ReviewError, record_decision
 from munifund.sample import generate_sample_city
 
 AS_OF = dt.date(2026, 11, 28)
+EARLY = dt.date(2026, 6, 30)
+SNAPSHOTS: dict[str, list[tuple]] = {}
 
 
 def build(warehouse, as_of: dt.date, run_id: str) -> None:
+    """What the DAG does before the audit: take the partitions up to as_of, then dbt build."""
     from munifund.ingest.loader import ingest
 
     with warehouse.connect() as conn:
@@ -40,10 +43,48 @@ def published_city(tmp_path_factory, warehouse):
     landing = tmp_path_factory.mktemp("landing")
     generate_sample_city(landing, year=2026, scale=1, seed=7)
     LANDING[:] = [landing]
-    build(warehouse, AS_OF, "run-good")
-    audited = audit_task(AS_OF.isoformat(), "run-good")
-    publish_task(AS_OF.isoformat(), "run-good", {"rows_loaded": 1}, audited)
+    # an earlier date first, when only its partitions have arrived; then the later date
+    for as_of, run_id in ((EARLY, "run-early"), (AS_OF, "run-good")):
+        build(warehouse, as_of, run_id)
+        audited = audit_task(as_of.isoformat(), run_id)
+        publish_task(as_of.isoformat(), run_id, {"rows_loaded": 1}, audited)
+        with warehouse.connect() as conn:
+            SNAPSHOTS[run_id] = allocation_figures(conn, as_of)
     return warehouse
+
+
+def allocation_figures(conn, as_of: dt.date) -> list[tuple]:
+    """Every published figure of a date, without the run id that differs between runs."""
+    figures = conn.execute(
+        "select district_code, standard_cost_yuan, share, base_yuan, cases_due, cases_on_time,"
+        " assessment_score, own_investment_yuan, incentive_yuan, total_yuan, pool_yuan"
+        " from published.district_allocation where as_of_date = %s order by district_code",
+        [as_of],
+    ).fetchall()
+    lines = conn.execute(
+        "select district_code, tier, work_type, asset_class, rate_valid_from, unit_days, rate_yuan,"
+        " standard_cost_yuan from published.district_allocation_lines where as_of_date = %s"
+        " order by 1, 2, 3, 4, 5",
+        [as_of],
+    ).fetchall()
+    kiosk = conn.execute(
+        "select district_code, opening_yuan, collected_yuan, spent_city_mgmt_yuan, diverted_yuan,"
+        " closing_yuan, status from published.kiosk_fee_compliance where as_of_date = %s"
+        " order by 1",
+        [as_of],
+    ).fetchall()
+    return figures + lines + kiosk
+
+
+def test_an_earlier_date_rerun_after_later_data_publishes_what_it_published(published_city) -> None:
+    assert SNAPSHOTS["run-early"] != SNAPSHOTS["run-good"]  # later deliveries changed things
+    build(published_city, EARLY, "run-early-again")
+    audited = audit_task(EARLY.isoformat(), "run-early-again")
+    publish_task(EARLY.isoformat(), "run-early-again", {"rows_loaded": 1}, audited)
+    with published_city.connect() as conn:
+        assert allocation_figures(conn, EARLY) == SNAPSHOTS["run-early"]
+        # and the later date's publication was left alone
+        assert allocation_figures(conn, AS_OF) == SNAPSHOTS["run-good"]
 
 
 def published_allocation(conn) -> list[tuple]:
@@ -57,6 +98,8 @@ def test_publication_adds_up_and_records_the_run(published_city) -> None:
     with published_city.connect() as conn:
         total, pool = conn.execute(
             "select sum(total_yuan), max(pool_yuan) from published.district_allocation"
+            " where as_of_date = %s",
+            [AS_OF],
         ).fetchone()
         run = conn.execute(
             "select review_status, code_version is not null or true, row_counts, input_fingerprints"
@@ -131,3 +174,17 @@ def test_approval_freezes_what_the_bureau_saw(published_city) -> None:
             ]
             == 0
         )
+
+
+def test_row_counts_far_below_the_last_run_stop_publication(published_city) -> None:
+    from munifund.pipeline import RunContext, _row_count_problems
+
+    with published_city.connect() as conn:
+        last = conn.execute(
+            "select row_counts from ops.allocation_runs order by published_at desc limit 1"
+        ).fetchone()[0]
+        halved = {"district_allocation_lines": last["district_allocation_lines"] // 3,
+                  "unmeasured_assets": 0, "district_allocation": last["district_allocation"]}  # fmt: skip
+        problems = _row_count_problems(conn, RunContext(AS_OF, "run-next"), halved)
+    assert len(problems) == 1
+    assert "audit.district_allocation_lines has" in problems[0]
