@@ -193,6 +193,12 @@ def _column_check(column: Column, ref_alias: str | None) -> sql.Composable:
                 ).format(v=v)
             )
         if kind is Kind.SHARE:
+            # staging keeps 4 decimals: a finer share would be rounded silently
+            whens.append(
+                sql.SQL(
+                    "when {v}::numeric <> round({v}::numeric, 4) then 'more than 4 decimals: ' || {v}"
+                ).format(v=v)
+            )
             whens.append(
                 sql.SQL("when {v}::numeric > 0.5 then 'incentive share above 0.5: ' || {v}").format(
                     v=v

@@ -329,3 +329,18 @@ def test_ragged_lines_and_quoted_line_breaks_are_numbered_by_physical_line(
     assert ("ragged.csv", 3, "*", "has 4 fields, the header has 8") in rows
     assert ("quoted.csv", 4, "commissioned_on", "not a date (YYYY-MM-DD): not-a-date") in rows
     assert names == {"A1": "ok", "A3": "two\nlines"}
+
+
+def test_an_incentive_share_outside_its_bounds_is_quarantined(empty_warehouse, landing) -> None:
+    deliver(landing, "budget_pools", D1, "p.csv", "fiscal_year,pool_yuan,incentive_share\n"
+        "2024,100.00,0.1\n2025,100.00,0.51\n2026,100.00,0.12345\n2027,100.00,-0.1\n")  # fmt: skip
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D1, "run-1")
+        rows = quarantine(conn, "budget_pools")
+        loaded = conn.execute("select fiscal_year from raw.budget_pools").fetchall()
+    assert loaded == [("2024",)]
+    assert [(line, problem) for _, line, _, problem in rows] == [
+        (3, "incentive share above 0.5: 0.51"),
+        (4, "more than 4 decimals: 0.12345"),
+        (5, "negative: -0.1"),
+    ]

@@ -1,0 +1,637 @@
+"""The allocation of shared/spec/domain.md recomputed in plain Python, day by day, from the landing.
+
+This is the obvious-correct version the dbt models' interval arithmetic is checked against: it
+reads the delivered CSV files themselves (not the warehouse), keeps what was known on the as-of
+date, walks every day of the fiscal year for every asset and work type, and applies the rules
+literally. Money and quantities are `Fraction`/`Decimal`, never floats.
+
+Choices the rules leave open, made here as in the models (and documented on the marts):
+
+- a unit-cost standard is valid from ``valid_from`` to ``valid_to`` inclusive; of two valid on a
+  day, the later ``valid_from`` wins;
+- of the transfers effective on the same date, one for the work type beats one for ``*``, then the
+  larger ``transfer_id``;
+- of two verified measurements effective on the same day, the later delivered wins, then the
+  larger ``measurement_id``;
+- an adopted road's maintenance follows whoever (tier, district) maintains the road it connects
+  to; when that road is itself adopted, is not active in the year or has no such work type, the
+  adopted road's own matrix default in its own district applies (the chain is not chased);
+- the assessment threshold is compared exactly on the counts, never on the rounded score;
+- a district's lines are rounded to the fen by largest remainder (ties by tier, work type, asset
+  class, rate period) so that they add up to the district's standard cost.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+CITY = ZoneInfo("Asia/Shanghai")
+MAINTENANCE = ("road_maintenance", "bridge_maintenance")
+LOCAL_TIERS = ("district", "street")
+TRUE_WORDS = ("true", "t", "yes", "y", "1", "是")
+
+# the seeds that stand for a reference source until a partition of it is delivered
+SEEDS_DIR = Path(__file__).resolve().parents[3] / "dbt_project" / "seeds"
+SEEDED = {"districts", "responsibility_matrix", "unit_cost_standards"}
+KEYS = {
+    "districts": ("district_code",),
+    "responsibility_matrix": ("asset_class", "work_type"),
+    "unit_cost_standards": ("work_type", "asset_class", "valid_from"),
+    "assets": ("asset_id",),
+    "area_measurements": ("measurement_id",),
+    "asset_transfers": ("transfer_id",),
+    "budget_pools": ("fiscal_year",),
+    "own_investment": ("district_code", "fiscal_year"),
+    "work_orders": ("case_id",),
+}
+
+
+# --------------------------------------------------------------------------- reading the landing
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def known_rows(landing: Path, source: str, as_of: dt.date) -> list[dict[str, str | None]]:
+    """The latest delivered version of every key in partitions dated on or before `as_of`.
+
+    As the loader does: a row without a key, or repeating a key earlier in the same delivery,
+    is quarantined; a later partition corrects an earlier one. A seeded source with no delivery
+    yet is its seed.
+    """
+    key = KEYS[source]
+    partitions = []
+    folder = landing / source
+    if folder.exists():
+        for entry in sorted(folder.iterdir()):
+            try:
+                day = dt.date.fromisoformat(entry.name)
+            except ValueError:
+                continue
+            if entry.is_dir() and day <= as_of:
+                partitions.append(entry)
+    if not partitions:
+        if source not in SEEDED:
+            return []
+        with (SEEDS_DIR / f"seed_{source}.csv").open(encoding="utf-8", newline="") as handle:
+            return [
+                {k.strip().lower(): _clean(v) for k, v in row.items()}
+                for row in csv.DictReader(handle)
+            ]
+    latest: dict[tuple, dict[str, str | None]] = {}
+    for partition in partitions:
+        seen: set[tuple] = set()
+        for path in sorted(partition.iterdir()):
+            if path.suffix.lower() != ".csv":
+                continue
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                for raw in csv.DictReader(handle):
+                    row = {k.strip().lower(): _clean(v) for k, v in raw.items() if k is not None}
+                    row_key = tuple(row.get(k) for k in key)
+                    if any(v is None for v in row_key) or row_key in seen:
+                        continue
+                    seen.add(row_key)
+                    latest[row_key] = row
+    return list(latest.values())
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _instant(value: str | None) -> dt.datetime | None:
+    """ISO 8601; city time unless it carries an offset (sources.md)."""
+    if not value:
+        return None
+    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CITY)
+
+
+@dataclass(frozen=True)
+class Asset:
+    asset_id: str
+    asset_class: str
+    district_code: str
+    connected_to: str | None
+    commissioned_on: dt.date
+    retired_on: dt.date | None
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: one object per delivered row
+class Measurement:
+    measurement_id: str
+    asset_id: str
+    work_type: str
+    quantity: Decimal
+    unit: str | None
+    effective_from: dt.date
+    known_on: dt.date
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: one object per delivered row
+class Transfer:
+    transfer_id: str
+    asset_id: str
+    work_type: str
+    to_tier: str
+    to_district_code: str | None
+    effective_date: dt.date
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: one object per delivered row
+class Standard:
+    work_type: str
+    asset_class: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    rate: Decimal
+
+
+@dataclass
+class Inputs:
+    """What was known on the as-of date, for the allocation."""
+
+    as_of: dt.date
+    districts: dict[str, tuple[str | None, str | None]]
+    matrix: dict[tuple[str, str], str]
+    standards: list[Standard]
+    assets: dict[str, Asset]
+    measurements: list[Measurement]  # verified only
+    transfers: list[Transfer]
+    pool: tuple[Decimal, Decimal] | None
+    own_investment: dict[str, Decimal]
+    cases: list[tuple[str, dt.datetime, dt.datetime | None]]  # district, deadline, closed
+
+
+def _partition_of(
+    landing: Path, source: str, key_column: str, as_of: dt.date
+) -> dict[str, dt.date]:
+    """Delivery date of the latest version of each key (area_measurements: when it became known)."""
+    found: dict[str, dt.date] = {}
+    folder = landing / source
+    if not folder.exists():
+        return found
+    for entry in sorted(folder.iterdir()):
+        try:
+            day = dt.date.fromisoformat(entry.name)
+        except ValueError:
+            continue
+        if day > as_of:
+            continue
+        for path in sorted(entry.glob("*.csv")):
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                for raw in csv.DictReader(handle):
+                    value = _clean(raw.get(key_column))
+                    if value:
+                        found[value] = day
+    return found
+
+
+def read_inputs(landing: Path, as_of: dt.date) -> Inputs:
+    year = as_of.year
+    districts = {
+        r["district_code"]: (r.get("name_zh"), r.get("name_en"))
+        for r in known_rows(landing, "districts", as_of)
+    }
+    matrix = {
+        (r["asset_class"], r["work_type"]): r["tier"]
+        for r in known_rows(landing, "responsibility_matrix", as_of)
+    }
+    standards = [
+        Standard(
+            r["work_type"],
+            r["asset_class"],
+            _date(r["valid_from"]),
+            _date(r.get("valid_to")),
+            Decimal(r["rate_yuan"]),
+        )
+        for r in known_rows(landing, "unit_cost_standards", as_of)
+    ]
+    assets = {
+        r["asset_id"]: Asset(
+            r["asset_id"],
+            r["asset_class"],
+            r["district_code"],
+            r.get("connected_to"),
+            _date(r["commissioned_on"]),
+            _date(r.get("retired_on")),
+        )  # fmt: skip
+        for r in known_rows(landing, "assets", as_of)
+    }
+    known_on = _partition_of(landing, "area_measurements", "measurement_id", as_of)
+    measurements = [
+        Measurement(
+            r["measurement_id"],
+            r["asset_id"],
+            r["work_type"],
+            Decimal(r["quantity"]),
+            r.get("unit"),
+            _date(r["effective_from"]),
+            known_on[r["measurement_id"]],
+        )  # fmt: skip
+        for r in known_rows(landing, "area_measurements", as_of)
+        if (r.get("verified") or "").lower() in TRUE_WORDS
+    ]
+    transfers = [
+        Transfer(
+            r["transfer_id"],
+            r["asset_id"],
+            r["work_type"],
+            r["to_tier"],
+            r.get("to_district_code"),
+            _date(r["effective_date"]),
+        )  # fmt: skip
+        for r in known_rows(landing, "asset_transfers", as_of)
+    ]
+    pools = {int(r["fiscal_year"]): r for r in known_rows(landing, "budget_pools", as_of)}
+    pool = None
+    if year in pools:
+        pool = (Decimal(pools[year]["pool_yuan"]), Decimal(pools[year]["incentive_share"]))
+    own_investment = {
+        r["district_code"]: Decimal(r["amount_yuan"])
+        for r in known_rows(landing, "own_investment", as_of)
+        if int(r["fiscal_year"]) == year
+    }
+    cases = [
+        (r["district_code"], _instant(r["deadline_at"]), _instant(r.get("closed_at")))
+        for r in known_rows(landing, "work_orders", as_of)
+    ]
+    return Inputs(
+        as_of,
+        districts,
+        matrix,
+        standards,
+        assets,
+        measurements,
+        transfers,
+        pool,
+        own_investment,
+        cases,
+    )
+
+
+# --------------------------------------------------------------------------- the rules, day by day
+
+
+def round_half_up(value: Fraction, places: int) -> Decimal:
+    """Round an exact value to `places` decimals, halves away from zero (PostgreSQL's round)."""
+    scaled = value * 10**places
+    sign = -1 if scaled < 0 else 1
+    whole = (abs(scaled) * 2 + 1) // 2
+    return (Decimal(sign * whole) / Decimal(10**places)).quantize(Decimal(1).scaleb(-places))
+
+
+def largest_remainder(
+    total_fen: int, weights: dict[str, Fraction], order: Callable[[str], object] = lambda k: k
+) -> dict[str, int]:
+    """Split `total_fen` in proportion to `weights`: floor each share, then one fen each to the
+    largest remainders, ties in `order`. All shares 0 when the weights sum to 0."""
+    den = sum(weights.values(), Fraction(0))
+    if den == 0:
+        return {k: 0 for k in weights}
+    exact = {k: Fraction(total_fen) * w / den for k, w in weights.items()}
+    floors = {k: v.numerator // v.denominator for k, v in exact.items()}
+    leftover = total_fen - sum(floors.values())
+    ranked = sorted(weights, key=lambda k: (-(exact[k] - floors[k]), order(k)))
+    for k in ranked[:leftover]:
+        floors[k] += 1
+    return floors
+
+
+def year_days(year: int) -> list[dt.date]:
+    day, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    days = []
+    while day < end:
+        days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+@dataclass
+class Rules:
+    """The rules of domain.md for one as-of date, as functions of a day."""
+
+    inputs: Inputs
+    year: int = 0
+    transfers_of: dict[str, list[Transfer]] = field(default_factory=dict)
+    measurements_of: dict[tuple[str, str], list[Measurement]] = field(default_factory=dict)
+    standards_of: dict[tuple[str, str], list[Standard]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.year = self.inputs.as_of.year
+        # each list sorted by precedence, so "the latest ... on or before the day" is the last
+        # one whose date has come
+        self.transfers_of = defaultdict(list)
+        for t in sorted(
+            self.inputs.transfers,
+            key=lambda t: (t.effective_date, t.work_type != "*", t.transfer_id),
+        ):
+            self.transfers_of[t.asset_id].append(t)
+        self.measurements_of = defaultdict(list)
+        for m in sorted(
+            self.inputs.measurements, key=lambda m: (m.effective_from, m.known_on, m.measurement_id)
+        ):
+            self.measurements_of[(m.asset_id, m.work_type)].append(m)
+        self.standards_of = defaultdict(list)
+        for s in self.inputs.standards:
+            self.standards_of[(s.work_type, s.asset_class)].append(s)
+
+    def in_year(self, asset: Asset) -> bool:
+        start, end = dt.date(self.year, 1, 1), dt.date(self.year + 1, 1, 1)
+        return asset.commissioned_on < end and (
+            asset.retired_on is None or asset.retired_on > start
+        )
+
+    def work_types(self, asset: Asset) -> list[str]:
+        return sorted(w for (c, w) in self.inputs.matrix if c == asset.asset_class)
+
+    @staticmethod
+    def active(asset: Asset, day: dt.date) -> bool:
+        return asset.commissioned_on <= day and (asset.retired_on is None or day < asset.retired_on)
+
+    def latest_transfer(self, asset: Asset, work_type: str, day: dt.date) -> Transfer | None:
+        for t in reversed(self.transfers_of.get(asset.asset_id, ())):
+            if t.work_type in (work_type, "*") and t.effective_date <= day:
+                return t
+        return None
+
+    def transferred(self, asset: Asset, transfer: Transfer) -> tuple[str, str | None]:
+        if transfer.to_tier == "city":
+            return ("city", None)
+        return (transfer.to_tier, transfer.to_district_code or asset.district_code)
+
+    def matrix_default(self, asset: Asset, work_type: str) -> tuple[str, str | None]:
+        tier = self.inputs.matrix[(asset.asset_class, work_type)]
+        return (tier, None if tier == "city" else asset.district_code)
+
+    def follows(self, asset: Asset, work_type: str) -> Asset | None:
+        """The road whose maintainer an adopted road's maintenance follows, if it can be followed."""
+        if asset.connected_to is None or work_type not in MAINTENANCE:
+            return None
+        road = self.inputs.assets.get(asset.connected_to)
+        if (
+            road is None
+            or road.connected_to is not None  # itself adopted: not chased further
+            or not self.in_year(road)
+            or (road.asset_class, work_type) not in self.inputs.matrix
+        ):
+            return None
+        return road
+
+    def responsible(self, asset: Asset, work_type: str, day: dt.date) -> tuple[str, str | None]:
+        transfer = self.latest_transfer(asset, work_type, day)
+        if transfer is not None:
+            return self.transferred(asset, transfer)
+        if asset.connected_to is None:
+            return self.matrix_default(asset, work_type)
+        if work_type not in MAINTENANCE:
+            return ("district", asset.district_code)  # sweeping, greening: its own district
+        road = self.follows(asset, work_type)
+        if road is None:
+            return self.matrix_default(asset, work_type)
+        return self.responsible(road, work_type, day)
+
+    def quantity(self, asset: Asset, work_type: str, day: dt.date) -> Measurement | None:
+        for m in reversed(self.measurements_of.get((asset.asset_id, work_type), ())):
+            if m.effective_from <= day:
+                return m
+        return None
+
+    def rate(self, work_type: str, asset_class: str, day: dt.date) -> Standard | None:
+        candidates = [
+            s for s in self.standards_of.get((work_type, asset_class), ())
+            if s.valid_from <= day and (s.valid_to is None or day <= s.valid_to)
+        ]  # fmt: skip
+        if not candidates:
+            return None
+        return max(candidates, key=lambda s: s.valid_from)
+
+
+@dataclass
+class Line:
+    unit_days: Decimal = Decimal(0)
+    cost_yuan_days: Decimal = Decimal(0)
+    assets: set[str] = field(default_factory=set)
+    units: set[str] = field(default_factory=set)
+    rate: Decimal = Decimal(0)
+
+
+@dataclass
+class Allocation:
+    days_in_year: int
+    districts: dict[str, dict[str, object]]
+    # (district_code, tier, work_type, asset_class, rate_valid_from) -> figures
+    lines: dict[tuple, dict[str, object]]
+    # (work_type, asset_class, rate_valid_from) -> figures
+    city_lines: dict[tuple, dict[str, object]]
+    # (asset_id, work_type) -> unmeasured days
+    unmeasured: dict[tuple[str, str], int]
+    missing_rates: set[tuple[str, str]]
+    cost_yuan_days: dict[str, Decimal]
+
+
+def _line_figures(line: Line, days_in_year: int) -> dict[str, object]:
+    return {
+        "unit": max(line.units) if line.units else None,
+        "assets": len(line.assets),
+        "unit_days": line.unit_days,
+        "days_in_year": days_in_year,
+        "quantity_unit_years": round_half_up(Fraction(line.unit_days) / days_in_year, 6),
+        "rate_yuan": line.rate,
+    }
+
+
+def allocate(inputs: Inputs, threshold: int = 60) -> Allocation:
+    rules = Rules(inputs)
+    year = rules.year
+    days = year_days(year)
+    n_days = len(days)
+
+    # the standard valid on each day, per work type and asset class (shared by its assets)
+    rates: dict[tuple[str, str], list[Standard | None]] = {}
+
+    def rate_on(work_type: str, asset_class: str, i: int) -> Standard | None:
+        if (work_type, asset_class) not in rates:
+            rates[(work_type, asset_class)] = [
+                rules.rate(work_type, asset_class, day) for day in days
+            ]
+        return rates[(work_type, asset_class)][i]
+
+    # every (responsible, line, asset, measurement) a day of work falls into, counted in days
+    day_counts: Counter[tuple] = Counter()
+    unmeasured: Counter[tuple[str, str]] = Counter()
+    missing_rates: set[tuple[str, str]] = set()
+    for asset in sorted(inputs.assets.values(), key=lambda a: a.asset_id):
+        if not rules.in_year(asset):
+            continue
+        for work_type in rules.work_types(asset):
+            # what each day falls into; consecutive equal days are counted together (speed only)
+            run, run_days = None, 0
+            for i, day in enumerate(days):
+                key = None
+                if rules.active(asset, day):
+                    measurement = rules.quantity(asset, work_type, day)
+                    standard = rate_on(work_type, asset.asset_class, i)
+                    if measurement is None:
+                        unmeasured[(asset.asset_id, work_type)] += 1
+                    elif standard is None:
+                        missing_rates.add((work_type, asset.asset_class))
+                    else:
+                        tier, district = rules.responsible(asset, work_type, day)
+                        key = (
+                            tier,
+                            district,
+                            work_type,
+                            asset.asset_class,
+                            standard,
+                            asset.asset_id,
+                            measurement,
+                        )
+                if key != run:
+                    if run is not None:
+                        day_counts[run] += run_days
+                    run, run_days = key, 0
+                run_days += 1
+            if run is not None:
+                day_counts[run] += run_days
+
+    local: dict[tuple, Line] = defaultdict(Line)
+    city: dict[tuple, Line] = defaultdict(Line)
+    for (
+        tier,
+        district,
+        work_type,
+        asset_class,
+        standard,
+        asset_id,
+        measurement,
+    ), n in day_counts.items():
+        if tier == "city":
+            line = city[(work_type, asset_class, standard.valid_from)]
+        else:
+            line = local[(district, tier, work_type, asset_class, standard.valid_from)]
+        line.unit_days += measurement.quantity * n
+        line.cost_yuan_days += measurement.quantity * n * standard.rate
+        line.assets.add(asset_id)
+        if measurement.unit:
+            line.units.add(measurement.unit)
+        line.rate = standard.rate
+
+    cost = {code: Decimal(0) for code in inputs.districts}
+    for (district, *_), line in local.items():
+        cost[district] = cost.get(district, Decimal(0)) + line.cost_yuan_days
+
+    lines: dict[tuple, dict[str, object]] = {}
+    for district in sorted({k[0] for k in local}):
+        keys = [k for k in local if k[0] == district]
+        total_fen = int(round_half_up(Fraction(cost[district]) * 100 / n_days, 0))
+        fen = largest_remainder(
+            total_fen, {k: Fraction(local[k].cost_yuan_days) for k in keys}, order=lambda k: k[1:]
+        )
+        for k in keys:
+            lines[k] = _line_figures(local[k], n_days) | {
+                "cost_exact_yuan": round_half_up(Fraction(local[k].cost_yuan_days) / n_days, 6),
+                "standard_cost_yuan": Decimal(fen[k]) / 100,
+            }
+    city_lines = {
+        k: _line_figures(line, n_days)
+        | {"standard_cost_yuan": round_half_up(Fraction(line.cost_yuan_days) / n_days, 2)}
+        for k, line in city.items()
+    }
+
+    districts = _split_pool(inputs, cost, n_days, threshold)
+    return Allocation(n_days, districts, lines, city_lines, dict(unmeasured), missing_rates, cost)
+
+
+def _scores(inputs: Inputs) -> dict[str, tuple[int, int]]:
+    """(due, on time) per district: deadlines in the year on or before the as-of date."""
+    year = inputs.as_of.year
+    start = dt.datetime(year, 1, 1, tzinfo=CITY)
+    end = min(
+        dt.datetime.combine(inputs.as_of + dt.timedelta(days=1), dt.time(), tzinfo=CITY),
+        dt.datetime(year + 1, 1, 1, tzinfo=CITY),
+    )
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for district, deadline, closed in inputs.cases:
+        if start <= deadline < end:
+            counts[district][0] += 1
+            if closed is not None and closed <= deadline:
+                counts[district][1] += 1
+    return {d: (due, on_time) for d, (due, on_time) in counts.items()}
+
+
+def _split_pool(
+    inputs: Inputs, cost: dict[str, Decimal], n_days: int, threshold: int
+) -> dict[str, dict[str, object]]:
+    if inputs.pool is None:
+        return {}
+    pool, share = inputs.pool
+    scores = _scores(inputs)
+    codes = sorted(inputs.districts)
+    weights: dict[str, Fraction] = {}
+    for code in codes:
+        due, on_time = scores.get(code, (0, 0))
+        own = inputs.own_investment.get(code, Decimal(0))
+        qualifies = due > 0 and Fraction(100 * on_time, due) >= threshold
+        weights[code] = Fraction(own) * Fraction(on_time, due) if qualifies else Fraction(0)
+    incentive_pool = round_half_up(Fraction(pool) * Fraction(share), 2)
+    fell_back = sum(weights.values()) == 0
+    if fell_back:
+        incentive_pool = Decimal("0.00")
+    base_pool = pool - incentive_pool
+    base_fen = largest_remainder(int(base_pool * 100), {c: Fraction(cost[c]) for c in codes})
+    incentive_fen = largest_remainder(int(incentive_pool * 100), weights)
+    total_cost = sum((Fraction(cost[c]) for c in codes), Fraction(0))
+    total_weight = sum(weights.values(), Fraction(0))
+    result = {}
+    for code in codes:
+        due, on_time = scores.get(code, (0, 0))
+        name_zh, name_en = inputs.districts[code]
+        result[code] = {
+            "name_zh": name_zh,
+            "name_en": name_en,
+            "standard_cost_yuan": round_half_up(Fraction(cost[code]) / n_days, 2),
+            "share": round_half_up(Fraction(cost[code]) / total_cost, 10)
+            if total_cost
+            else Decimal("0E-10"),
+            "base_yuan": Decimal(base_fen[code]) / 100,
+            "cases_due": due,
+            "cases_on_time": on_time,
+            "assessment_score": round_half_up(Fraction(100 * on_time, due), 2) if due else None,
+            "own_investment_yuan": inputs.own_investment.get(code, Decimal("0.00")),
+            "incentive_share_of_pool": (
+                round_half_up(weights[code] / total_weight, 10)
+                if total_weight
+                else Decimal("0E-10")
+            ),
+            "incentive_yuan": Decimal(incentive_fen[code]) / 100,
+            "total_yuan": Decimal(base_fen[code] + incentive_fen[code]) / 100,
+            "pool_yuan": pool,
+            "base_pool_yuan": base_pool,
+            "incentive_pool_yuan": incentive_pool,
+            "incentive_share": share,
+            "incentive_fell_back": fell_back,
+        }
+    return result
+
+
+def allocate_landing(landing: Path, as_of: dt.date, threshold: int = 60) -> Allocation:
+    return allocate(read_inputs(landing, as_of), threshold)
+
+
+def by_key(
+    rows: Iterable[dict[str, object]], key: tuple[str, ...]
+) -> dict[tuple, dict[str, object]]:
+    return {tuple(r[k] for k in key): {c: v for c, v in r.items() if c not in key} for r in rows}
