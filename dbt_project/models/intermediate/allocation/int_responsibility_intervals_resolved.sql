@@ -81,28 +81,7 @@ static_defaults as (
 
 -- default, then the pair's own transfers from the first one on
 direct as (
-    select
-        defaults.asset_id,
-        defaults.work_type,
-        defaults.tier,
-        defaults.district_code,
-        defaults.transfer_id,
-        defaults.follows_asset_id,
-        defaults.valid_from,
-        least(defaults.valid_to, coalesce(first_transfer.first_from, 'infinity')) as valid_to
-    from static_defaults as defaults
-    left join first_transfer
-        on first_transfer.asset_id = defaults.asset_id
-        and first_transfer.work_type = defaults.work_type
-    where defaults.valid_from < coalesce(first_transfer.first_from, 'infinity')
-
-    union all
-
-    select transfer_intervals.*
-    from transfer_intervals
-    inner join static_defaults as defaults
-        on defaults.asset_id = transfer_intervals.asset_id
-        and defaults.work_type = transfer_intervals.work_type
+    {{ overlay_transfers('static_defaults') }}
 ),
 
 -- adopted roads' maintenance: the connected road's responsibility, interval by interval; the
@@ -130,28 +109,7 @@ adopted_defaults as (
 ),
 
 adopted as (
-    select
-        defaults.asset_id,
-        defaults.work_type,
-        defaults.tier,
-        defaults.district_code,
-        defaults.transfer_id,
-        defaults.follows_asset_id,
-        defaults.valid_from,
-        least(defaults.valid_to, coalesce(first_transfer.first_from, 'infinity')) as valid_to
-    from adopted_defaults as defaults
-    left join first_transfer
-        on first_transfer.asset_id = defaults.asset_id
-        and first_transfer.work_type = defaults.work_type
-    where defaults.valid_from < coalesce(first_transfer.first_from, 'infinity')
-
-    union all
-
-    select transfer_intervals.*
-    from transfer_intervals
-    inner join (select distinct asset_id, work_type from adopted_defaults) as defaults
-        on defaults.asset_id = transfer_intervals.asset_id
-        and defaults.work_type = transfer_intervals.work_type
+    {{ overlay_transfers('adopted_defaults') }}
 ),
 
 clipped as (
