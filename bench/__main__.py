@@ -111,12 +111,15 @@ def bench_loader(
 
     source = landing / "fee_collections" / "2027-01-02" / "fees.csv"
     with psycopg.connect(warehouse.pipeline_url) as conn:
+        # a table like ours, logged and durable: a temporary table would skip the WAL that any
+        # real load pays
         conn.execute(
-            "create temp table bare (receipt_id text, kiosk_id text, district_code text, paid_at text, amount_yuan text)"
+            "create table raw.bench_bare (receipt_id text, kiosk_id text, district_code text,"
+            " paid_at text, amount_yuan text)"
         )
         t = time.perf_counter()
         with (
-            conn.cursor().copy("copy bare from stdin (format csv, header true)") as copy,
+            conn.cursor().copy("copy raw.bench_bare from stdin (format csv, header true)") as copy,
             source.open("rb") as handle,
         ):
             while chunk := handle.read(1 << 20):
