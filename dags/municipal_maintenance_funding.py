@@ -121,7 +121,7 @@ def municipal_maintenance_funding() -> None:
             " {{ ti.xcom_pull(task_ids='write_review_pack') }}. Approve or reject, with a comment."
         ),
         # the bureau's decision may take days; the run stays open, not failed
-        execution_timeout=dt.timedelta(days=14),
+        response_timeout=dt.timedelta(days=14),
         retries=0,
     )
 
