@@ -18,7 +18,13 @@ AIRFLOW_SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer", "wo
 def test_it_has_every_service_of_the_topology() -> None:
     assert set(SERVICES) >= {*AIRFLOW_SERVICES, "redis", "postgres", "warehouse", "airflow-init"}
     for name in AIRFLOW_SERVICES:
-        assert SERVICES[name]["command"].split()[0] in ("api-server", "scheduler", "dag-processor", "triggerer", "celery")
+        assert SERVICES[name]["command"].split()[0] in (
+            "api-server",
+            "scheduler",
+            "dag-processor",
+            "triggerer",
+            "celery",
+        )
     assert SERVICES["worker"]["command"] == "celery worker"
 
 

@@ -133,8 +133,7 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
     if path.suffix == ".xlsx":
         sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
         rows = [
-            ["" if v is None else str(v) for v in row]
-            for row in sheet.iter_rows(values_only=True)
+            ["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)
         ]
     else:
         rows = list(csv.reader(io.StringIO(_decode(path), newline="")))
@@ -147,9 +146,7 @@ def normalized(header: list[str]) -> list[str]:
 
 def partitions(root: Path, source: str) -> list[Path]:
     """The source's files in delivery-date order."""
-    return sorted(
-        p for p in (root / source).glob("*/*") if p.suffix in (".csv", ".xlsx")
-    )
+    return sorted(p for p in (root / source).glob("*/*") if p.suffix in (".csv", ".xlsx"))
 
 
 def bad_lines(root: Path) -> set[tuple[str, int]]:
@@ -203,9 +200,7 @@ def root(city: SampleSummary) -> Path:
 @pytest.fixture(scope="module")
 def other_city(tmp_path_factory: pytest.TempPathFactory) -> SampleSummary:
     """Another seed, without the deliberately bad rows."""
-    return generate_sample_city(
-        tmp_path_factory.mktemp("other"), year=YEAR, seed=7, bad_rows=False
-    )
+    return generate_sample_city(tmp_path_factory.mktemp("other"), year=YEAR, seed=7, bad_rows=False)
 
 
 # Determinism ------------------------------------------------------------------------------------
@@ -381,9 +376,7 @@ def test_thirteen_expressways_and_forty_six_city_trunk_roads(root: Path) -> None
         if t["to_tier"] == "district" and t["work_type"] == "*"
     }
     city_trunks = [
-        a
-        for a in assets
-        if a["asset_class"] == "trunk_road" and a["asset_id"] not in to_district
+        a for a in assets if a["asset_class"] == "trunk_road" and a["asset_id"] not in to_district
     ]
     assert len(city_trunks) == 46
     assert by_class["bridge"] == 256
@@ -399,9 +392,7 @@ def test_every_matrix_pair_has_one_rate_on_every_day_of_the_year(root: Path) -> 
     ]
     for work_type_pair in MATRIX:
         asset_class, work_type = work_type_pair
-        rows = [
-            r for r in rates if (r["asset_class"], r["work_type"]) == work_type_pair
-        ]
+        rows = [r for r in rates if (r["asset_class"], r["work_type"]) == work_type_pair]
         for day in days:
             valid = [
                 r
@@ -430,16 +421,11 @@ def test_measurements_follow_the_matrix(root: Path) -> None:
         assert m["verified"] in ("true", "false", "是", "否")
         measured.add((m["asset_id"], m["work_type"]))
     expected = {
-        (a, w)
-        for a, asset in assets.items()
-        for (c, w) in MATRIX
-        if c == asset["asset_class"]
+        (a, w) for a, asset in assets.items() for (c, w) in MATRIX if c == asset["asset_class"]
     }
     assert measured == expected
     verified = {
-        (m["asset_id"], m["work_type"])
-        for m in measurements
-        if m["verified"] in ("true", "是")
+        (m["asset_id"], m["work_type"]) for m in measurements if m["verified"] in ("true", "是")
     }
     unmeasured = {asset_id for asset_id, _ in expected - verified}
     assert 0 < len(unmeasured) < 0.01 * len(assets)
@@ -502,9 +488,7 @@ def _kiosk_fee_statuses(root: Path) -> dict[str, str]:
         for b in records(root, "opening_balances")
     }
     planned = {
-        (p["district_code"], int(p["fiscal_year"])): Decimal(
-            p["kiosk_fee_planned_yuan"]
-        )
+        (p["district_code"], int(p["fiscal_year"])): Decimal(p["kiosk_fee_planned_yuan"])
         for p in records(root, "funding_plans")
     }
     collected: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
@@ -543,17 +527,14 @@ def _kiosk_fee_statuses(root: Path) -> dict[str, str]:
 def test_kiosk_fee_statuses_are_as_designed(root: Path) -> None:
     statuses = _kiosk_fee_statuses(root)
     assert set(statuses.values()) == {"diverted", "overdrawn", "unplanned", "compliant"}
-    assert statuses == {
-        code: KIOSK_STATUS_DESIGN.get(code, "compliant") for code in REAL_DISTRICTS
-    }
+    assert statuses == {code: KIOSK_STATUS_DESIGN.get(code, "compliant") for code in REAL_DISTRICTS}
 
 
 def test_other_funds_spent_on_other_purposes_exist(root: Path) -> None:
     """The trap for the checker: ineligible purposes outside kiosk fees must not count."""
     vouchers = records(root, "expenditures")
     assert any(
-        v["funding_source"] != "kiosk_fee" and v["purpose_code"].startswith("OT")
-        for v in vouchers
+        v["funding_source"] != "kiosk_fee" and v["purpose_code"].startswith("OT") for v in vouchers
     )
     unsupported = [
         v
