@@ -1,24 +1,8 @@
 -- One row per work type per asset class per rate period, for the fiscal year as of the as-of
 -- date: the city's own standard cost (city-tier work). Reported, never pooled.
-with segments as (
-    select * from {{ ref('int_asset_work_days_segmented') }}
+with lines as (
+    select * from {{ ref('int_cost_lines_grouped') }}
     where tier = 'city'
-        and quantity is not null
-        and rate_yuan is not null
-),
-
-lines as (
-    select
-        work_type,
-        asset_class,
-        rate_valid_from,
-        max(unit) as unit,
-        rate_yuan,
-        count(distinct asset_id) as assets,
-        sum(unit_days) as unit_days,
-        sum(cost_yuan_days) as cost_yuan_days
-    from segments
-    group by work_type, asset_class, rate_valid_from, rate_yuan
 ),
 
 final as (

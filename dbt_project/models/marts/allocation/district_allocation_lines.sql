@@ -3,27 +3,9 @@
 -- cost. cost = unit_days x rate / days_in_year exactly; standard_cost_yuan is that cost rounded
 -- to the fen by largest remainder within the district, so the lines add up to the district's
 -- standard_cost_yuan to the fen.
-with segments as (
-    select * from {{ ref('int_asset_work_days_segmented') }}
+with lines as (
+    select * from {{ ref('int_cost_lines_grouped') }}
     where tier in ('district', 'street')
-        and quantity is not null
-),
-
-lines as (
-    select
-        district_code,
-        tier,
-        work_type,
-        asset_class,
-        rate_valid_from,
-        max(unit) as unit,
-        rate_yuan,
-        count(distinct asset_id) as assets,
-        sum(unit_days) as unit_days,
-        sum(cost_yuan_days) as cost_yuan_days
-    from segments
-    where rate_yuan is not null
-    group by district_code, tier, work_type, asset_class, rate_valid_from, rate_yuan
 ),
 
 to_round as (
