@@ -209,13 +209,11 @@ def _allocation_problems(conn: psycopg.Connection, ctx: RunContext) -> list[str]
 
 
 def _columns(conn: psycopg.Connection, schema: str, table: str) -> list[tuple[str, str]]:
+    """(name, type with its modifiers) of a table's columns, in order."""
     return conn.execute(
-        "select column_name, format_type(atttypid, atttypmod)"
-        " from information_schema.columns c"
-        " join pg_attribute a on a.attrelid = (quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))::regclass"
-        "  and a.attname = c.column_name"
-        " where table_schema = %s and table_name = %s order by ordinal_position",
-        [schema, table],
+        "select attname, format_type(atttypid, atttypmod) from pg_attribute"
+        " where attrelid = %s::regclass and attnum > 0 and not attisdropped order by attnum",
+        [sql.Identifier(schema, table).as_string(conn)],
     ).fetchall()
 
 
