@@ -13,6 +13,9 @@ create table if not exists ops.partitions_taken (
     taken_at          timestamptz not null default now(),
     primary key (source, partition_date, file)
 );
+-- the file's size and modification time when taken: a file that kept both is not read again
+alter table ops.partitions_taken add column if not exists file_size bigint;
+alter table ops.partitions_taken add column if not exists file_modified timestamptz;
 
 -- Bad input: a row (line set) or a whole file (line null) that was not loaded, and why.
 create table if not exists ops.quarantine (

@@ -304,3 +304,15 @@ def stop_warehouse(settings: Settings | None = None) -> bool:
     data_dir = settings.warehouse_dir / "data"
     with _lock(settings.warehouse_dir / ".lock"):
         return _stop_server(data_dir)
+
+
+def embedded_superuser_url(settings: Settings | None = None) -> str:
+    """The running embedded server's superuser, for maintenance (CHECKPOINT, VACUUM) and the
+    benchmarks; never handed to the pipeline or to analysts."""
+    settings = settings or load_settings()
+    data_dir = settings.warehouse_dir / "data"
+    port = _running_port(data_dir)
+    if not settings.is_embedded or port is None:
+        raise RuntimeError("no embedded warehouse is running")
+    creds = _credentials(settings.warehouse_dir)
+    return _url(SUPERUSER, creds[SUPERUSER], "127.0.0.1", port, DATABASE)

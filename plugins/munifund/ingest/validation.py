@@ -1,0 +1,299 @@
+"""Every delivered row against its contract, batch by batch, in polars.
+
+The checks run in vectorised Rust beside the COPY that loads the rows (loader.py), so they cost
+little of a large load's time. Each batch goes through a cheap screen first (one test per
+column: a regular expression, a set lookup); only the rows it does not pass get the full checks,
+which name each column's first problem as the quarantine shows it. A value is judged trimmed,
+an empty one as missing.
+
+A key repeated inside one file is found without keeping the file's keys in memory: a Bloom
+filter of fixed size (32 MiB) over the keys' hashes names candidates, and the loader settles
+them exactly. Problems are written to a spill file as they are found, so neither a large file
+nor one full of bad rows fills memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO
+
+import numpy as np
+import polars as pl
+
+from munifund.ingest.contracts import BOOLEAN_FALSE, BOOLEAN_TRUE, Column, Kind, SourceContract
+
+LINE = "_line"
+SHAPE = "_shape"  # set by the streaming reader: a ragged row's problem
+KEY_SEPARATOR = "\x1f"  # joins the columns of a composite key; cannot occur in delivered text
+
+DATE_SHAPE = r"^\d{4}-\d{2}-\d{2}$"
+# ISO 8601 as sources.md allows it: a date, or a date and time (T or space), seconds and
+# fractions optional, then Z or an offset, which needs a time
+TIMESTAMP_SHAPE = (
+    r"^\d{4}-\d{2}-\d{2}"
+    r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3])(:?[0-5]\d)?)?)?$"
+)
+NUMBER_SHAPE = r"^[+-]?(\d+\.?\d*|\.\d+)$"  # plain decimals: no exponent, NaN or Infinity
+# the precision staging casts to: numeric(18, 2) for yuan, numeric(18, 4) for quantities
+INTEGER_DIGITS = {Kind.MONEY: 16, Kind.BALANCE: 16, Kind.QUANTITY: 14, Kind.SHARE: 14}
+DECIMALS = {Kind.MONEY: 2, Kind.BALANCE: 2, Kind.SHARE: 4}
+MAX_SHARE = 0.5
+
+WORD_BITS = 22  # 2**22 words of 64 bits = 32 MiB, whatever the file's size
+BITS_PER_KEY = 6  # with the word, 58 of the hash's 64 bits
+
+
+def trimmed(name: str) -> pl.Expr:
+    value = pl.col(name).str.strip_chars()
+    return pl.when(value == "").then(None).otherwise(value)
+
+
+def _first_problem(rules: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
+    if not rules:
+        return pl.lit(None, dtype=pl.String)
+    (condition, message), *rest = rules
+    chain = pl.when(condition).then(message)
+    for condition, message in rest:
+        chain = chain.when(condition).then(message)
+    return chain.otherwise(None)
+
+
+def column_problem(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
+    """The first problem of this column in each row, or null.
+
+    `known` holds, per referenced source, the keys a reference may name.
+    """
+    v = trimmed(column.name)
+    present = v.is_not_null()
+
+    def says(text: str) -> pl.Expr:
+        return pl.lit(text) + v
+
+    rules: list[tuple[pl.Expr, pl.Expr]] = []
+    if column.required:
+        rules.append((~present, pl.lit("missing value")))
+    kind = column.kind
+    if kind is Kind.DATE:
+        bad = (
+            ~v.str.contains(DATE_SHAPE)
+            | v.str.strptime(pl.Date, "%Y-%m-%d", strict=False).is_null()
+        )
+        rules.append((present & bad, says("not a date (YYYY-MM-DD): ")))
+    elif kind is Kind.TIMESTAMP:
+        day = v.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        bad = ~v.str.contains(TIMESTAMP_SHAPE) | day.is_null()
+        rules.append((present & bad, says("not an ISO 8601 timestamp: ")))
+    elif kind is Kind.YEAR:
+        rules.append((present & ~v.str.contains(r"^\d{4}$"), says("not a year: ")))
+    elif kind is Kind.BOOLEAN:
+        spellings = list(BOOLEAN_TRUE + BOOLEAN_FALSE)
+        rules.append(
+            (present & ~v.str.to_lowercase().is_in(spellings), says("not true/false/是/否: "))
+        )
+    elif kind in INTEGER_DIGITS:
+        rules.append((present & ~v.str.contains(NUMBER_SHAPE), says("not a number: ")))
+        if kind is not Kind.BALANCE:
+            # below zero: a minus sign and a digit other than 0 (-0.00 is zero)
+            rules.append((present & v.str.contains(r"^-.*[1-9]"), says("negative: ")))
+        digits = INTEGER_DIGITS[kind]
+        rules.append(
+            (
+                present & v.str.contains(rf"^[+-]?0*[1-9]\d{{{digits},}}"),
+                says(f"more than {digits} digits before the decimal point: "),
+            )
+        )
+        if kind in DECIMALS:
+            places = DECIMALS[kind]
+            # a digit other than 0 after the allowed places (1.230 is 1.23)
+            rules.append(
+                (
+                    present & v.str.contains(rf"\.\d{{{places}}}\d*[1-9]"),
+                    says(f"more than {places} decimals: "),
+                )
+            )
+        if kind is Kind.SHARE:
+            rules.append(
+                (
+                    present & (v.cast(pl.Float64, strict=False) > MAX_SHARE),
+                    says(f"incentive share above {MAX_SHARE}: "),
+                )
+            )
+    if column.allowed:
+        allowed = list(column.allowed) + ([column.wildcard] if column.wildcard else [])
+        rules.append(
+            (present & ~v.is_in(allowed), says(f"unknown {column.name.replace('_', ' ')}: "))
+        )
+    if column.references:
+        source = column.references[0]
+        rules.append(
+            (
+                present & ~v.is_in(known[source].implode()),
+                says(f"unknown {source.rstrip('s').replace('_', ' ')}: "),
+            )
+        )
+    return _first_problem(rules)
+
+
+# Days 29 to 31 exist only in some months: the screen sends them to the full check.
+SCREEN_DATE = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])"
+SCREEN = {
+    Kind.DATE: rf"^{SCREEN_DATE}$",
+    Kind.TIMESTAMP: rf"^{SCREEN_DATE}" + TIMESTAMP_SHAPE[len(r"^\d{4}-\d{2}-\d{2}") :],
+    Kind.YEAR: r"^\d{4}$",
+    Kind.QUANTITY: r"^\d{1,14}(\.\d*)?$",
+    Kind.MONEY: r"^\d{1,16}(\.\d{0,2})?$",
+    Kind.BALANCE: r"^-?\d{1,16}(\.\d{0,2})?$",
+}
+
+
+def column_screen(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
+    """True where the value is certainly good: one cheap test per column over every row, so
+    that the full check (column_problem) runs only on the few rows the screen does not pass.
+    Values here are as delivered; one with spaces to trim fails the screen and is judged by the
+    full check."""
+    v = pl.col(column.name)
+    tests: list[pl.Expr] = []
+    if column.kind in SCREEN:
+        tests.append(v.str.contains(SCREEN[column.kind]))
+    elif column.kind is Kind.BOOLEAN:
+        tests.append(v.is_in(list(BOOLEAN_TRUE + BOOLEAN_FALSE)))
+    elif column.kind is Kind.SHARE:
+        tests.append(pl.lit(False))  # one row a year: always the full check
+    if column.allowed:
+        tests.append(v.is_in(list(column.allowed)))
+    if column.references:
+        tests.append(v.is_in(known[column.references[0]].implode()))
+    if not tests:
+        return v.is_not_null() if column.required else pl.lit(True)
+    good = pl.all_horizontal(tests)
+    return good.fill_null(False) if column.required else (v.is_null() | good)
+
+
+def key_expression(contract: SourceContract) -> pl.Expr:
+    """The row's key as one string (null when a key column is missing)."""
+    parts = [trimmed(k) for k in contract.key]
+    if len(parts) == 1:
+        return parts[0]
+    return pl.concat_str(parts, separator=KEY_SEPARATOR)  # null if any part is null
+
+
+@dataclass
+class FileChecks:
+    """What the checks of one file found, batch after batch.
+
+    Problems go to `spill`, a CSV of (line, column, problem, row as delivered) that the loader
+    copies into the warehouse: a file full of bad rows does not fill memory either.
+    """
+
+    contract: SourceContract
+    known: Mapping[str, pl.Series]
+    spill: IO[bytes]
+    # keys of the same delivery (source and partition) that other files already loaded
+    other_files_keys: pl.Series | None = None
+    duplicate_candidates: set[str] = field(default_factory=set)
+    untrimmed_columns: set[str] = field(default_factory=set)
+    rows: int = 0
+    problems: int = 0
+    bad_lines: int = 0
+
+    def __post_init__(self) -> None:
+        self._words = np.zeros(1 << WORD_BITS, dtype=np.uint64)
+        # (quarantine column label, problem expression) per check
+        self._checks = [(c.name, column_problem(c, self.known)) for c in self.contract.columns]
+        self._screens = [column_screen(c, self.known) for c in self.contract.columns]
+        if self.other_files_keys is not None and len(self.other_files_keys):
+            self._checks.append(
+                (
+                    ",".join(self.contract.key),
+                    pl.when(key_expression(self.contract).is_in(self.other_files_keys.implode()))
+                    .then(pl.lit("duplicate key in this delivery (in another file)"))
+                    .otherwise(None),
+                )
+            )
+            self._screens.append(
+                ~key_expression(self.contract)
+                .is_in(self.other_files_keys.implode())
+                .fill_null(False)
+            )
+
+    def check(self, batch: pl.DataFrame) -> list[int]:
+        """Check one batch and return the lines with a problem, which must not load.
+
+        The batch has the contract's columns (an absent optional one may be missing), a `_line`
+        column, and from the streaming reader a `_shape` column."""
+        names = [c.name for c in self.contract.columns]
+        delivered = [c for c in batch.columns if c not in (LINE, SHAPE)]
+        batch = batch.with_columns(
+            pl.lit(None, dtype=pl.String).alias(n) for n in names if n not in batch.columns
+        )
+        self.rows += batch.height
+        screened = batch.select(
+            pl.all_horizontal(self._screens).alias("good"),
+            key_expression(self.contract).alias("key"),
+            *((pl.col(n).str.strip_chars() != pl.col(n)).any().alias(n) for n in names),
+        )
+        self._mark_duplicate_candidates(screened.get_column("key"))
+        self.untrimmed_columns.update(n for n in names if screened.get_column(n)[0])
+        suspects = batch.filter(~screened.get_column("good"))
+        if SHAPE in batch.columns:
+            suspects = pl.concat([suspects, batch.filter(pl.col(SHAPE).is_not_null())]).unique(
+                LINE, keep="first", maintain_order=True
+            )
+        if suspects.is_empty():
+            return []
+        checks = list(self._checks)
+        if SHAPE in batch.columns:
+            checks.append(("*", pl.col(SHAPE)))
+        labels = {f"p{i}": label for i, (label, _) in enumerate(checks)}
+        flagged = suspects.select(
+            pl.col(LINE), *(expression.alias(f"p{i}") for i, (_, expression) in enumerate(checks))
+        ).filter(pl.any_horizontal(pl.col(p).is_not_null() for p in labels))
+        if flagged.is_empty():
+            return []
+        problems = (
+            flagged.unpivot(
+                index=LINE, on=list(labels), variable_name="check", value_name="problem"
+            )
+            .drop_nulls("problem")
+            .with_columns(pl.col("check").replace_strict(labels).alias("column_name"))
+        )
+        rows = suspects.join(flagged.select(LINE), on=LINE, how="semi").select(
+            LINE, pl.struct(delivered).struct.json_encode().alias("raw_row")
+        )
+        problems.join(rows, on=LINE, how="left").select(
+            LINE, "column_name", "problem", "raw_row"
+        ).write_csv(self.spill, include_header=False)
+        self.problems += problems.height
+        self.bad_lines += flagged.height
+        return flagged.get_column(LINE).to_list()
+
+    def _mark_duplicate_candidates(self, keys: pl.Series) -> None:
+        """A blocked Bloom filter: each key sets six bits of one 64-bit word, all taken from
+        its 64-bit hash (the word from the top bits, the bit positions from the bottom ones). A
+        key whose bits are all set already, or whose hash repeats in this batch, is a candidate.
+        False candidates: none in a million keys, about a hundred in five million (simulated);
+        the loader settles every candidate exactly."""
+        present = keys.drop_nulls()
+        if present.is_empty():
+            return
+        hashes = present.hash().to_numpy()
+        order = np.argsort(hashes)  # sorts by word too: the word is the hash's top bits
+        hashes = hashes[order]
+        words = (hashes >> np.uint64(64 - WORD_BITS)).astype(np.int64)
+        masks = np.zeros(len(hashes), dtype=np.uint64)
+        for i in range(BITS_PER_KEY):
+            masks |= np.left_shift(np.uint64(1), (hashes >> np.uint64(6 * i)) & np.uint64(63))
+        suspect = (self._words[words] & masks) == masks
+        repeated = hashes[1:] == hashes[:-1]
+        suspect[1:] |= repeated
+        suspect[:-1] |= repeated
+        # one OR per word: a fancy-indexed |= would keep only one of a word's keys
+        starts = np.flatnonzero(np.r_[True, words[1:] != words[:-1]])
+        self._words[words[starts]] |= np.bitwise_or.reduceat(masks, starts)
+        if suspect.any():
+            self.duplicate_candidates.update(present.gather(order[suspect]).to_list())
+
+
+def known_keys(values: Sequence[str]) -> pl.Series:
+    return pl.Series(values, dtype=pl.String)
