@@ -344,3 +344,134 @@ def test_an_incentive_share_outside_its_bounds_is_quarantined(empty_warehouse, l
         (4, "more than 4 decimals: 0.12345"),
         (5, "negative: -0.1"),
     ]
+
+
+def _fee_file(rows: list[str]) -> str:
+    return "receipt_id,kiosk_id,district_code,paid_at,amount_yuan\n" + "".join(
+        r + "\n" for r in rows
+    )
+
+
+KIOSKS = (
+    "kiosk_id,district_code,street_code,kiosk_type,permit_no,area_m2,monthly_rate_yuan_per_m2,"
+    "licensed_from,licensed_to\nK1,230102,,newsstand,P1,4,9.00,2026-01-01,\n"
+)
+
+
+def test_the_fast_and_the_streaming_path_load_and_quarantine_alike(
+    empty_warehouse, landing, monkeypatch
+) -> None:
+    """A plain CSV goes to the server as bytes, in blocks checked by polars; the same rows with
+    one field quoted take the streaming path. Small blocks put bad rows and repeated keys in
+    different blocks; both paths must load the same rows and quarantine the same lines."""
+    from munifund.ingest import loader
+
+    monkeypatch.setattr(loader, "BATCH_BYTES", 1024)
+    monkeypatch.setattr(loader, "BATCH_ROWS", 17)
+    rows = [f"R{i},K1,230102,2026-01-05T10:{i % 60:02d}:00,{i}.50" for i in range(400)]
+    rows[10] = "R10,K1,230102,2026-02-30T10:00:00,1.00"  # bad date; its key repeats later
+    rows[55] = "R55,K9,230102,2026-01-05T10:00:00,1.00"  # unknown kiosk
+    rows[300] = "R3,K1,230102,2026-01-05T10:00:00,2.00"  # repeats line 5's key
+    rows[350] = "R10,K1,230102,2026-01-05T10:00:00,3.00"  # repeats a bad line's key
+    rows[399] = ",K1,230102,2026-01-05T10:00:00,3.00"  # no key
+    deliver(landing, "kiosks", D1, "k.csv", KIOSKS)
+    deliver(landing, "fee_collections", D1, "plain.csv", _fee_file(rows))
+    quoted = rows.copy()
+    quoted[0] = 'R0,"K1",230102,2026-01-05T10:00:00,0.50'
+    deliver(landing, "fee_collections", D2, "quoted.csv", _fee_file(quoted))
+    with empty_warehouse.connect() as conn:
+        report = ingest(conn, landing, D2, "run-1")
+        loaded = {
+            day: conn.execute(
+                "select _line, receipt_id, amount_yuan from raw.fee_collections"
+                " where _partition_date = %s order by _line",
+                [day],
+            ).fetchall()
+            for day in (D1, D2)
+        }
+        problems = {
+            day: conn.execute(
+                "select line, column_name, problem from ops.quarantine"
+                " where source = 'fee_collections' and partition_date = %s order by 1, 2",
+                [day],
+            ).fetchall()
+            for day in (D1, D2)
+        }
+        raw_row = conn.execute(
+            "select raw_row from ops.quarantine where partition_date = %s and line = 57", [D1]
+        ).fetchone()[0]
+    assert loaded[D1] == loaded[D2]
+    assert (
+        problems[D1]
+        == problems[D2]
+        == [
+            (12, "paid_at", "not an ISO 8601 timestamp: 2026-02-30T10:00:00"),
+            (57, "kiosk_id", "unknown kiosk: K9"),
+            (302, "receipt_id", "duplicate key in this delivery (first at line 5)"),
+            (352, "receipt_id", "duplicate key in this delivery (first at line 12)"),
+            (401, "receipt_id", "missing value"),
+        ]
+    )
+    assert len(loaded[D1]) == 395 and loaded[D1][0] == (2, "R0", "0.50")
+    assert [f.rows_loaded for f in report.files if f.source == "fee_collections"] == [395, 395]
+    assert raw_row == {
+        "receipt_id": "R55", "kiosk_id": "K9", "district_code": "230102",
+        "paid_at": "2026-01-05T10:00:00", "amount_yuan": "1.00",
+    }  # fmt: skip
+
+
+def test_values_with_spaces_blank_lines_and_crlf_load_as_the_contract_says(
+    empty_warehouse, landing
+) -> None:
+    deliver(landing, "kiosks", D1, "k.csv", KIOSKS)
+    # spaces around values: trimmed, whatever the path (the fast one hands over to Python)
+    deliver(landing, "fee_collections", D1, "spaces.csv",
+            _fee_file(["S1, K1 ,230102,2026-01-05T10:00:00, 1.00", "S2,K1,230102,2026-01-05T10:00:00,\u30002.00"]))  # fmt: skip
+    # Windows line ends, and a blank line in the middle: lines keep their physical numbers
+    deliver(landing, "fee_collections", D1, "crlf.csv",
+            _fee_file(["C1,K1,230102,2026-01-05T10:00:00,1.00", "C2,K1,230102,2026-01-05T10:00:00,-1.00"]).replace("\n", "\r\n"))  # fmt: skip
+    deliver(landing, "fee_collections", D1, "blank.csv",
+            _fee_file(["B1,K1,230102,2026-01-05T10:00:00,1.00", "", "B3,K9,230102,2026-01-05T10:00:00,1.00", "B4,K1,230102,2026-01-05T10:00:00,4.00"]))  # fmt: skip
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D1, "run-1")
+        rows = conn.execute(
+            "select _file, _line, receipt_id, kiosk_id, amount_yuan from raw.fee_collections"
+            " order by 1, 2"
+        ).fetchall()
+        problems = quarantine(conn, "fee_collections")
+    assert rows == [
+        ("blank.csv", 2, "B1", "K1", "1.00"),
+        ("blank.csv", 5, "B4", "K1", "4.00"),
+        ("crlf.csv", 2, "C1", "K1", "1.00"),
+        ("spaces.csv", 2, "S1", "K1", "1.00"),
+        ("spaces.csv", 3, "S2", "K1", "2.00"),
+    ]
+    assert problems == [
+        ("crlf.csv", 3, "amount_yuan", "negative: -1.00"),
+        ("blank.csv", 4, "kiosk_id", "unknown kiosk: K9"),
+    ]
+
+
+def test_a_file_unchanged_since_it_was_taken_is_not_read_again(
+    empty_warehouse, landing, monkeypatch
+) -> None:
+    import os
+
+    from munifund.ingest import loader
+
+    path = deliver(
+        landing, "assets", D1, "a.csv", ASSETS_HEADER + "A1,expressway,x,230102,,,2020-01-01,\n"
+    )
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D1, "run-1")
+        hashed: list[str] = []
+        real_fingerprint = loader.fingerprint
+        monkeypatch.setattr(
+            loader, "fingerprint", lambda p: hashed.append(p.name) or real_fingerprint(p)
+        )
+        assert ingest(conn, landing, D1, "run-2").files == []
+        assert hashed == []  # same size and time: not even hashed
+        os.utime(path, (path.stat().st_atime, path.stat().st_mtime + 60))
+        assert ingest(conn, landing, D1, "run-3").files == []  # touched, same bytes
+        assert hashed == ["a.csv"]
+        assert conn.execute("select _run_id from raw.assets").fetchall() == [("run-1",)]
