@@ -182,13 +182,23 @@ def _header_map(
     return positions, extras
 
 
-def _local_file(path: ReadablePath) -> str | None:
-    """The file's local path when it has one (a pathlib.Path, or a file:// ObjectStoragePath)."""
-    if isinstance(path, Path):
-        return str(path)
-    if getattr(path, "protocol", None) == "file":
-        return str(path.path)  # type: ignore[attr-defined]
-    return None
+@contextmanager
+def _local_csv(path: ReadablePath) -> Iterator[str | None]:
+    """A local path to a CSV's bytes, for the fast path: the file itself when it is local (a
+    pathlib.Path, a file:// ObjectStoragePath), else a temporary copy streamed from the object
+    store. None for a file that is no CSV."""
+    if not path.name.lower().endswith(".csv"):
+        yield None
+    elif isinstance(path, Path):
+        yield str(path)
+    elif getattr(path, "protocol", None) == "file":
+        yield str(path.path)  # type: ignore[attr-defined]
+    else:
+        with tempfile.NamedTemporaryFile(suffix=".csv") as copy, path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
+            copy.flush()
+            yield copy.name
 
 
 @contextmanager
@@ -320,7 +330,7 @@ def _copy_csv_beside_checks(
     conn: psycopg.Connection,
     contract: SourceContract,
     local_file: str,
-    header: list[str],
+    columns: list[str],
     checks: FileChecks,
     digest: hashlib._Hash,
 ) -> int | None:
@@ -330,7 +340,6 @@ def _copy_csv_beside_checks(
     nothing left behind) when the file needs the streaming path: the server or polars refuses
     its shape (a ragged or blank line), or a value needs trimming.
     """
-    columns = [h.strip().lower() for h in header]
     copy_sql = sql.SQL(
         "copy {t} ({c}) from stdin (format csv, header true, encoding 'UTF8')"
         " where num_nonnulls({c}) > 0"
@@ -454,6 +463,7 @@ def _stream_rows_beside_checks(
 def _repeated_lines(
     contract: SourceContract,
     path: ReadablePath,
+    local_file: str | None,
     plain_columns: list[str] | None,
     candidates: set[str],
 ) -> dict[int, int]:
@@ -464,8 +474,8 @@ def _repeated_lines(
         return {}
     wanted = known_keys(list(candidates)).implode()
     found: list[tuple[int, str]] = []
-    if plain_columns is not None:  # the file loaded by the fast path: read it the same way
-        with path.open("rb") as handle:
+    if local_file and plain_columns:  # the file loaded by the fast path: read it the same way
+        with open(local_file, "rb") as handle:
             handle.readline()
             for block, first_line in _line_blocks(handle):
                 frame = pl.read_csv(
@@ -572,29 +582,25 @@ def load_file(
         with _lineage_defaults(conn, table, partition, path.name, run_id):
             known = _known_keys(conn, contract, partition, seeds)
             other_keys = _other_files_keys(conn, contract, partition, path.name)
-            local_file = _local_file(path)
-            header = _plain_csv_header(contract, path) if local_file else None
-            with tempfile.TemporaryFile() as spill:
+            with _local_csv(path) as local_file, tempfile.TemporaryFile() as spill:
+                columns = _plain_csv_columns(contract, local_file) if local_file else None
                 checks = FileChecks(contract, known, spill, other_keys)
                 loaded = None
-                if header is not None and local_file is not None:
+                if local_file and columns:
                     digest = hashlib.sha256()
                     loaded = _copy_csv_beside_checks(
-                        conn, contract, local_file, header, checks, digest
+                        conn, contract, local_file, columns, checks, digest
                     )
-                    if loaded is not None:
-                        outcome.fingerprint = digest.hexdigest()
-                plain_columns = (
-                    [h.strip().lower() for h in header] if loaded is not None and header else None
-                )
-                if loaded is None:
+                    outcome.fingerprint = digest.hexdigest()
+                if loaded is None:  # the streaming path, with checks afresh
+                    columns = None
                     outcome.fingerprint = fingerprint(path)
                     spill.seek(0)
                     spill.truncate()
                     checks = FileChecks(contract, known, spill, other_keys)
                     loaded = _stream_rows_beside_checks(conn, contract, path, checks)
                 repeated = _repeated_lines(
-                    contract, path, plain_columns, checks.duplicate_candidates
+                    contract, path, local_file, columns, checks.duplicate_candidates
                 )
                 outcome.rows_quarantined, removed = _quarantine_bad_rows(
                     conn, contract, partition, path.name, run_id, checks, repeated
@@ -612,13 +618,11 @@ def load_file(
     return outcome
 
 
-def _plain_csv_header(contract: SourceContract, path: ReadablePath) -> list[str] | None:
-    """The header of a CSV that may be plain enough for the server to load as it is (UTF-8,
-    only the contract's columns, each once, nothing quoted), or None. The rest of the file is
-    judged while it loads."""
-    if not path.name.lower().endswith(".csv"):
-        return None
-    with path.open("rb") as handle:
+def _plain_csv_columns(contract: SourceContract, local_file: str) -> list[str] | None:
+    """The columns of a CSV that may be plain enough for the server to load as it is (UTF-8,
+    only the contract's columns, each once, nothing quoted), in file order; or None. The rest
+    of the file is judged while it loads."""
+    with open(local_file, "rb") as handle:
         first = handle.readline()
     try:
         line = first.removeprefix(codecs.BOM_UTF8).decode("utf-8")
@@ -634,7 +638,7 @@ def _plain_csv_header(contract: SourceContract, path: ReadablePath) -> list[str]
         _header_map(contract, header)  # missing required columns: UnreadableFile
     except UnreadableFile:
         return None  # the streaming path says so
-    return header
+    return names
 
 
 # -------------------------------------------------------------------------- partitions
@@ -693,11 +697,14 @@ def ingest(
             for path in files:
                 stat = path.stat()
                 size = stat.st_size
-                modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC)
+                # a store that keeps no modification time gets every file hashed again
+                modified = (
+                    dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC) if stat.st_mtime else None
+                )
                 previous = taken.get((contract.name, partition, path.name))
                 if previous is not None:
                     fingerprint_then, size_then, modified_then = previous
-                    if (size_then, modified_then) == (size, modified):
+                    if modified and (size_then, modified_then) == (size, modified):
                         continue  # untouched since it was taken: not read again
                     if fingerprint(path) == fingerprint_then:
                         _note_file_seen(conn, contract.name, partition, path.name, size, modified)

@@ -475,3 +475,61 @@ def test_a_file_unchanged_since_it_was_taken_is_not_read_again(
         assert ingest(conn, landing, D1, "run-3").files == []  # touched, same bytes
         assert hashed == ["a.csv"]
         assert conn.execute("select _run_id from raw.assets").fetchall() == [("run-1",)]
+
+
+def test_a_landing_area_on_an_object_store_loads_the_same(empty_warehouse, monkeypatch) -> None:
+    """Through Airflow's ObjectStoragePath on fsspec's in-memory store, which stands for s3://:
+    a CSV is copied to a local temporary file for the fast path; an xlsx streams; the store
+    keeps no modification time, so every file is hashed to tell a re-delivery."""
+    import fsspec
+    from airflow.sdk import ObjectStoragePath
+    from airflow.sdk.io import attach
+
+    from munifund.ingest import loader
+
+    attach(protocol="memory", fs=fsspec.filesystem("memory"))
+    root = ObjectStoragePath("memory://landing-test")
+    fast_loads: list[int | None] = []
+    fast_path = loader._copy_csv_beside_checks
+    monkeypatch.setattr(
+        loader,
+        "_copy_csv_beside_checks",
+        lambda *a, **k: fast_loads.append(fast_path(*a, **k)) or fast_loads[-1],
+    )
+
+    def put(source: str, day: dt.date, name: str, content: bytes) -> None:
+        target = root / source / day.isoformat() / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as handle:
+            handle.write(content)
+
+    put("districts", D1, "d.csv", DISTRICTS.encode())
+    put("kiosks", D1, "k.csv", KIOSKS.encode())
+    put("fee_collections", D1, "f.csv", _fee_file([
+        "R1,K1,230102,2026-01-05T10:00:00,36.00", "R2,K9,230102,2026-01-05T10:00:00,1.00",
+    ]).encode())  # fmt: skip
+    with empty_warehouse.connect() as conn:
+        report = ingest(conn, root, D1, "run-1")
+        assert conn.execute("select receipt_id from raw.fee_collections").fetchall() == [("R1",)]
+        assert quarantine(conn, "fee_collections") == [
+            ("f.csv", 3, "kiosk_id", "unknown kiosk: K9")
+        ]
+        assert ingest(conn, root, D1, "run-2").files == []
+        put(
+            "fee_collections",
+            D1,
+            "f.csv",
+            _fee_file(
+                [
+                    "R1,K1,230102,2026-01-05T10:00:00,35.00",
+                    "R2,K9,230102,2026-01-05T10:00:00,1.00",
+                ]
+            ).encode(),
+        )  # fmt: skip  (same size, other bytes)
+        assert [f.file for f in ingest(conn, root, D1, "run-3").files] == ["f.csv"]
+        assert conn.execute("select amount_yuan from raw.fee_collections").fetchall() == [
+            ("35.00",)
+        ]
+    assert report.rows_loaded == 2 + 1 + 1
+    assert fast_loads == [2, 1, 1, 1]  # districts, kiosks, fees, the re-delivered fees
+    fsspec.filesystem("memory").rm("/landing-test", recursive=True)
