@@ -3,9 +3,10 @@
 They print figures and ratios against a baseline measured in the same process on the same
 server, never pass/fail on wall time: these machines are shared.
 
-- loader: rows/s of our loader for a large `fee_collections` file, against
-  `pandas.DataFrame.to_sql(method="multi", chunksize=10_000)` and a bare `COPY ... FROM STDIN`
-  of the same file; peak memory of our loader at two file sizes (it must not grow with the file).
+- loader: rows/s of our loader for a large `fee_collections` file against a bare
+  `COPY ... FROM STDIN` of the same file into a logged table (alternating rounds, each after a
+  CHECKPOINT, medians compared) and `pandas.DataFrame.to_sql(method="multi", chunksize=10_000)`;
+  peak memory of our loader at 1 and 5 million rows (it must not grow with the file).
 - allocation: the dbt build of the allocation at sample scale 1 and 10 (goal: <= 12x).
 """
 

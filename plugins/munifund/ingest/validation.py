@@ -150,8 +150,8 @@ SCREEN = {
 def column_screen(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
     """True where the value is certainly good: one cheap test per column over every row, so
     that the full check (column_problem) runs only on the few rows the screen does not pass.
-    Values here are as delivered; one with spaces to trim fails the screen and is judged by the
-    full check."""
+    Values here are as delivered, untrimmed: the loader never trusts the screen with a value
+    that has spaces to trim (such a file takes the streaming path, which trims first)."""
     v = pl.col(column.name)
     tests: list[pl.Expr] = []
     if column.kind in SCREEN:
