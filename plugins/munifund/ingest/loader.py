@@ -684,6 +684,9 @@ def ingest(
     conn: psycopg.Connection, landing: ReadablePath | Path, as_of: dt.date, run_id: str
 ) -> IngestReport:
     """Take every partition dated on or before `as_of` not yet taken; commit file by file."""
+    fs = getattr(landing, "fs", None)
+    if fs is not None:  # an object store's listings are cached: see what is delivered now
+        fs.invalidate_cache()
     ensure_raw_tables(conn)
     conn.commit()
     seeds = _seed_keys()
