@@ -533,3 +533,31 @@ def test_a_landing_area_on_an_object_store_loads_the_same(empty_warehouse, monke
     assert report.rows_loaded == 2 + 1 + 1
     assert fast_loads == [2, 1, 1, 1]  # districts, kiosks, fees, the re-delivered fees
     fsspec.filesystem("memory").rm("/landing-test", recursive=True)
+
+
+def test_a_gb18030_csv_takes_the_fast_path_through_a_utf8_copy(
+    empty_warehouse, tmp_path: Path, monkeypatch
+) -> None:
+    from munifund.ingest import loader
+
+    fast_loads: list[int | None] = []
+    fast_path = loader._copy_csv_beside_checks
+    monkeypatch.setattr(
+        loader,
+        "_copy_csv_beside_checks",
+        lambda *a, **k: fast_loads.append(fast_path(*a, **k)) or fast_loads[-1],
+    )
+    content = "district_code,name_zh,name_en\n230102,道里区,Daoli\n,南岗区,Nangang\n230104,道外区,Daowai\n"
+    path = deliver(tmp_path / "landing", "districts", D1, "d.csv", content.encode("gb18030"))
+    with empty_warehouse.connect() as conn:
+        ingest(conn, tmp_path / "landing", D1, "run-1")
+        names = conn.execute("select _line, name_zh from raw.districts order by 1").fetchall()
+        problem = conn.execute(
+            "select line, column_name, problem, raw_row from ops.quarantine"
+        ).fetchone()
+        taken = conn.execute("select fingerprint from ops.partitions_taken").fetchone()[0]
+    assert fast_loads == [None, 2]  # the bytes as delivered fail; their UTF-8 copy loads
+    assert names == [(2, "道里区"), (4, "道外区")]
+    assert problem == (3, "district_code", "missing value", {
+        "district_code": None, "name_zh": "南岗区", "name_en": "Nangang"})  # fmt: skip
+    assert taken == loader.fingerprint(path)  # of the file delivered, not of the copy
