@@ -7,6 +7,7 @@ server, never pass/fail on wall time: these machines are shared.
   `COPY ... FROM STDIN` of the same file into a logged table (alternating rounds, each after a
   CHECKPOINT, medians compared) and `pandas.DataFrame.to_sql(method="multi", chunksize=10_000)`;
   peak memory of our loader at 1 and 5 million rows (it must not grow with the file).
+- encodings: the same delivery in UTF-8 and in GB18030 (loaded through a UTF-8 copy).
 - allocation: the dbt build of the allocation at sample scale 1 and 10 (goal: <= 12x).
 """
 
@@ -207,6 +208,42 @@ def bench_loader(
     shutil.rmtree(home, ignore_errors=True)
 
 
+def bench_encodings(rows: int = 1_000_000) -> None:
+    """The same street_offices delivery (Chinese names) in UTF-8 and in GB18030, which loads
+    through a UTF-8 copy: what the copy costs."""
+    import psycopg
+
+    from munifund.ingest.loader import ingest
+
+    home = Path(tempfile.mkdtemp(prefix="bench-encodings-"))
+    warehouse = _warehouse(home)
+    names = ["道里", "南岗", "道外", "香坊", "平房", "松北", "呼兰", "阿城", "双城"]
+    body = "street_code,district_code,name_zh\n" + "".join(
+        f"S{i:08d},230102,{names[i % 9]}街道{i}\n" for i in range(rows)
+    )
+    timings = {}
+    for n, encoding in enumerate(("utf-8", "gb18030")):
+        day = dt.date(2030, 1, 1) + dt.timedelta(days=n)
+        delivery = home / "landing" / "street_offices" / day.isoformat()
+        delivery.mkdir(parents=True)
+        (delivery / "streets.csv").write_bytes(body.encode(encoding))
+        _checkpoint()
+        with psycopg.connect(warehouse.pipeline_url) as conn:
+            t = time.perf_counter()
+            report = ingest(conn, home / "landing", day, "bench")
+            timings[encoding] = (time.perf_counter() - t, report.rows_loaded)
+    (utf8, loaded), (gb, _) = timings["utf-8"], timings["gb18030"]
+    print(
+        f"street_offices, {loaded:,} rows with Chinese names: UTF-8 {loaded / utf8:,.0f} rows/s"
+        f" ({utf8:.2f} s), GB18030 {loaded / gb:,.0f} rows/s ({gb:.2f} s), ratio {gb / utf8:.2f}"
+    )
+    from munifund.config import load_settings
+    from munifund.warehouse import stop_warehouse
+
+    stop_warehouse(load_settings())
+    shutil.rmtree(home, ignore_errors=True)
+
+
 def bench_allocation(scales: tuple[int, int] = (1, 10)) -> None:
     from munifund.dbt_cli import run_dbt
     from munifund.ingest.loader import ingest
@@ -295,11 +332,13 @@ def bench_dag_parse(repeats: int = 5) -> None:
 
 
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["parse", "loader", "allocation"]
+    which = sys.argv[1:] or ["parse", "loader", "encodings", "allocation"]
     if "parse" in which:
         bench_dag_parse()
     if "loader" in which:
         bench_loader()
+    if "encodings" in which:
+        bench_encodings()
     if "allocation" in which:
         bench_allocation()
     print(
