@@ -81,6 +81,17 @@ def tail(path: Path, lines: int = 60) -> str:
     return "\n".join(text[-lines:])
 
 
+def run_checked(args: list[str], *, log: Path | None = None, **kwargs) -> None:
+    """Run a command to completion; on failure, raise with its output (and a log's tail)."""
+    result = subprocess.run(args, capture_output=True, text=True, **kwargs)
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"{Path(args[0]).name} {args[1] if len(args) > 1 else ''} failed"
+            f" (exit {result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+            + (f"\n{tail(log)}" if log else "")
+        )
+
+
 class ProcessDied(RuntimeError):
     """A service exited while we waited for it: no point waiting any longer."""
 
@@ -231,15 +242,9 @@ def metadata_db(debian_services: tuple[Path, str]) -> Iterator[MetadataDb]:
     pwfile.chmod(0o600)
 
     def pg(*args: str) -> None:
-        result = subprocess.run(
-            [str(bin_dir / args[0]), *args[1:]], cwd=root, user=run_as,
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        if result.returncode != 0:
-            raise RuntimeError(
-                f"{args[0]} failed (exit {result.returncode}):\n{result.stdout}\n{result.stderr}"
-                f"\n{tail(log)}"
-            )
+        run_checked(
+            [str(bin_dir / args[0]), *args[1:]], log=log, cwd=root, user=run_as, timeout=120
+        )
 
     port = free_port()
     started = False
@@ -479,15 +484,7 @@ def airflow_deployment(
         warehouse=warehouse_home,
     )
     try:
-        migrate = subprocess.run(
-            [airflow, "db", "migrate"], env=deployment.env, cwd=root,
-            capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
-        if migrate.returncode != 0:
-            raise RuntimeError(
-                f"airflow db migrate failed (exit {migrate.returncode}):\n"
-                f"{migrate.stdout[-3000:]}\n{migrate.stderr[-3000:]}"
-            )
+        run_checked([airflow, "db", "migrate"], env=deployment.env, cwd=root, timeout=300)
         for name, args in AIRFLOW_PROCESSES.items():
             args = [*args]
             if name == "api-server":

@@ -38,6 +38,21 @@ def landing(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.fixture()
+def fast_loads(monkeypatch) -> list[int | None]:
+    """What each attempt of the fast path returned: rows loaded, or None when it handed over."""
+    from munifund.ingest import loader
+
+    results: list[int | None] = []
+    fast_path = loader._copy_csv_beside_checks
+    monkeypatch.setattr(
+        loader,
+        "_copy_csv_beside_checks",
+        lambda *a, **k: results.append(fast_path(*a, **k)) or results[-1],
+    )
+    return results
+
+
 def quarantine(conn, source: str) -> list[tuple]:
     return conn.execute(
         "select file, line, column_name, problem from ops.quarantine where source = %s"
@@ -477,7 +492,7 @@ def test_a_file_unchanged_since_it_was_taken_is_not_read_again(
         assert conn.execute("select _run_id from raw.assets").fetchall() == [("run-1",)]
 
 
-def test_a_landing_area_on_an_object_store_loads_the_same(empty_warehouse, monkeypatch) -> None:
+def test_a_landing_area_on_an_object_store_loads_the_same(empty_warehouse, fast_loads) -> None:
     """Through Airflow's ObjectStoragePath on fsspec's in-memory store, which stands for s3://:
     a CSV is copied to a local temporary file for the fast path; an xlsx streams; the store
     keeps no modification time, so every file is hashed to tell a re-delivery."""
@@ -485,17 +500,8 @@ def test_a_landing_area_on_an_object_store_loads_the_same(empty_warehouse, monke
     from airflow.sdk import ObjectStoragePath
     from airflow.sdk.io import attach
 
-    from munifund.ingest import loader
-
     attach(protocol="memory", fs=fsspec.filesystem("memory"))
     root = ObjectStoragePath("memory://landing-test")
-    fast_loads: list[int | None] = []
-    fast_path = loader._copy_csv_beside_checks
-    monkeypatch.setattr(
-        loader,
-        "_copy_csv_beside_checks",
-        lambda *a, **k: fast_loads.append(fast_path(*a, **k)) or fast_loads[-1],
-    )
 
     def put(source: str, day: dt.date, name: str, content: bytes) -> None:
         target = root / source / day.isoformat() / name
@@ -536,17 +542,10 @@ def test_a_landing_area_on_an_object_store_loads_the_same(empty_warehouse, monke
 
 
 def test_a_gb18030_csv_takes_the_fast_path_through_a_utf8_copy(
-    empty_warehouse, tmp_path: Path, monkeypatch
+    empty_warehouse, tmp_path: Path, fast_loads
 ) -> None:
     from munifund.ingest import loader
 
-    fast_loads: list[int | None] = []
-    fast_path = loader._copy_csv_beside_checks
-    monkeypatch.setattr(
-        loader,
-        "_copy_csv_beside_checks",
-        lambda *a, **k: fast_loads.append(fast_path(*a, **k)) or fast_loads[-1],
-    )
     content = "district_code,name_zh,name_en\n230102,道里区,Daoli\n,南岗区,Nangang\n230104,道外区,Daowai\n"
     path = deliver(tmp_path / "landing", "districts", D1, "d.csv", content.encode("gb18030"))
     with empty_warehouse.connect() as conn:
