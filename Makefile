@@ -15,16 +15,18 @@ DATE       ?=
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-# uv from PyPI, pinned; the environment exactly as uv.lock says (no resolution on install)
+# uv from PyPI, pinned; the environment exactly as uv.lock says (no resolution on install).
+# A developer's environment has every extra (the deployment's, S3, pandas) and the dev tools:
+# the tests cover them all. The runtime set alone is pyproject's `dependencies`.
 $(BIN)/munifund: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
-	$(UV) sync --frozen --python 3.11
+	$(UV) sync --frozen --all-extras --python 3.11
 	@touch $@
 
 setup: $(BIN)/munifund dbt_project/target/manifest.json ## install the locked environment and parse the dbt project
 
 dbt_project/target/manifest.json: $(BIN)/munifund $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
-	$(BIN)/python -c "from munifund.dbt_cli import ensure_manifest; ensure_manifest(force=True)"
+	$(BIN)/python -c "from munifund.dbt_project import ensure_manifest; ensure_manifest(force=True)"
 
 run: setup ## run the nightly DAG once (DATE=YYYY-MM-DD, default today in Asia/Shanghai) on the sample city
 	$(BIN)/munifund run $(if $(DATE),--date $(DATE))
@@ -35,8 +37,9 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	  else echo "the browser test needs Debian's chromium and fonts-noto-cjk: sudo apt-get install -y chromium fonts-noto-cjk"; exit 1; fi; fi
 
-test: setup browser ## the whole test suite, as CI runs it
+test: setup browser ## the whole test suite, as CI runs it (lint and format check first)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 test-quick: setup ## the tests without the end-to-end Airflow runs

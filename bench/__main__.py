@@ -31,9 +31,9 @@ HEADER = ["receipt_id", "kiosk_id", "district_code", "paid_at", "amount_yuan"]
 def _warehouse(home: Path):
     os.environ["MUNIFUND_HOME"] = str(home)
     os.environ.pop("MUNIFUND_WAREHOUSE_URL", None)
-    from munifund.warehouse import ensure_warehouse
+    from munifund.warehouse import init_warehouse
 
-    return ensure_warehouse()
+    return init_warehouse()
 
 
 def _sample_fee_rows(sample: Path):
@@ -245,7 +245,7 @@ def bench_encodings(rows: int = 1_000_000) -> None:
 
 
 def bench_allocation(scales: tuple[int, int] = (1, 10)) -> None:
-    from munifund.dbt_cli import run_dbt
+    from munifund.dbt_project import run_dbt
     from munifund.ingest.loader import ingest
     from munifund.sample import generate_sample_city
 
@@ -285,7 +285,7 @@ def bench_dag_parse(repeats: int = 5) -> None:
     """Parse time of the DAG file in a fresh interpreter (what a dag-processor pays), against
     the bare `import airflow.sdk` baseline in the same kind of interpreter."""
     from munifund.config import DAGS_FOLDER
-    from munifund.dbt_cli import ensure_manifest
+    from munifund.dbt_project import ensure_manifest
 
     ensure_manifest()
     dag_file = DAGS_FOLDER / "municipal_maintenance_funding.py"

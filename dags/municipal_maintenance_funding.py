@@ -37,8 +37,8 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
-from munifund.approval import RecordedApprovalOperator
 from munifund.dates import city_date
+from munifund.review.approval import RecordedApprovalOperator
 
 DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
 PUBLISHED_ALLOCATION = Asset("munifund_published_allocation")
@@ -64,7 +64,7 @@ RUN_VARS = {"as_of_date": "{{ city_date(logical_date) }}", "run_id": "{{ run_id 
 def municipal_maintenance_funding() -> None:
     @task
     def ingest_landing(logical_date=None, run_id: str | None = None) -> dict:
-        from munifund.pipeline import ingest_landing_task
+        from munifund.tasks import ingest_landing_task
 
         return ingest_landing_task(as_of=city_date(logical_date), run_id=run_id)
 
@@ -92,7 +92,7 @@ def municipal_maintenance_funding() -> None:
 
     @task
     def audit_allocation(logical_date=None, run_id: str | None = None) -> dict:
-        from munifund.pipeline import audit_task
+        from munifund.tasks import audit_task
 
         return audit_task(as_of=city_date(logical_date), run_id=run_id)
 
@@ -100,7 +100,7 @@ def municipal_maintenance_funding() -> None:
     def publish_allocation(
         ingested: dict, audited: dict, logical_date=None, run_id: str | None = None
     ) -> dict:
-        from munifund.pipeline import publish_task
+        from munifund.tasks import publish_task
 
         return publish_task(
             as_of=city_date(logical_date), run_id=run_id, ingested=ingested, audited=audited
@@ -108,7 +108,7 @@ def municipal_maintenance_funding() -> None:
 
     @task
     def write_review_pack(published: dict, logical_date=None) -> str:
-        from munifund.pipeline import review_pack_task
+        from munifund.tasks import review_pack_task
 
         return review_pack_task(as_of=city_date(logical_date), published=published)
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from munifund.airflow_env import configure_airflow
+from munifund.airflow_env import configure_airflow, warehouse_connection_json
 from munifund.config import load_settings
-from munifund.warehouse import Warehouse, ensure_warehouse, stop_warehouse
+from munifund.warehouse import Warehouse, init_warehouse, stop_warehouse
 
 # Set before any test imports Airflow, which reads its configuration at import.
 TEST_HOME = Path(tempfile.mkdtemp(prefix="munifund-test-"))
@@ -36,8 +36,11 @@ def munifund_home() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def warehouse(munifund_home: Path) -> Warehouse:
-    """The embedded warehouse of this test session, started and bootstrapped."""
-    return ensure_warehouse(load_settings())
+    """The embedded warehouse of this test session, started and migrated; also the Airflow
+    connection `warehouse`, so that task functions called directly reach it as in a task."""
+    warehouse = init_warehouse(load_settings())
+    os.environ["AIRFLOW_CONN_WAREHOUSE"] = warehouse_connection_json(warehouse.pipeline_url)
+    return warehouse
 
 
 @pytest.fixture()

@@ -1,5 +1,8 @@
 """Airflow without a server: a project-local home, the warehouse connection, nothing phoning home.
 
+The `warehouse` connection set here is the one way tasks reach the warehouse
+(`munifund.warehouse.task_warehouse`); Cosmos maps the same connection to dbt's profile.
+
 `configure_airflow` must run before `airflow` is first imported in the process: Airflow reads
 its configuration at import. It only sets what the operator has not set, so a real deployment's
 ``AIRFLOW__...`` variables (another metadata database, say) win.
@@ -9,36 +12,8 @@ from __future__ import annotations
 
 import json
 import os
-from urllib.parse import unquote, urlsplit
 
-from munifund.config import DAGS_FOLDER, Settings
-
-WAREHOUSE_CONN_ID = "warehouse"
-
-# Telemetry off, whatever the environment: Cosmos' own switch and the common do-not-track ones;
-# dbt's is also off in dbt_project.yml.
-PRIVACY_ENV = {
-    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    "DO_NOT_TRACK": "1",
-    "SCARF_ANALYTICS": "false",
-    "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
-}
-
-
-def warehouse_connection_json(pipeline_url: str) -> str:
-    """The warehouse URL as an Airflow connection in JSON (a host, as Cosmos needs)."""
-    parts = urlsplit(pipeline_url)
-    return json.dumps(
-        {
-            "conn_type": "postgres",
-            "host": parts.hostname,
-            "port": parts.port or 5432,
-            "login": unquote(parts.username or ""),
-            "password": unquote(parts.password or ""),
-            "schema": parts.path.lstrip("/"),
-        }
-    )
+from munifund.config import DAGS_FOLDER, PRIVACY_ENV, Settings
 
 
 def configure_airflow(settings: Settings, pipeline_url: str | None = None) -> None:
@@ -60,6 +35,13 @@ def configure_airflow(settings: Settings, pipeline_url: str | None = None) -> No
     os.environ.update(PRIVACY_ENV)
     if pipeline_url:
         os.environ["AIRFLOW_CONN_WAREHOUSE"] = warehouse_connection_json(pipeline_url)
+
+
+def warehouse_connection_json(pipeline_url: str) -> str:
+    """The warehouse URL as the Airflow connection `warehouse`, in JSON."""
+    from munifund.warehouse.access import connection_fields
+
+    return json.dumps(connection_fields(pipeline_url))
 
 
 def migrate_metadata_db() -> None:

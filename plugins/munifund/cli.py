@@ -82,10 +82,10 @@ def run(
 @warehouse_app.command("url")
 def warehouse_url() -> None:
     """Print the analyst's postgresql:// URL (starting the embedded warehouse when needed)."""
-    from munifund.warehouse import WarehouseError, ensure_warehouse
+    from munifund.warehouse import WarehouseError, open_warehouse
 
     try:
-        print(ensure_warehouse().analyst_url)
+        print(open_warehouse().analyst_url)
     except WarehouseError as err:
         raise _fail(str(err)) from None
 
@@ -93,18 +93,32 @@ def warehouse_url() -> None:
 @warehouse_app.command("pipeline-url", hidden=True)
 def warehouse_pipeline_url() -> None:
     """Print the pipeline role's URL (for operators; it can write)."""
-    from munifund.warehouse import ensure_warehouse
+    from munifund.warehouse import open_warehouse
 
-    print(ensure_warehouse().pipeline_url)
+    print(open_warehouse().pipeline_url)
 
 
-@warehouse_app.command("start")
-def warehouse_start() -> None:
-    """Start (or reuse) the embedded warehouse and set it up."""
-    from munifund.warehouse import ensure_warehouse
+@warehouse_app.command("init")
+def warehouse_init(
+    sql: Annotated[
+        bool, typer.Option("--sql", help="Print the SQL of the migrations instead of applying it.")
+    ] = False,
+) -> None:
+    """Create or upgrade the warehouse's schema (versioned migrations; a no-op when current)."""
+    from munifund.warehouse import WarehouseError, init_warehouse
 
-    ensure_warehouse()
-    console.print("warehouse ready")
+    if sql:
+        from munifund.warehouse.migrate import upgrade_sql
+
+        print(upgrade_sql())
+        return
+    try:
+        init_warehouse()
+    except WarehouseError as err:
+        raise _fail(str(err)) from None
+    from munifund.warehouse.migrate import head_revision
+
+    console.print(f"warehouse schema at {head_revision()}")
 
 
 @warehouse_app.command("stop")
@@ -143,10 +157,12 @@ def sample(
 
 
 def _record_review(decision: str, run_id: str, by: str, comment: str | None) -> None:
-    from munifund.review_decisions import ReviewError, record_decision
+    from munifund.review.decisions import ReviewError, record_decision
+    from munifund.warehouse import open_warehouse
 
     try:
-        record_decision(run_id, decision, by, comment)
+        with open_warehouse().connect() as conn:
+            record_decision(conn, run_id, decision, by, comment)
     except ReviewError as err:
         raise _fail(str(err)) from None
     console.print(f"run {run_id}: {decision} by {by}")
@@ -178,11 +194,11 @@ def review_reject(
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def dbt(ctx: typer.Context) -> None:
     """Run a dbt command against the warehouse, e.g. `munifund dbt docs generate`."""
-    from munifund.dbt_cli import DbtFailed, run_dbt
-    from munifund.warehouse import ensure_warehouse
+    from munifund.dbt_project import DbtFailed, run_dbt
+    from munifund.warehouse import open_warehouse
 
     try:
-        run_dbt(list(ctx.args), ensure_warehouse().pipeline_url)
+        run_dbt(list(ctx.args), open_warehouse().pipeline_url)
     except DbtFailed as err:
         raise _fail(str(err)) from None
 

@@ -24,7 +24,17 @@ CITY_TIMEZONE = ZoneInfo("Asia/Shanghai")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-SQL_DIR = PROJECT_ROOT / "sql"
+
+# Telemetry off, whatever the environment: Cosmos' own switch and the common do-not-track ones;
+# dbt's is also off in dbt_project.yml. Set for Airflow (munifund.airflow_env) and for dbt run
+# outside Airflow (munifund.dbt_project).
+PRIVACY_ENV = {
+    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    "DO_NOT_TRACK": "1",
+    "SCARF_ANALYTICS": "false",
+    "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+}
 
 
 @dataclass(frozen=True)

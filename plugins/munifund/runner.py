@@ -108,12 +108,12 @@ class _TaskWatcher(threading.Thread):
 
 def run_nightly(as_of: dt.date, landing: str | None, console: Console) -> RunOutcome:
     from munifund.dates import logical_date_for
-    from munifund.dbt_cli import ensure_manifest
-    from munifund.warehouse import ensure_warehouse
+    from munifund.dbt_project import ensure_manifest
+    from munifund.warehouse import init_warehouse
 
     settings = load_settings()
-    with console.status("starting the warehouse"):
-        warehouse = ensure_warehouse(settings)
+    with console.status("starting the warehouse and applying its migrations"):
+        warehouse = init_warehouse(settings)
     os.environ["MUNIFUND_LANDING"] = prepare_landing(settings, landing, as_of, console)
     with console.status("preparing Airflow and the dbt manifest"):
         prepare_airflow(settings, warehouse.pipeline_url)
@@ -168,7 +168,7 @@ def print_summary(
             " where partition_date <= %s",
             [run_id, as_of],
         ).fetchone()
-        from munifund.pipeline import source_ages, stale_sources
+        from munifund.ingest.freshness import source_ages, stale_sources
 
         stale = stale_sources(source_ages(conn, as_of))
     table = Table(title=f"分配 Allocation, fiscal year {as_of.year}, as of {as_of}")

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from munifund.config import DAGS_FOLDER
-from munifund.dbt_cli import ensure_manifest
+from munifund.dbt_project import ensure_manifest
 
 DAG_ID = "municipal_maintenance_funding"
 

@@ -34,9 +34,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from munifund.airflow_env import PRIVACY_ENV, warehouse_connection_json
-from munifund.config import DAGS_FOLDER, Settings
-from munifund.warehouse import Warehouse, ensure_warehouse, stop_warehouse
+from munifund.airflow_env import warehouse_connection_json
+from munifund.config import DAGS_FOLDER, PRIVACY_ENV, Settings
+from munifund.warehouse import Warehouse, init_warehouse, stop_warehouse
 
 DEBIAN_PACKAGES = ("postgresql", "redis-server")
 AS_OF_YEAR = 2026
@@ -340,7 +340,7 @@ def warehouse_home() -> Iterator[WarehouseHome]:
     landing = home / "landing" / "sample" / str(AS_OF_YEAR)
     settings = Settings(home=home, warehouse_url=None, landing=str(landing))
     try:
-        warehouse = ensure_warehouse(settings)
+        warehouse = init_warehouse(settings)
         from munifund.sample import generate_sample_city
 
         generate_sample_city(landing, year=AS_OF_YEAR, scale=1, seed=SAMPLE_SEED)
@@ -451,9 +451,9 @@ def airflow_environment(
             "AIRFLOW__CELERY__EXTRA_CELERY_CONFIG": json.dumps(
                 {"imports": ["dbt.cli.main", "dbt.adapters.postgres"]}
             ),
-            # the warehouse: a connection for Airflow and Cosmos, a URL for munifund's own tasks
+            # the warehouse: one Airflow connection for munifund's tasks and Cosmos alike (no
+            # MUNIFUND_WAREHOUSE_URL: a task that read it instead would fail here)
             "AIRFLOW_CONN_WAREHOUSE": warehouse_connection_json(wh.warehouse.pipeline_url),
-            "MUNIFUND_WAREHOUSE_URL": wh.warehouse.pipeline_url,
             "MUNIFUND_LANDING": str(wh.landing),
             "MUNIFUND_HOME": str(wh.settings.home),
         }
@@ -467,7 +467,7 @@ def airflow_deployment(
     metadata_db: MetadataDb, broker: Broker, warehouse_home: WarehouseHome
 ) -> Iterator[AirflowDeployment]:
     """`airflow db migrate`, then the five components as processes, until the API answers."""
-    from munifund.dbt_cli import ensure_manifest
+    from munifund.dbt_project import ensure_manifest
 
     ensure_manifest()  # Cosmos renders the dbt tasks from it when the DAG is parsed
     airflow = str(Path(sys.executable).with_name("airflow"))

@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 from reference_allocation import SEEDS_DIR, Allocation, allocate_landing
 
-from munifund.dbt_cli import run_dbt
+from munifund.dbt_project import run_dbt
 from munifund.ingest.loader import ingest
 from munifund.warehouse import Warehouse
 

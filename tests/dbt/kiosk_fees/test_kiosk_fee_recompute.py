@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from munifund.dbt_cli import run_dbt
+from munifund.dbt_project import run_dbt
 from munifund.ingest.loader import ingest
 from munifund.warehouse import Warehouse
 

@@ -308,7 +308,7 @@ def test_a_source_missing_on_its_date_is_not_an_error(empty_warehouse, tmp_path:
 
 
 def test_source_ages_are_reported_as_of_the_run_date(empty_warehouse, landing) -> None:
-    from munifund.pipeline import source_ages, stale_sources
+    from munifund.ingest.freshness import source_ages, stale_sources
 
     deliver(
         landing,

@@ -60,7 +60,7 @@ def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
 
 
 def test_a_landing_area_on_s3_loads_with_the_connection_s_credentials(empty_warehouse, s3) -> None:
-    from munifund.pipeline import _landing_path
+    from munifund.tasks import _landing_path
 
     def put(key: str, body: str) -> None:
         s3.put_object(Bucket="landing", Key=f"harbin/{key}", Body=body.encode())  # type: ignore[attr-defined]

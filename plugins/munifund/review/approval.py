@@ -21,12 +21,14 @@ class RecordedApprovalOperator(ApprovalOperator):
         super().__init__(**kwargs)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
-        from munifund.review_decisions import record_decision
+        from munifund.review.decisions import record_decision
+        from munifund.warehouse import task_warehouse
 
         chosen = event["chosen_options"][0]
         responder = event.get("responded_by_user") or {}
         reviewer = responder.get("name") or responder.get("id") or "unknown"
         comment = (event.get("params_input") or {}).get("comment") or None
         decision = "approved" if chosen == self.APPROVE else "rejected"
-        record_decision(context["run_id"], decision, str(reviewer), comment)
+        with task_warehouse().connect() as conn:
+            record_decision(conn, context["run_id"], decision, str(reviewer), comment)
         return super().execute_complete(context=context, event=event)

@@ -6,7 +6,7 @@ the same whichever way the bureau decides.
 
 from __future__ import annotations
 
-from munifund.warehouse import ensure_warehouse
+import psycopg
 
 DECISIONS = ("approved", "rejected")
 
@@ -15,17 +15,20 @@ class ReviewError(RuntimeError):
     pass
 
 
-def record_decision(run_id: str, decision: str, reviewer: str, comment: str | None) -> None:
+def record_decision(
+    conn: psycopg.Connection, run_id: str, decision: str, reviewer: str, comment: str | None
+) -> None:
     """Record the decision; an approval also freezes a copy of the run's district allocation.
 
-    The copy is what `published.approved_district_allocation` shows, so a later re-run of the
+    The copy (`ops.approved_district_allocation`, from the migrations) is what
+    `published.approved_district_allocation` shows, so a later re-run of the
     same date (which replaces the published rows) never changes what was approved.
     """
     if decision not in DECISIONS:
         raise ReviewError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
     if not reviewer.strip():
         raise ReviewError("say who decides (--by NAME)")
-    with ensure_warehouse().connect() as conn, conn.transaction():
+    with conn.transaction():
         known = conn.execute(
             "select 1 from ops.allocation_runs where run_id = %s for update", [run_id]
         ).fetchone()
@@ -34,7 +37,6 @@ def record_decision(run_id: str, decision: str, reviewer: str, comment: str | No
                 f"no published run {run_id!r}: see `select run_id, as_of_date, review_status from"
                 " published.allocation_runs order by published_at desc`"
             )
-        _ensure_approved_copy(conn)
         conn.execute("delete from ops.approved_district_allocation where run_id = %s", [run_id])
         if decision == "approved":
             copied = conn.execute(
@@ -52,21 +54,3 @@ def record_decision(run_id: str, decision: str, reviewer: str, comment: str | No
             " reviewed_at = now(), review_comment = %s where run_id = %s",
             [decision, reviewer.strip(), comment, run_id],
         )
-
-
-def _ensure_approved_copy(conn) -> None:
-    """The table of approved allocations and the analysts' view of the latest per year."""
-    conn.execute(
-        "create table if not exists ops.approved_district_allocation"
-        " (like published.district_allocation)"
-    )
-    conn.execute(
-        "create or replace view published.approved_district_allocation as"
-        " select approved.*, runs.reviewer, runs.reviewed_at, runs.review_comment"
-        " from ops.approved_district_allocation approved"
-        " join ops.allocation_runs runs using (run_id)"
-        " where runs.review_status = 'approved'"
-        " and runs.reviewed_at = (select max(latest.reviewed_at) from ops.allocation_runs latest"
-        "  join ops.approved_district_allocation a2 using (run_id)"
-        "  where latest.review_status = 'approved' and a2.fiscal_year = approved.fiscal_year)"
-    )

@@ -1,18 +1,22 @@
 """Write-audit-publish and the review decision, on the sample city, without Airflow's runner:
-the DAG's own task functions, in order, against the real warehouse."""
+the DAG's own task functions, in order, against the real warehouse, reached as in a task through
+the Airflow connection `warehouse`."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from munifund.dbt_cli import run_dbt
-from munifund.pipeline import AuditFailed, audit_task, publish_task
-from munifund.review_decisions import ReviewError, record_decision
+from munifund.config import PROJECT_ROOT
+from munifund.dbt_project import run_dbt
+from munifund.publication.audit import AuditFailed
+from munifund.review.decisions import ReviewError, record_decision
 from munifund.sample import generate_sample_city
+from munifund.tasks import audit_task, publish_task
 
 AS_OF = dt.date(2026, 11, 28)
 EARLY = dt.date(2026, 6, 30)
@@ -102,12 +106,16 @@ def test_publication_adds_up_and_records_the_run(published_city) -> None:
             [AS_OF],
         ).fetchone()
         run = conn.execute(
-            "select review_status, code_version is not null or true, row_counts, input_fingerprints"
+            "select review_status, code_version, row_counts, input_fingerprints"
             " from published.allocation_runs where run_id = 'run-good'"
         ).fetchone()
     assert total == pool
-    status, _, row_counts, fingerprints = run
+    status, code_version, row_counts, fingerprints = run
     assert status == "draft"
+    head = subprocess.run(
+        ["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    assert code_version == head
     assert row_counts["district_allocation"] == 9
     assert {f["source"] for f in fingerprints} >= {"assets", "budget_pools", "unit_cost_standards"}
     assert all(len(f["sha256"]) == 64 for f in fingerprints)
@@ -148,10 +156,10 @@ def test_a_failed_audit_leaves_published_as_it_was_and_names_the_rate(published_
 
 
 def test_approval_freezes_what_the_bureau_saw(published_city) -> None:
-    with pytest.raises(ReviewError, match="no published run"):
-        record_decision("no-such-run", "approved", "王科长", None)
-    record_decision("run-good", "approved", "王科长", "核对无误")
     with published_city.connect() as conn:
+        with pytest.raises(ReviewError, match="no published run"):
+            record_decision(conn, "no-such-run", "approved", "王科长", None)
+        record_decision(conn, "run-good", "approved", "王科长", "核对无误")
         approved = conn.execute(
             "select district_code, total_yuan, reviewer, review_comment"
             " from published.approved_district_allocation order by district_code"
@@ -166,8 +174,8 @@ def test_approval_freezes_what_the_bureau_saw(published_city) -> None:
     assert [(d, t) for d, t, _, _ in approved] == published
     assert {(r, c) for _, _, r, c in approved} == {("王科长", "核对无误")}
     assert status == ("approved", "王科长")
-    record_decision("run-good", "rejected", "李处长", "重新核对")
     with published_city.connect() as conn:
+        record_decision(conn, "run-good", "rejected", "李处长", "重新核对")
         assert (
             conn.execute("select count(*) from published.approved_district_allocation").fetchone()[
                 0
@@ -177,7 +185,8 @@ def test_approval_freezes_what_the_bureau_saw(published_city) -> None:
 
 
 def test_row_counts_far_below_the_last_run_stop_publication(published_city) -> None:
-    from munifund.pipeline import RunContext, _row_count_problems
+    from munifund.publication import RunContext
+    from munifund.publication.audit import _row_count_problems
 
     with published_city.connect() as conn:
         last = conn.execute(

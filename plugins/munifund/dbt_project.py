@@ -1,4 +1,5 @@
-"""dbt outside Airflow: the manifest Cosmos renders from, docs, and dbt run by hand or by tests.
+"""The dbt project outside Airflow: the manifest Cosmos renders from, and dbt run in-process
+(`munifund dbt ...`, tests, benchmarks).
 
 Under Airflow, Cosmos builds dbt's profile from the `warehouse` connection; here the profile in
 dbt_project/profiles.yml reads the same warehouse from MUNIFUND_DBT_* variables set below.
@@ -11,8 +12,7 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from munifund.airflow_env import PRIVACY_ENV
-from munifund.config import DBT_PROJECT_DIR
+from munifund.config import DBT_PROJECT_DIR, PRIVACY_ENV
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 

@@ -1,0 +1,106 @@
+"""Publication: the audited candidate replaces its as-of date in `published`, in one transaction,
+and the run is recorded in `ops.allocation_runs`.
+
+Readers see the previous rows or the new ones, never a mix (MVCC). Every as-of date stays in
+`published`, so a past run can be reviewed and compared. The published tables themselves are
+the migrations' (munifund/warehouse/schema): publication never creates or alters a table.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import psycopg
+from psycopg import sql
+
+from munifund.config import PROJECT_ROOT
+from munifund.publication import RunContext
+from munifund.publication.audit import built_marts
+
+
+class SchemaDrift(RuntimeError):
+    """A mart's columns differ from its published table's: a migration is missing."""
+
+
+def publish_candidate(
+    conn: psycopg.Connection, ctx: RunContext, ingested: dict, audited: dict
+) -> list[str]:
+    """Publish every built mart and record the run, all or nothing; return the marts."""
+    marts = built_marts(conn)
+    with conn.transaction():
+        for mart in marts:
+            _publish_mart(conn, mart, ctx)
+        _record_run(conn, ctx, ingested, audited)
+    return marts
+
+
+def column_names(conn: psycopg.Connection, schema: str, table: str) -> list[str]:
+    """A table's column names, in order."""
+    return [
+        name
+        for (name,) in conn.execute(
+            "select attname from pg_attribute where attrelid = %s::regclass and attnum > 0"
+            " and not attisdropped order by attnum",
+            [sql.Identifier(schema, table).as_string(conn)],
+        ).fetchall()
+    ]
+
+
+def _publish_mart(conn: psycopg.Connection, mart: str, ctx: RunContext) -> None:
+    built = column_names(conn, "audit", mart)
+    published = column_names(conn, "published", mart)
+    if built != published:
+        raise SchemaDrift(
+            f"audit.{mart} has the columns {built}, published.{mart} has {published}: a model"
+            " changed without a warehouse migration (munifund/warehouse/schema/versions);"
+            " nothing was published"
+        )
+    names = sql.SQL(", ").join(sql.Identifier(n) for n in built)
+    target = sql.Identifier("published", mart)
+    conn.execute(
+        sql.SQL("delete from {} where fiscal_year = %s and as_of_date = %s").format(target),
+        [ctx.fiscal_year, ctx.as_of],
+    )
+    conn.execute(
+        sql.SQL("insert into {} ({}) select {} from {}").format(
+            target, names, names, sql.Identifier("audit", mart)
+        )
+    )
+
+
+def _code_version() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"],
+            capture_output=True, text=True, check=True, timeout=5,
+        )  # fmt: skip
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _record_run(conn: psycopg.Connection, ctx: RunContext, ingested: dict, audited: dict) -> None:
+    import airflow
+    from dbt.version import __version__ as dbt_version
+
+    fingerprints = conn.execute(
+        "select coalesce(jsonb_agg(jsonb_build_object('source', source, 'partition_date',"
+        " partition_date, 'file', file, 'sha256', fingerprint) order by source, partition_date,"
+        " file), '[]') from ops.partitions_taken where partition_date <= %s",
+        [ctx.as_of],
+    ).fetchone()[0]  # type: ignore[index]
+    conn.execute(
+        "insert into ops.allocation_runs (run_id, as_of_date, fiscal_year, input_fingerprints,"
+        " code_version, dbt_version, airflow_version, row_counts, ingest_summary)"
+        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " on conflict (run_id) do update set as_of_date = excluded.as_of_date,"
+        "  fiscal_year = excluded.fiscal_year, input_fingerprints = excluded.input_fingerprints,"
+        "  code_version = excluded.code_version, row_counts = excluded.row_counts,"
+        "  ingest_summary = excluded.ingest_summary, published_at = now()",
+        [
+            ctx.run_id, ctx.as_of, ctx.fiscal_year, json.dumps(fingerprints), _code_version(),
+            dbt_version, airflow.__version__, json.dumps(audited.get("row_counts", {})),
+            json.dumps(ingested),
+        ],
+    )  # fmt: skip

@@ -1,0 +1,70 @@
+"""The nightly DAG's Python task bodies; the DAG file only wires these together.
+
+Each takes the run's as-of date and Airflow run id, never the clock, so a task re-run for a
+date does the same thing. Each reaches the warehouse through the Airflow connection
+(`task_warehouse`) and hands the work to the room that does it: `ingest`, `publication`,
+`review`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from munifund.config import PROJECT_ROOT, load_settings
+from munifund.publication import RunContext
+from munifund.warehouse import task_warehouse
+
+
+def _context(as_of: str | None, run_id: str | None) -> RunContext:
+    if not as_of or not run_id:
+        raise ValueError("a task needs the logical date (ds) and the run id")
+    return RunContext(dt.date.fromisoformat(as_of), run_id)
+
+
+def _landing_path(landing: str):
+    """The landing area as an ObjectStoragePath: a local folder or any object-store URL."""
+    from airflow.sdk import ObjectStoragePath
+
+    if "://" not in landing:
+        landing = "file://" + str(PROJECT_ROOT.joinpath(landing).resolve())
+    return ObjectStoragePath(landing)
+
+
+def ingest_landing_task(as_of: str | None, run_id: str | None) -> dict:
+    from munifund.ingest.freshness import source_ages
+    from munifund.ingest.loader import ingest
+    from munifund.warehouse.migrate import require_current_schema
+
+    ctx = _context(as_of, run_id)
+    with task_warehouse().connect() as conn:
+        require_current_schema(conn)
+        report = ingest(conn, _landing_path(load_settings().landing), ctx.as_of, ctx.run_id)
+        ages = source_ages(conn, ctx.as_of)
+    return {**report.as_dict(), "source_age_days": ages}
+
+
+def audit_task(as_of: str | None, run_id: str | None) -> dict:
+    from munifund.publication.audit import audit_candidate
+
+    ctx = _context(as_of, run_id)
+    with task_warehouse().connect() as conn:
+        return audit_candidate(conn, ctx)
+
+
+def publish_task(as_of: str | None, run_id: str | None, ingested: dict, audited: dict) -> dict:
+    from munifund.publication.publish import publish_candidate
+
+    ctx = _context(as_of, run_id)
+    with task_warehouse().connect() as conn:
+        marts = publish_candidate(conn, ctx, ingested, audited)
+    return {"as_of_date": ctx.as_of.isoformat(), "run_id": ctx.run_id, "marts": marts}
+
+
+def review_pack_task(as_of: str | None, published: dict) -> str:
+    from munifund.review import write_review_pack
+
+    with task_warehouse().connect() as conn:
+        path = write_review_pack(
+            conn, dt.date.fromisoformat(str(as_of)), load_settings().reviews_dir
+        )
+    return str(path)

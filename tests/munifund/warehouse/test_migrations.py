@@ -1,0 +1,197 @@
+"""The warehouse's schema comes from one place, the migrations, and reaches the same end whether
+the database is new or was set up by the code before migrations existed."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import yaml
+from psycopg import sql
+
+from munifund.config import DBT_PROJECT_DIR
+from munifund.ingest.contracts import CONTRACTS
+from munifund.publication import PUBLISHED_MARTS
+from munifund.warehouse import Warehouse, WarehouseError, embedded_superuser_url
+from munifund.warehouse.embedded import PIPELINE_ROLE, _bin
+from munifund.warehouse.migrate import (
+    current_revision,
+    head_revision,
+    migrate,
+    require_current_schema,
+)
+
+LEGACY_SCHEMA = Path(__file__).with_name("legacy_schema.sql")
+SCHEMAS = ("raw", "ops", "published", "staging", "intermediate", "audit")
+LINEAGE = ["_extra", "_partition_date", "_file", "_line", "_run_id"]
+
+
+@pytest.fixture(scope="module")
+def superuser(warehouse: Warehouse) -> str:
+    return embedded_superuser_url()
+
+
+@pytest.fixture()
+def new_database(superuser: str, warehouse: Warehouse) -> Iterator:
+    """Makes empty databases owned by the pipeline's role, as a new warehouse is; drops them."""
+    made: list[str] = []
+
+    def make(name: str) -> Warehouse:
+        with psycopg.connect(superuser, autocommit=True) as conn:
+            conn.execute(sql.SQL("drop database if exists {}").format(sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("create database {} owner {}").format(
+                    sql.Identifier(name), sql.Identifier(PIPELINE_ROLE)
+                )
+            )
+        made.append(name)
+        url = warehouse.pipeline_url.rsplit("/", 1)[0] + "/" + name
+        return Warehouse(pipeline_url=url, analyst_url="", embedded=True)
+
+    yield make
+    with psycopg.connect(superuser, autocommit=True) as conn:
+        for name in made:
+            conn.execute(
+                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+            )
+
+
+def schema_snapshot(conn: psycopg.Connection) -> dict[str, list]:
+    """What a reader or writer of the warehouse depends on, in comparable form: relations with
+    owner and grants, columns, indexes, constraints (not-null ones by column, not by name), view
+    definitions, default privileges, and the database's own grants."""
+    q = {
+        "relations": """
+            select n.nspname, c.relname, c.relkind, pg_get_userbyid(c.relowner),
+                   coalesce(c.relacl::text, '')
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = any(%(schemas)s) and c.relkind in ('r', 'v', 'i', 'S')
+            order by 1, 2""",
+        "columns": """
+            select n.nspname, c.relname, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
+                   a.attnotnull, a.attidentity, coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+            from pg_attribute a join pg_class c on c.oid = a.attrelid
+            join pg_namespace n on n.oid = c.relnamespace
+            left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+            where n.nspname = any(%(schemas)s) and a.attnum > 0 and not a.attisdropped
+                and c.relkind in ('r', 'v')
+            order by 1, 2, 3""",
+        "indexes": """
+            select schemaname, tablename, indexname, indexdef from pg_indexes
+            where schemaname = any(%(schemas)s) order by 1, 2, 3""",
+        "constraints": """
+            select n.nspname, c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid)
+            from pg_constraint k join pg_class c on c.oid = k.conrelid
+            join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = any(%(schemas)s) and k.contype <> 'n' order by 1, 2, 3""",
+        "views": """
+            select schemaname, viewname, definition from pg_views
+            where schemaname = any(%(schemas)s) order by 1, 2""",
+        "sequences": """
+            select schemaname, sequencename, start_value, cache_size from pg_sequences
+            where schemaname = any(%(schemas)s) order by 1, 2""",
+        "schemas": """
+            select nspname, pg_get_userbyid(nspowner), coalesce(nspacl::text, '')
+            from pg_namespace where nspname = any(%(schemas)s) or nspname = 'public'
+            order by 1""",
+        "default_privileges": """
+            select pg_get_userbyid(defaclrole), n.nspname, defaclobjtype, defaclacl::text
+            from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace
+            order by 1, 2, 3""",
+        "database": """
+            select datacl::text from pg_database where datname = current_database()""",
+    }
+    return {
+        name: conn.execute(query, {"schemas": list(SCHEMAS)}).fetchall()
+        for name, query in q.items()
+    }
+
+
+def restore_legacy(superuser: str, database: str) -> None:
+    url = superuser.rsplit("/", 1)[0] + "/" + database
+    subprocess.run(
+        [_bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(LEGACY_SCHEMA)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_a_new_and_a_pre_migration_warehouse_reach_the_same_schema(new_database, superuser) -> None:
+    fresh = new_database("munifund_schema_fresh")
+    legacy = new_database("munifund_schema_legacy")
+    restore_legacy(superuser, "munifund_schema_legacy")
+    with legacy.connect() as conn:
+        assert current_revision(conn) is None
+        with pytest.raises(WarehouseError, match="munifund warehouse init"):
+            require_current_schema(conn)
+    assert migrate(fresh) == migrate(legacy) == head_revision()
+    with fresh.connect() as a, legacy.connect() as b:
+        fresh_schema, legacy_schema = schema_snapshot(a), schema_snapshot(b)
+        for part, rows in fresh_schema.items():
+            assert rows == legacy_schema[part], f"{part} differ"
+        assert current_revision(a) == current_revision(b) == head_revision()
+        require_current_schema(a)
+
+
+def test_migrating_again_changes_nothing(warehouse: Warehouse) -> None:
+    with warehouse.connect() as conn:
+        before = schema_snapshot(conn)
+    migrate(warehouse)
+    with warehouse.connect() as conn:
+        assert schema_snapshot(conn) == before
+        assert current_revision(conn) == head_revision()
+
+
+def columns_of(conn: psycopg.Connection, schema: str, table: str) -> list[tuple[str, str, bool]]:
+    return conn.execute(
+        "select attname, format_type(atttypid, atttypmod), attnotnull from pg_attribute"
+        " where attrelid = %s::regclass and attnum > 0 and not attisdropped order by attnum",
+        [f"{schema}.{table}"],
+    ).fetchall()
+
+
+def test_every_raw_table_has_its_contract_columns(warehouse: Warehouse) -> None:
+    """A new source or column in ingest/contracts.py needs a migration: this names which."""
+    with warehouse.connect() as conn:
+        for contract in CONTRACTS:
+            names = [name for name, _, _ in columns_of(conn, "raw", contract.name)]
+            assert names == [*contract.column_names, *LINEAGE], (
+                f"raw.{contract.name} does not match its contract: add a migration"
+            )
+
+
+def mart_contracts() -> dict[str, list[tuple[str, str, bool]]]:
+    """Each published mart's enforced dbt contract: (column, data type, not null)."""
+    found = {}
+    for path in (DBT_PROJECT_DIR / "models" / "marts").rglob("*.yml"):
+        for model in yaml.safe_load(path.read_text()).get("models", []):
+            if model["name"] in PUBLISHED_MARTS:
+                found[model["name"]] = [
+                    (
+                        column["name"],
+                        column["data_type"].replace(" ", ""),
+                        any(c.get("type") == "not_null" for c in column.get("constraints", [])),
+                    )
+                    for column in model["columns"]
+                ]
+    return found
+
+
+def test_every_published_table_matches_its_mart_contract(warehouse: Warehouse) -> None:
+    """A column added to a published mart needs a migration of its published table."""
+    aliases = {"timestamp with time zone": "timestamptz"}
+    contracts = mart_contracts()
+    assert set(contracts) == set(PUBLISHED_MARTS)
+    with warehouse.connect() as conn:
+        for mart, expected in contracts.items():
+            actual = [
+                (name, aliases.get(type_, type_).replace(" ", ""), not_null)
+                for name, type_, not_null in columns_of(conn, "published", mart)
+            ]
+            assert actual == expected, (
+                f"published.{mart} differs from its contract: add a migration"
+            )
