@@ -20,6 +20,7 @@ import openpyxl
 import pytest
 
 from munifund.sample import SampleSummary, generate_sample_city, write_reference_seeds
+from munifund.sample.landing import Landing
 
 YEAR = 2026
 REPO = Path(__file__).resolve().parents[3]
@@ -277,6 +278,15 @@ def test_headers_follow_the_contract(root: Path) -> None:
             assert tuple(normalized(header)) == columns + extra, path
     kiosk_header, _ = read_table(partitions(root, "kiosks")[0])
     assert kiosk_header[0] == " KIOSK_ID "
+
+
+def test_a_row_that_does_not_fit_its_header_stops_the_sample(tmp_path: Path) -> None:
+    # rows are positional and the header comes from the contract: a short row must not shift
+    # its values under the wrong columns
+    landing = Landing(tmp_path, with_bad_rows=True)
+    rows = [("230102", "道里区", "Daoli"), ("230103", "南岗区")]
+    with pytest.raises(ValueError, match=r"districts_20260101\.csv line 3: 2 values for 3 columns"):
+        landing.write_csv("districts", date(2026, 1, 1), rows)
 
 
 def test_bad_rows_are_where_the_manifest_says(city: SampleSummary, root: Path) -> None:
