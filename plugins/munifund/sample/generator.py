@@ -58,6 +58,19 @@ class SampleSummary:
     files: int  # data files (partitions), the manifest not counted
     bad_rows: tuple[BadRow, ...]
 
+    @property
+    def total_rows(self) -> int:
+        """Data rows written over all sources, bad rows included."""
+        return sum(self.rows_by_source.values())
+
+    def one_line(self) -> str:
+        """What was written where, for a person reading a terminal or a log."""
+        bad = f" ({len(self.bad_rows)} deliberately bad)" if self.bad_rows else ""
+        return (
+            f"wrote {self.total_rows:,} rows{bad} in {self.files} files to {self.out} "
+            f"(fiscal year {self.year}, scale {self.scale}, seed {self.seed})"
+        )
+
 
 def generate_sample_city(
     out: Path, *, year: int, scale: int = 1, seed: int = 42, bad_rows: bool = True
