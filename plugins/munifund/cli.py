@@ -148,9 +148,14 @@ def sample(
     from munifund.dates import today_in_city
     from munifund.sample import generate_sample_city
 
-    summary = generate_sample_city(out, year=year or today_in_city().year, scale=scale, seed=seed)
-    total = sum(summary.rows_per_source.values())
-    console.print(f"wrote {total:,} rows in {summary.files} files to {out}")
+    try:
+        summary = generate_sample_city(
+            out, year=year or today_in_city().year, scale=scale, seed=seed
+        )
+    except FileExistsError as err:
+        raise _fail(str(err)) from None
+    # one line even when the folder is long; a path's brackets are not rich markup
+    console.print(summary.one_line(), markup=False, soft_wrap=True)
 
 
 # ------------------------------------------------------------------------------ review

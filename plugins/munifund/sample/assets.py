@@ -12,42 +12,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from munifund.ingest.contracts import BY_NAME
 from munifund.sample import harbin
 from munifund.sample.common import cumulative, hundredths, iso, random_day
 from munifund.sample.landing import Row
 
-ASSET_COLUMNS = (
-    "asset_id",
-    "asset_class",
-    "name",
-    "district_code",
-    "street_code",
-    "connected_to",
-    "commissioned_on",
-    "retired_on",
-)
-# The assets export carries one column beyond the contract, which the pipeline must ignore.
-ASSET_HEADER = (*ASSET_COLUMNS, "remark")
-MEASUREMENT_COLUMNS = (
-    "measurement_id",
-    "asset_id",
-    "work_type",
-    "quantity",
-    "unit",
-    "effective_from",
-    "verified",
-    "verified_by",
-    "verified_on",
-)
-TRANSFER_COLUMNS = (
-    "transfer_id",
-    "asset_id",
-    "work_type",
-    "to_tier",
-    "to_district_code",
-    "effective_date",
-    "decree_ref",
-)
+# The assets export carries one column beyond the contract, which the pipeline must ignore: a
+# header that departs from the contract on purpose, so `remark` is named here and nowhere else.
+ASSET_HEADER = (*BY_NAME["assets"].column_names, "remark")
+_RETIRED_ON = ASSET_HEADER.index("retired_on")
+_REMARK = ASSET_HEADER.index("remark")
 BASELINE_TRANSFER_DATE = date(2017, 1, 1)
 # plausible: the verifying departments, by work type
 VERIFIER_BY_WORK_TYPE = {
@@ -550,7 +524,7 @@ def reference_asset_rows(register: AssetRegister) -> Iterator[Row]:
     """The register as the reference partition knows it: nothing retired yet."""
     for asset in register.existing:
         row = list(asset.row())
-        row[7] = ""
+        row[_RETIRED_ON] = ""
         yield row
 
 
@@ -558,7 +532,7 @@ def retirement_rows(register: AssetRegister) -> Iterator[Row]:
     """The retired assets re-delivered whole, now with retired_on: a correction by key."""
     for asset in register.retired_mid_year:
         row = list(asset.row())
-        row[8] = "年中撤销"
+        row[_REMARK] = "年中撤销"
         yield row
 
 

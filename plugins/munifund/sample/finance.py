@@ -25,19 +25,6 @@ from munifund.sample import harbin
 from munifund.sample.common import next_month, random_day, split_amount, yuan
 from munifund.sample.landing import Row
 
-EXPENDITURE_COLUMNS = (
-    "voucher_id",
-    "district_code",
-    "fiscal_year",
-    "paid_at",
-    "amount_yuan",
-    "funding_source",
-    "purpose_code",
-)
-BUDGET_POOL_COLUMNS = ("fiscal_year", "pool_yuan", "incentive_share")
-OWN_INVESTMENT_COLUMNS = ("district_code", "fiscal_year", "amount_yuan")
-FUNDING_PLAN_COLUMNS = ("district_code", "fiscal_year", "kiosk_fee_planned_yuan")
-OPENING_BALANCE_COLUMNS = ("district_code", "fiscal_year", "kiosk_fee_balance_yuan")
 INCENTIVE_SHARE = "0.10"
 # A purpose code no purpose list knows: spending that cannot be shown to serve city management.
 UNKNOWN_PURPOSE = "ZZ99"

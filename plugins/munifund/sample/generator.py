@@ -37,52 +37,15 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from munifund.ingest.contracts import BY_NAME
 from munifund.sample import assets, finance, harbin, kiosks, work_orders
 from munifund.sample.common import iso, rng_for
 from munifund.sample.landing import MANIFEST_NAME, BadRow, Landing, Row
-
-SOURCES: tuple[str, ...] = (
-    "districts",
-    "street_offices",
-    "assets",
-    "area_measurements",
-    "asset_transfers",
-    "responsibility_matrix",
-    "unit_cost_standards",
-    "budget_pools",
-    "own_investment",
-    "work_orders",
-    "kiosks",
-    "fee_collections",
-    "expenditures",
-    "expenditure_purposes",
-    "funding_plans",
-    "opening_balances",
-)
-DISTRICT_COLUMNS = ("district_code", "name_zh", "name_en")
-STREET_OFFICE_COLUMNS = ("street_code", "district_code", "name_zh")
-MATRIX_COLUMNS = ("asset_class", "work_type", "tier")
-UNIT_COST_COLUMNS = (
-    "work_type",
-    "asset_class",
-    "valid_from",
-    "valid_to",
-    "rate_yuan",
-    "unit",
-)
-PURPOSE_COLUMNS = ("purpose_code", "name_zh", "is_city_management")
-SEED_FILES = {
-    "districts": "seed_districts.csv",
-    "street_offices": "seed_street_offices.csv",
-    "responsibility_matrix": "seed_responsibility_matrix.csv",
-    "unit_cost_standards": "seed_unit_cost_standards.csv",
-    "expenditure_purposes": "seed_expenditure_purposes.csv",
-}
 
 
 @dataclass(frozen=True)
@@ -94,6 +57,19 @@ class SampleSummary:
     rows_by_source: Mapping[str, int]  # data rows written, bad rows included
     files: int  # data files (partitions), the manifest not counted
     bad_rows: tuple[BadRow, ...]
+
+    @property
+    def total_rows(self) -> int:
+        """Data rows written over all sources, bad rows included."""
+        return sum(self.rows_by_source.values())
+
+    def one_line(self) -> str:
+        """What was written where, for a person reading a terminal or a log."""
+        bad = f" ({len(self.bad_rows)} deliberately bad)" if self.bad_rows else ""
+        return (
+            f"wrote {self.total_rows:,} rows{bad} in {self.files} files to {self.out} "
+            f"(fiscal year {self.year}, scale {self.scale}, seed {self.seed})"
+        )
 
 
 def generate_sample_city(
@@ -124,7 +100,7 @@ def generate_sample_city(
     _write_kiosk_fee_books(landing, year, scale, reference, seed, collected)
 
     landing.write_manifest(year=year, scale=scale, seed=seed)
-    rows: dict[str, int] = dict.fromkeys(SOURCES, 0)
+    rows: dict[str, int] = dict.fromkeys(BY_NAME, 0)
     for partition in landing.partitions:
         rows[partition.source] += partition.rows
     return SampleSummary(
@@ -195,7 +171,8 @@ def unit_cost_rows(valid_from: str, *, revised_on: date | None = None) -> list[R
 
 def rate_revision_rows(revised_on: date, first_valid_from: str) -> list[Row]:
     """The old rows re-delivered with their end date, and the new rows from `revised_on`."""
-    closed = [r for r in unit_cost_rows(first_valid_from, revised_on=revised_on) if r[3]]
+    valid_to = BY_NAME["unit_cost_standards"].column_names.index("valid_to")
+    closed = [r for r in unit_cost_rows(first_valid_from, revised_on=revised_on) if r[valid_to]]
     new = [
         (
             work_type,
@@ -218,55 +195,34 @@ def purpose_rows() -> list[Row]:
 
 
 def _write_reference_data(landing: Landing, year: int, reference: date) -> None:
-    landing.write_csv("districts", reference, DISTRICT_COLUMNS, district_rows())
+    landing.write_csv("districts", reference, district_rows())
     # Chinese offices export in GB18030
-    landing.write_csv(
-        "street_offices",
-        reference,
-        STREET_OFFICE_COLUMNS,
-        street_office_rows(),
-        encoding="gb18030",
-    )
-    landing.write_csv("responsibility_matrix", reference, MATRIX_COLUMNS, matrix_rows())
+    landing.write_csv("street_offices", reference, street_office_rows(), encoding="gb18030")
+    landing.write_csv("responsibility_matrix", reference, matrix_rows())
     first_valid_from = iso(date(year - 1, 1, 1))
-    landing.write_csv(
-        "unit_cost_standards",
-        reference,
-        UNIT_COST_COLUMNS,
-        unit_cost_rows(first_valid_from),
-    )
+    landing.write_csv("unit_cost_standards", reference, unit_cost_rows(first_valid_from))
     landing.write_csv(
         "unit_cost_standards",
         date(year, 6, 20),
-        UNIT_COST_COLUMNS,
         rate_revision_rows(date(year, 7, 1), first_valid_from),
     )
-    landing.write_csv(
-        "expenditure_purposes",
-        reference,
-        PURPOSE_COLUMNS,
-        purpose_rows(),
-        encoding="utf-8-sig",
-    )
+    landing.write_csv("expenditure_purposes", reference, purpose_rows(), encoding="utf-8-sig")
 
 
 def write_reference_seeds(seeds_dir: Path) -> None:
     """The dbt seeds: the embedded default of the five reference sources (UTF-8, no revision)."""
     seeds_dir.mkdir(parents=True, exist_ok=True)
-    contents: dict[str, tuple[Sequence[str], Iterable[Row]]] = {
-        "districts": (DISTRICT_COLUMNS, district_rows()),
-        "street_offices": (STREET_OFFICE_COLUMNS, street_office_rows()),
-        "responsibility_matrix": (MATRIX_COLUMNS, matrix_rows()),
-        "unit_cost_standards": (
-            UNIT_COST_COLUMNS,
-            unit_cost_rows(harbin.SEED_VALID_FROM),
-        ),
-        "expenditure_purposes": (PURPOSE_COLUMNS, purpose_rows()),
+    contents: dict[str, Iterable[Row]] = {
+        "districts": district_rows(),
+        "street_offices": street_office_rows(),
+        "responsibility_matrix": matrix_rows(),
+        "unit_cost_standards": unit_cost_rows(harbin.SEED_VALID_FROM),
+        "expenditure_purposes": purpose_rows(),
     }
-    for source, (header, rows) in contents.items():
-        with (seeds_dir / SEED_FILES[source]).open("w", encoding="utf-8", newline="") as handle:
+    for source, rows in contents.items():
+        with (seeds_dir / f"seed_{source}.csv").open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(header)
+            writer.writerow(BY_NAME[source].column_names)
             writer.writerows(rows)
 
 
@@ -278,39 +234,28 @@ def _write_assets(
 ) -> None:
     y = register.year
     header = assets.ASSET_HEADER
-    landing.write_csv("assets", reference, header, assets.reference_asset_rows(register))
-    landing.write_csv("assets", date(y, 2, 1), header, (a.row() for a in register.adopted))
+    landing.write_csv("assets", reference, assets.reference_asset_rows(register), header=header)
+    landing.write_csv("assets", date(y, 2, 1), (a.row() for a in register.adopted), header=header)
     landing.write_csv(
         "assets",
         date(y, 4, 1),
-        header,
         (a.row() for a in register.commissioned_mid_year),
+        header=header,
     )
-    landing.write_csv("assets", date(y, 8, 1), header, assets.retirement_rows(register))
+    landing.write_csv("assets", date(y, 8, 1), assets.retirement_rows(register), header=header)
 
     rng = rng_for(seed, "measurements")
     plan = assets.MeasurementPlan(y)
-    columns = assets.MEASUREMENT_COLUMNS
     source = "area_measurements"
-    landing.write_csv(
-        source, reference, columns, assets.initial_measurement_rows(register, plan, rng)
-    )
-    landing.write_csv(
-        source,
-        date(y, 2, 1),
-        columns,
-        assets.adopted_unverified_rows(register, plan, rng),
-    )
+    landing.write_csv(source, reference, assets.initial_measurement_rows(register, plan, rng))
+    landing.write_csv(source, date(y, 2, 1), assets.adopted_unverified_rows(register, plan, rng))
     landing.write_csv(
         source,
         date(y, 4, 1),
-        columns,
         assets.commissioned_measurement_rows(register, plan, date(y, 4, 1), rng),
     )
-    landing.write_csv(
-        source, date(y, 6, 5), columns, assets.resurvey_rows(plan, date(y, 6, 5), rng)
-    )
-    landing.write_csv(source, date(y, 9, 15), columns, assets.adopted_verified_rows(plan, rng))
+    landing.write_csv(source, date(y, 6, 5), assets.resurvey_rows(plan, date(y, 6, 5), rng))
+    landing.write_csv(source, date(y, 9, 15), assets.adopted_verified_rows(plan, rng))
 
 
 def _write_transfers(
@@ -318,7 +263,6 @@ def _write_transfers(
 ) -> None:
     y = register.year
     ids = assets.TransferIds()
-    columns = assets.TRANSFER_COLUMNS
     deliveries = (
         (reference, assets.baseline_transfers(register)),
         (date(y, 3, 20), assets.crossing_and_underside_devolution(register)),
@@ -329,7 +273,7 @@ def _write_transfers(
         ),
     )
     for delivered, transfers in deliveries:
-        landing.write_csv("asset_transfers", delivered, columns, [ids.row(t) for t in transfers])
+        landing.write_csv("asset_transfers", delivered, [ids.row(t) for t in transfers])
 
 
 # Money and activity ------------------------------------------------------------------------------
@@ -346,29 +290,16 @@ def _write_budget(
     pool = finance.pool_for(assets.district_standard_cost_fen(register))
     previous_pool = pool * 96 // 100  # plausible: last year's pool about 4 % smaller
     opening_of_y = date(year, 1, 10)
-    landing.write_csv(
-        "budget_pools",
-        reference,
-        finance.BUDGET_POOL_COLUMNS,
-        finance.budget_pool_rows(year - 1, previous_pool),
-    )
-    landing.write_csv(
-        "budget_pools",
-        opening_of_y,
-        finance.BUDGET_POOL_COLUMNS,
-        finance.budget_pool_rows(year, pool),
-    )
-    columns = finance.OWN_INVESTMENT_COLUMNS
+    landing.write_csv("budget_pools", reference, finance.budget_pool_rows(year - 1, previous_pool))
+    landing.write_csv("budget_pools", opening_of_y, finance.budget_pool_rows(year, pool))
     landing.write_csv(
         "own_investment",
         reference,
-        columns,
         finance.own_investment_rows(year - 1, rng, with_zero=False),
     )
     landing.write_csv(
         "own_investment",
         opening_of_y,
-        columns,
         finance.own_investment_rows(year, rng, with_zero=True),
     )
 
@@ -378,7 +309,7 @@ def _write_work_orders(landing: Landing, year: int, scale: int, seed: int) -> No
         year, scale, rng_for(seed, "work_orders"), bad_partition=date(year, 3, 1)
     )
     for delivered, rows in stream.partitions():
-        landing.write_csv("work_orders", delivered, work_orders.WORK_ORDER_COLUMNS, rows)
+        landing.write_csv("work_orders", delivered, rows)
 
 
 def _write_kiosks_and_fees(
@@ -386,12 +317,12 @@ def _write_kiosks_and_fees(
 ) -> dict[tuple[str, int], int]:
     register = kiosks.build_kiosks(year, scale, rng_for(seed, "kiosks"))
     for delivered, batch in kiosks.kiosk_partitions(register, reference).items():
-        landing.write_csv("kiosks", delivered, kiosks.KIOSK_HEADER, (k.row() for k in batch))
+        landing.write_csv("kiosks", delivered, (k.row() for k in batch), header=kiosks.KIOSK_HEADER)
     fees = kiosks.FeeStream(
         register, year, rng_for(seed, "fees"), reference, bad_partition=date(year, 4, 1)
     )
     for delivered, rows in fees.partitions():
-        landing.write_csv("fee_collections", delivered, kiosks.FEE_COLUMNS, rows)
+        landing.write_csv("fee_collections", delivered, rows)
     return dict(fees.collected)
 
 
@@ -405,25 +336,10 @@ def _write_kiosk_fee_books(
 ) -> None:
     rng = rng_for(seed, "expenditures")
     books = finance.design_kiosk_fee_books(year, scale, collected, rng)
-    landing.write_csv(
-        "opening_balances",
-        reference,
-        finance.OPENING_BALANCE_COLUMNS,
-        finance.opening_balance_rows(year, books),
-    )
-    landing.write_csv(
-        "funding_plans",
-        reference,
-        finance.FUNDING_PLAN_COLUMNS,
-        finance.funding_plan_rows(year - 1, books),
-    )
+    landing.write_csv("opening_balances", reference, finance.opening_balance_rows(year, books))
+    landing.write_csv("funding_plans", reference, finance.funding_plan_rows(year - 1, books))
     # the finance office sends Y's plan as a workbook
-    landing.write_xlsx(
-        "funding_plans",
-        date(year, 1, 10),
-        finance.FUNDING_PLAN_COLUMNS,
-        finance.funding_plan_cells(year, books),
-    )
+    landing.write_xlsx("funding_plans", date(year, 1, 10), finance.funding_plan_cells(year, books))
     vouchers = books.vouchers + finance.other_fund_vouchers(year, scale, rng)
     for delivered, rows in finance.expenditure_partitions(vouchers, reference).items():
-        landing.write_csv("expenditures", delivered, finance.EXPENDITURE_COLUMNS, rows)
+        landing.write_csv("expenditures", delivered, rows)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from munifund.ingest.contracts import BY_NAME
 from munifund.sample import harbin
 from munifund.sample.common import (
     cumulative,
@@ -26,21 +27,10 @@ from munifund.sample.common import (
 )
 from munifund.sample.landing import Bad, Row
 
-KIOSK_COLUMNS = (
-    "kiosk_id",
-    "district_code",
-    "street_code",
-    "kiosk_type",
-    "permit_no",
-    "area_m2",
-    "monthly_rate_yuan_per_m2",
-    "licensed_from",
-    "licensed_to",
-)
 # The kiosk register's export spells its header in capitals with stray spaces: sources.md
-# matches column names case-insensitively after trimming, and this source proves it.
-KIOSK_HEADER = tuple(f" {c.upper()} " for c in KIOSK_COLUMNS)
-FEE_COLUMNS = ("receipt_id", "kiosk_id", "district_code", "paid_at", "amount_yuan")
+# matches column names case-insensitively after trimming, and this source proves it. So this
+# header departs from the contract on purpose; only the names themselves come from it.
+KIOSK_HEADER = tuple(f" {c.upper()} " for c in BY_NAME["kiosks"].column_names)
 _ARREARS_SHARE = 0.05
 
 

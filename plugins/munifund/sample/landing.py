@@ -1,9 +1,11 @@
 """Writing dated landing partitions and the manifest that says what is in them.
 
 Layout: ``<out>/<source>/<YYYY-MM-DD>/<source>_<YYYYMMDD>.csv`` (or ``.xlsx``), one file per
-source and delivery date. Rows stream through the csv module, so the big sources never sit in
-memory. A generator marks a row it breaks on purpose by wrapping it in `Bad`; the writer records
-its line number (the header is line 1) in the manifest, or drops it when bad rows are off.
+source and delivery date. The header is the source's contract (munifund.ingest.contracts) unless
+a generator deliberately writes another one. Rows stream through the csv module, so the big
+sources never sit in memory. A generator marks a row it breaks on purpose by wrapping it in
+`Bad`; the writer records its line number (the header is line 1) in the manifest, or drops it
+when bad rows are off.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
+
+from munifund.ingest.contracts import BY_NAME
 
 Row = Sequence[object]
 MANIFEST_NAME = "_manifest.json"
@@ -70,31 +74,30 @@ class Landing:
         self,
         source: str,
         delivered: date,
-        header: Sequence[str],
         rows: Iterable[Row | Bad],
         *,
+        header: Sequence[str] | None = None,
         encoding: str = "utf-8",
     ) -> Partition:
+        """One CSV partition; `header` only where the sample departs from the contract on purpose."""
         partition, path = self._new_partition(source, delivered, "csv")
+        if header is None:
+            header = BY_NAME[source].column_names
         with path.open("w", encoding=encoding, newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(header)
-            for row in self._accepted(partition, rows):
+            for row in self._accepted(partition, rows, len(header)):
                 writer.writerow(row)
         return partition
 
-    def write_xlsx(
-        self,
-        source: str,
-        delivered: date,
-        header: Sequence[str],
-        rows: Iterable[Row | Bad],
-    ) -> Partition:
+    def write_xlsx(self, source: str, delivered: date, rows: Iterable[Row | Bad]) -> Partition:
+        """One workbook partition (first sheet), headed by the source's contract."""
         partition, path = self._new_partition(source, delivered, "xlsx")
+        header = BY_NAME[source].column_names
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(source)
         sheet.append(list(header))
-        for row in self._accepted(partition, rows):
+        for row in self._accepted(partition, rows, len(header)):
             sheet.append(list(row))
         path.write_bytes(_workbook_bytes(workbook))
         return partition
@@ -143,10 +146,22 @@ class Landing:
         self.partitions.append(partition)
         return partition, path
 
-    def _accepted(self, partition: Partition, rows: Iterable[Row | Bad]) -> Iterable[Row]:
-        """The rows to write, counting them and noting the bad ones' lines."""
+    def _accepted(
+        self, partition: Partition, rows: Iterable[Row | Bad], width: int
+    ) -> Iterable[Row]:
+        """The rows to write, counting them and noting the bad ones' lines.
+
+        Rows are built positionally, so a row whose width is not the header's would shift its
+        values under the wrong columns without a word: it stops the sample instead.
+        """
         count = 0
         for item in rows:
+            values = item.row if isinstance(item, Bad) else item
+            if len(values) != width:
+                raise ValueError(
+                    f"{partition.file} line {count + 2}: {len(values)} values for {width} "
+                    f"columns; build the {partition.source} rows in its contract's column order"
+                )
             if isinstance(item, Bad):
                 if not self.with_bad_rows:
                     continue

@@ -16,15 +16,6 @@ from munifund.sample import harbin
 from munifund.sample.common import cumulative, next_month, timestamp
 from munifund.sample.landing import Bad, Row
 
-WORK_ORDER_COLUMNS = (
-    "case_id",
-    "district_code",
-    "street_code",
-    "category",
-    "reported_at",
-    "deadline_at",
-    "closed_at",
-)
 # plausible: more cases in the snow months (November to March), fewer in summer
 _SEASON = {
     1: 1.25,

@@ -31,30 +31,14 @@ from hypothesis import strategies as st
 from reference_allocation import SEEDS_DIR, Allocation, allocate_landing
 
 from munifund.dbt_project import run_dbt
+from munifund.ingest.contracts import BY_NAME
 from munifund.ingest.loader import ingest
 from munifund.warehouse import Warehouse
 
 SELECT = "+district_allocation +district_allocation_lines +city_tier_costs +unmeasured_assets +allocation_blockers"
 FILE_NAME = "recompute.csv"
-COLUMNS = {
-    "districts": ("district_code", "name_zh", "name_en"),
-    "responsibility_matrix": ("asset_class", "work_type", "tier"),
-    "unit_cost_standards": ("work_type", "asset_class", "valid_from", "valid_to", "rate_yuan", "unit"),
-    "assets": (
-        "asset_id", "asset_class", "name", "district_code", "street_code", "connected_to",
-        "commissioned_on", "retired_on",
-    ),
-    "area_measurements": (
-        "measurement_id", "asset_id", "work_type", "quantity", "unit", "effective_from", "verified",
-        "verified_by", "verified_on",
-    ),
-    "asset_transfers": (
-        "transfer_id", "asset_id", "work_type", "to_tier", "to_district_code", "effective_date", "decree_ref",
-    ),
-    "budget_pools": ("fiscal_year", "pool_yuan", "incentive_share"),
-    "own_investment": ("district_code", "fiscal_year", "amount_yuan"),
-    "work_orders": ("case_id", "district_code", "street_code", "category", "reported_at", "deadline_at", "closed_at"),
-}  # fmt: skip
+# what each source delivers, in order: the ingest contract's columns
+COLUMNS = {name: contract.column_names for name, contract in BY_NAME.items()}
 TIERS = ("city", "district", "street")
 # classes drawn for ordinary assets; roads that can be adopted or connected to are added apart
 CLASSES = (
