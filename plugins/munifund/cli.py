@@ -80,14 +80,22 @@ def run(
 
 
 @warehouse_app.command("url")
-def warehouse_url() -> None:
+def warehouse_url(
+    sqlalchemy: Annotated[
+        bool,
+        typer.Option(
+            "--sqlalchemy", help="As a SQLAlchemy URL (postgresql+psycopg://), for pandas."
+        ),
+    ] = False,
+) -> None:
     """Print the analyst's postgresql:// URL (starting the embedded warehouse when needed)."""
     from munifund.warehouse import WarehouseError, open_warehouse
 
     try:
-        print(open_warehouse().analyst_url)
+        url = open_warehouse().analyst_url
     except WarehouseError as err:
         raise _fail(str(err)) from None
+    print(url.replace("postgresql://", "postgresql+psycopg://", 1) if sqlalchemy else url)
 
 
 @warehouse_app.command("pipeline-url", hidden=True)
