@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from munifund.ingest.contracts import CONTRACTS
+from munifund.review.formatting import KIND_VOCABULARIES, REVIEW_STATUS_VOCABULARY
 from munifund.review.labels import CODE_LABELS_CSV, CodeLabelsError, code_labels, read_code_labels
 from munifund.warehouse import Warehouse
 
@@ -142,6 +143,11 @@ def test_every_review_status_has_a_label(warehouse: Warehouse) -> None:
     assert not _unlabelled("review_status", statuses), _add_rows(
         "review_status", _unlabelled("review_status", statuses)
     )
+
+
+def test_the_review_pack_finds_the_vocabularies_it_labels_with() -> None:
+    used = {*KIND_VOCABULARIES.values(), REVIEW_STATUS_VOCABULARY}
+    assert used <= set(code_labels()), sorted(used - set(code_labels()))
 
 
 @pytest.mark.parametrize(

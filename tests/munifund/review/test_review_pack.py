@@ -372,7 +372,7 @@ def test_a_date_with_nothing_published(seeded: Warehouse, tmp_path: Path) -> Non
 
 
 def test_money_is_formatted_from_decimal() -> None:
-    from munifund.review.pack import format_money, format_money_delta
+    from munifund.review.formatting import format_money, format_money_delta
 
     assert format_money(Decimal("1234567890123456.78")) == "1,234,567,890,123,456.78"
     assert format_money(Decimal("-0.05")) == "-0.05"
