@@ -1,7 +1,8 @@
 """The review pack, written from a small allocation of 3 districts in the session's warehouse.
 
-The published tables are created here when missing (and dropped again at the end); when another
-test already made them, only this module's rows (fiscal year 2031) are added and removed.
+The published tables are created here when missing, from their dbt model contracts (and dropped
+again at the end); when another test already made them, only this module's rows (fiscal year
+2031) are added and removed. The views over ops come from the warehouse bootstrap.
 A table that must be missing is dropped inside a transaction that is rolled back.
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 import openpyxl
 import psycopg
 import pytest
+from published_contracts import missing_published_views, published_contracts
 
 from munifund.review import write_review_pack
 from munifund.warehouse import Warehouse
@@ -36,38 +38,16 @@ PUBLISHED_AT = dt.datetime(2031, 7, 1, 2, 15, tzinfo=SHANGHAI)
 POOL = Decimal("12345678.90")
 CHROMIUM = Path("/usr/bin/chromium")
 
-STAMP = "fiscal_year integer not null, as_of_date date not null, run_id text not null"
-TABLES = {
-    "district_allocation": f"""{STAMP}, district_code text, name_zh text, name_en text,
-        standard_cost_yuan numeric(18,2), share numeric(12,10), base_yuan numeric(18,2),
-        cases_due integer, cases_on_time integer, assessment_score numeric(5,2),
-        own_investment_yuan numeric(18,2), incentive_share_of_pool numeric(12,10),
-        incentive_yuan numeric(18,2), total_yuan numeric(18,2), pool_yuan numeric(18,2),
-        base_pool_yuan numeric(18,2), incentive_pool_yuan numeric(18,2),
-        incentive_share numeric(6,4), incentive_fell_back boolean""",
-    "district_allocation_lines": f"""{STAMP}, district_code text, tier text, work_type text,
-        asset_class text, rate_valid_from date, unit text, assets integer,
-        unit_days numeric(24,4), days_in_year integer, quantity_unit_years numeric(24,6),
-        rate_yuan numeric(18,2), cost_exact_yuan numeric(24,6), standard_cost_yuan numeric(18,2)""",
-    "city_tier_costs": f"""{STAMP}, work_type text, asset_class text, rate_valid_from date,
-        unit text, assets integer, unit_days numeric(24,4), days_in_year integer,
-        quantity_unit_years numeric(24,6), rate_yuan numeric(18,2), standard_cost_yuan numeric(18,2)""",
-    "allocation_changes": f"""{STAMP}, district_code text, previous_as_of_date date,
-        previous_total_yuan numeric(18,2), total_yuan numeric(18,2), delta_yuan numeric(18,2),
-        standard_cost_delta_yuan numeric(18,2), quantity_delta_unit_years numeric(24,6),
-        transfers_since_previous integer, rate_standards_since_previous integer,
-        previous_assessment_score numeric(5,2), assessment_score numeric(5,2),
-        previous_pool_yuan numeric(18,2), pool_yuan numeric(18,2), drivers text""",
-    "unmeasured_assets": f"""{STAMP}, asset_id text, work_type text, asset_class text,
-        asset_district_code text, tier text, responsible_district_code text,
-        unmeasured_days integer, first_unmeasured_on date, reason text""",
-    "kiosk_fee_compliance": f"""{STAMP}, district_code text, name_zh text, name_en text,
-        opening_yuan numeric(18,2), collected_yuan numeric(18,2), planned_yuan numeric(18,2),
-        spent_city_mgmt_yuan numeric(18,2), diverted_yuan numeric(18,2),
-        closing_yuan numeric(18,2), usage_rate numeric(12,10), status text""",
-    "kiosk_fee_flags": f"""{STAMP}, district_code text, voucher_id text, paid_at timestamptz,
-        amount_yuan numeric(18,2), purpose_code text, reason text, district_status text""",
-}
+#: The published tables the pack reads; each is created, when missing, from its dbt contract.
+TABLES = (
+    "district_allocation",
+    "district_allocation_lines",
+    "city_tier_costs",
+    "allocation_changes",
+    "unmeasured_assets",
+    "kiosk_fee_compliance",
+    "kiosk_fee_flags",
+)
 
 # (code, zh, en, standard cost, share, base, due, on time, score, own investment,
 #  incentive share, incentive, total): base and incentive by largest remainder, adding to POOL.
@@ -75,7 +55,7 @@ DISTRICTS = [
     ("230102", "道里区", "Daoli District", "3200000.00", "0.4266666667", "4740740.70",
      10, 9, "90.00", "500000.00", "0.7500000000", "925925.92", "5666666.62"),
     ("230103", "南岗区", "Nangang District", "2800000.00", "0.3733333333", "4148148.11",
-     None, None, None, "300000.00", "0", "0.00", "4148148.11"),
+     0, 0, None, "300000.00", "0", "0.00", "4148148.11"),
     ("230104", "道外区", "Daowai District", "1500000.00", "0.2000000000", "2222222.20",
      8, 6, "75.00", "200000.00", "0.2500000000", "308641.97", "2530864.17"),
 ]  # fmt: skip
@@ -204,9 +184,12 @@ def seeded(warehouse: Warehouse) -> Iterator[Warehouse]:
     created: list[str] = []
     with warehouse.connect(autocommit=True) as conn:
         _cleanup(conn, created)  # leftovers of an interrupted earlier session
-        for table, columns in TABLES.items():
+        missing = missing_published_views(conn)
+        assert not missing, f"the warehouse bootstrap did not create the views {missing}"
+        contracts = published_contracts()
+        for table in TABLES:
             if not conn.execute("select to_regclass(%s)", [f"published.{table}"]).fetchone()[0]:
-                conn.execute(f"create table published.{table} ({columns})")
+                conn.execute(contracts[table].create_table())
                 created.append(table)
         with conn.transaction():
             _seed(conn)
@@ -372,7 +355,7 @@ def test_a_date_with_nothing_published(seeded: Warehouse, tmp_path: Path) -> Non
 
 
 def test_money_is_formatted_from_decimal() -> None:
-    from munifund.review.pack import format_money, format_money_delta
+    from munifund.review.formatting import format_money, format_money_delta
 
     assert format_money(Decimal("1234567890123456.78")) == "1,234,567,890,123,456.78"
     assert format_money(Decimal("-0.05")) == "-0.05"

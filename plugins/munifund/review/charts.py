@@ -1,0 +1,130 @@
+"""The page's three charts as PNG: allocation per district, change against the last run, and
+kiosk fees. Drawn with matplotlib's Agg canvas; the bytes depend on the data only.
+
+Charts are the one place figures go through floats (for drawing); their labels are formatted
+from the exact values.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from munifund.review.formatting import format_money, format_money_delta
+
+#: Every file a chart is written to; a chart with nothing to show is not written.
+CHART_NAMES = ("allocation.png", "changes.png", "kiosk.png")
+
+
+@dataclass(frozen=True)
+class Chart:
+    file_name: str
+    png: bytes
+    alt: str
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+def _figure(width: float, height: float):
+    # The Agg canvas, without pyplot: no global backend switch, no GUI, safe in a worker.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    # No "Software" entry: the image bytes depend on the data only.
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _yuan_axis(ax) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _label(row: dict[str, Any]) -> str:
+    # English names on the axis: the default matplotlib fonts have no CJK glyphs.
+    return str(row.get("name_en") or row.get("district_code") or "?")
+
+
+def allocation_chart(rows: list[dict[str, Any]]) -> Chart | None:
+    if not rows:
+        return None
+    labels = [_label(r) for r in rows]
+    base = [float(r.get("base_yuan") or 0) for r in rows]
+    incentive = [float(r.get("incentive_yuan") or 0) for r in rows]
+    fig, ax = _figure(max(7.0, 0.9 * len(rows) + 2), 4.6)
+    x = range(len(rows))
+    ax.bar(x, base, color="#3b6ea8", label="Base")
+    bars = ax.bar(x, incentive, bottom=base, color="#e3a33b", label="Incentive")
+    ax.bar_label(
+        bars, labels=[format_money(r.get("total_yuan")) for r in rows], fontsize=7, padding=2
+    )
+    ax.set_xticks(list(x), labels, rotation=30, ha="right")
+    ax.set_ylabel("yuan")
+    ax.set_title("Allocation per district (base + incentive)")
+    ax.legend(frameon=False)
+    _yuan_axis(ax)
+    return Chart("allocation.png", _png(fig), "Allocation per district: base and incentive, yuan")
+
+
+def changes_chart(rows: list[dict[str, Any]], names: dict[str, tuple[str, str]]) -> Chart | None:
+    rows = [r for r in rows if r.get("delta_yuan") is not None]
+    if not rows:
+        return None
+    labels = [names.get(r["district_code"], ("", ""))[1] or r["district_code"] for r in rows]
+    deltas = [float(r["delta_yuan"]) for r in rows]
+    fig, ax = _figure(max(7.0, 0.9 * len(rows) + 2), 3.8)
+    x = range(len(rows))
+    bars = ax.bar(x, deltas, color=["#2e8b57" if d >= 0 else "#c0392b" for d in deltas])
+    ax.bar_label(
+        bars, labels=[format_money_delta(r["delta_yuan"]) for r in rows], fontsize=7, padding=2
+    )
+    ax.axhline(0, color="#555555", linewidth=0.8)
+    ax.set_xticks(list(x), labels, rotation=30, ha="right")
+    ax.set_ylabel("yuan")
+    ax.set_title("Change of total against the previous publication")
+    _yuan_axis(ax)
+    return Chart(
+        "changes.png", _png(fig), "Change of each district's total against the previous run, yuan"
+    )
+
+
+def kiosk_chart(rows: list[dict[str, Any]]) -> Chart | None:
+    if not rows:
+        return None
+    labels = [_label(r) for r in rows]
+    series = [
+        ("collected_yuan", "Collected", "#3b6ea8"),
+        ("spent_city_mgmt_yuan", "Spent on city management", "#2e8b57"),
+        ("diverted_yuan", "Diverted", "#c0392b"),
+    ]
+    fig, ax = _figure(max(7.0, 1.0 * len(rows) + 2), 4.0)
+    width = 0.27
+    for i, (key, label, colour) in enumerate(series):
+        xs = [j + (i - 1) * width for j in range(len(rows))]
+        ax.bar(xs, [float(r.get(key) or 0) for r in rows], width, color=colour, label=label)
+    ax.set_xticks(list(range(len(rows))), labels, rotation=30, ha="right")
+    ax.set_ylabel("yuan")
+    ax.set_title("Kiosk fees per district")
+    ax.legend(frameon=False)
+    _yuan_axis(ax)
+    return Chart(
+        "kiosk.png",
+        _png(fig),
+        "Kiosk fees per district: collected, spent on city management, diverted",
+    )

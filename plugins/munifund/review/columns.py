@@ -1,0 +1,155 @@
+"""The catalog: every column the pack shows, with its 中文 / English header and its kind.
+
+A column's kind decides how a value is shown (``formatting``) and which number format the
+workbook gives it; a coded kind also names the vocabulary of ``code_labels.csv`` that labels its
+codes (``formatting.KIND_VOCABULARIES``). The tuples here are the workbook's sheets, every column
+of the published table; the page folds some of them together (``sections``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal[
+    "text", "district", "cases", "pair", "money", "money_delta", "int", "score", "share", "rate",
+    "quantity", "days", "date", "datetime", "bool", "json",
+    "tier", "work_type", "asset_class", "kiosk_status", "flag_reason", "drivers", "unmeasured_reason",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    en: str
+    kind: Kind = "text"
+
+    @property
+    def label(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC_KINDS
+
+
+NUMERIC_KINDS = {
+    "money", "money_delta", "int", "score", "share", "rate", "quantity", "days", "cases", "pair",
+}  # fmt: skip
+
+DISTRICT_CODE = Column("district_code", "区代码", "District code")
+#: On the page: the Chinese name, with the code and the English name under it.
+DISTRICT = Column("district_code", "区", "District", "district")
+NAME_ZH = Column("name_zh", "区", "District")
+NAME_EN = Column("name_en", "区（英文）", "District (English)")
+
+ALLOCATION_COLUMNS = (
+    DISTRICT_CODE,
+    NAME_ZH,
+    NAME_EN,
+    Column("standard_cost_yuan", "标准经费", "Standard cost (yuan)", "money"),
+    Column("share", "标准经费占比", "Share of standard cost", "share"),
+    Column("base_yuan", "基础分配", "Base (yuan)", "money"),
+    Column("cases_due", "到期案件", "Cases due", "int"),
+    Column("cases_on_time", "按时办结", "Cases on time", "int"),
+    Column("assessment_score", "考核得分", "Assessment score", "score"),
+    Column("own_investment_yuan", "区自有投入", "Own investment (yuan)", "money"),
+    Column("incentive_share_of_pool", "奖励占比", "Share of incentive pool", "share"),
+    Column("incentive_yuan", "奖励", "Incentive (yuan)", "money"),
+    Column("total_yuan", "合计", "Total (yuan)", "money"),
+)
+LINE_COLUMNS = (
+    DISTRICT_CODE,
+    Column("tier", "层级", "Tier", "tier"),
+    Column("work_type", "作业类型", "Work type", "work_type"),
+    Column("asset_class", "设施类别", "Asset class", "asset_class"),
+    Column("rate_valid_from", "标准生效日", "Rate valid from", "date"),
+    Column("unit", "单位", "Unit"),
+    Column("assets", "设施数", "Assets", "int"),
+    Column("unit_days", "作业量×天", "Unit-days", "days"),
+    Column("days_in_year", "全年天数", "Days in year", "int"),
+    Column("quantity_unit_years", "作业量（年）", "Quantity (unit-years)", "quantity"),
+    Column("rate_yuan", "经费标准", "Rate (yuan per unit-year)", "money"),
+    Column("cost_exact_yuan", "精确经费", "Exact cost (yuan)", "quantity"),
+    Column("standard_cost_yuan", "标准经费", "Standard cost (yuan)", "money"),
+)
+CITY_COST_COLUMNS = tuple(
+    c for c in LINE_COLUMNS if c.key not in ("district_code", "tier", "cost_exact_yuan")
+)
+CHANGE_COLUMNS = (
+    DISTRICT_CODE,
+    Column("previous_as_of_date", "上次截止日", "Previous as-of date", "date"),
+    Column("previous_total_yuan", "上次合计", "Previous total (yuan)", "money"),
+    Column("total_yuan", "本次合计", "Total (yuan)", "money"),
+    Column("delta_yuan", "变动", "Change (yuan)", "money_delta"),
+    Column(
+        "standard_cost_delta_yuan", "标准经费变动", "Standard cost change (yuan)", "money_delta"
+    ),
+    Column("quantity_delta_unit_years", "作业量变动", "Quantity change (unit-years)", "quantity"),
+    Column("transfers_since_previous", "新增事权划转", "Transfers since", "int"),
+    Column("rate_standards_since_previous", "新增经费标准", "Rate standards since", "int"),
+    Column("previous_assessment_score", "上次考核得分", "Previous score", "score"),
+    Column("assessment_score", "考核得分", "Assessment score", "score"),
+    Column("previous_pool_yuan", "上次资金池", "Previous pool (yuan)", "money"),
+    Column("pool_yuan", "资金池", "Pool (yuan)", "money"),
+    Column("drivers", "变动原因", "Drivers", "drivers"),
+)
+UNMEASURED_COLUMNS = (
+    Column("asset_id", "设施编号", "Asset id"),
+    Column("work_type", "作业类型", "Work type", "work_type"),
+    Column("asset_class", "设施类别", "Asset class", "asset_class"),
+    Column("asset_district_code", "所在区", "Asset's district"),
+    Column("tier", "层级", "Tier", "tier"),
+    Column("responsible_district_code", "责任区", "Responsible district"),
+    Column("unmeasured_days", "未测量天数", "Unmeasured days", "int"),
+    Column("first_unmeasured_on", "起始日", "First unmeasured on", "date"),
+    Column("reason", "原因", "Reason", "unmeasured_reason"),
+)
+UNMEASURED_SUMMARY_COLUMNS = (
+    Column("asset_class", "设施类别", "Asset class", "asset_class"),
+    Column("assets", "设施数", "Assets", "int"),
+    Column("pairs", "设施×作业", "Asset-work pairs", "int"),
+    Column("unmeasured_days", "未测量天数", "Unmeasured days", "int"),
+    Column("first_unmeasured_on", "最早起始日", "First unmeasured on", "date"),
+)
+KIOSK_COLUMNS = (
+    DISTRICT_CODE,
+    NAME_ZH,
+    NAME_EN,
+    Column("opening_yuan", "期初余额", "Opening (yuan)", "money"),
+    Column("collected_yuan", "本年收缴", "Collected (yuan)", "money"),
+    Column("planned_yuan", "计划安排", "Planned (yuan)", "money"),
+    Column("spent_city_mgmt_yuan", "城市管理支出", "Spent on city management (yuan)", "money"),
+    Column("diverted_yuan", "挪用", "Diverted (yuan)", "money"),
+    Column("closing_yuan", "期末余额", "Closing (yuan)", "money"),
+    Column("usage_rate", "使用率", "Usage rate", "rate"),
+    Column("status", "状态", "Status", "kiosk_status"),
+)
+KIOSK_FLAG_COLUMNS = (
+    DISTRICT_CODE,
+    Column("voucher_id", "凭证号", "Voucher"),
+    Column("paid_at", "支付时间", "Paid at", "datetime"),
+    Column("amount_yuan", "金额", "Amount (yuan)", "money"),
+    Column("purpose_code", "用途代码", "Purpose code"),
+    Column("reason", "原因", "Reason", "flag_reason"),
+    Column("district_status", "区状态", "District status", "kiosk_status"),
+)
+DQ_COUNT_COLUMNS = (
+    Column("source", "数据源", "Source"),
+    Column("problem", "问题", "Problem"),
+    Column("issues", "条数", "Issues", "int"),
+    Column("partitions", "分区数", "Partitions", "int"),
+    Column("last_partition_date", "最近分区", "Latest partition", "date"),
+)
+DQ_ROW_COLUMNS = (
+    Column("source", "数据源", "Source"),
+    Column("partition_date", "分区日期", "Partition date", "date"),
+    Column("file", "文件", "File"),
+    Column("line", "行", "Line", "int"),
+    Column("column_name", "列", "Column"),
+    Column("problem", "问题", "Problem"),
+    Column("raw_row", "原始数据", "Raw row", "json"),
+    Column("run_id", "运行", "Run"),
+    Column("quarantined_at", "隔离时间", "Quarantined at", "datetime"),
+)

@@ -1,0 +1,179 @@
+"""The review page: one self-contained HTML file (charts inlined) rendered from ``templates``.
+
+The header states the run (fiscal year, as-of date, run id, review status, pool) and how to
+approve or reject it; the sections follow (``sections``); the run's provenance closes the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from munifund.review.charts import Chart
+from munifund.review.formatting import (
+    APPROVE_COMMAND,
+    DASH,
+    NOT_AVAILABLE,
+    REJECT_COMMAND,
+    REVIEW_STATUS_VOCABULARY,
+    format_datetime,
+    format_fraction_percent,
+    format_money,
+)
+from munifund.review.labels import label_zh
+from munifund.review.queries import PackData, published_name
+from munifund.review.sections import (
+    allocation_section,
+    changes_section,
+    city_costs_section,
+    days_in_year,
+    dq_sections,
+    kiosk_flags_section,
+    kiosk_section,
+    lines_groups,
+    pool_check,
+    unmeasured_section,
+)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One line of the header or the provenance: a bilingual label and its value."""
+
+    zh: str
+    en: str
+    value: str
+    css: str = ""
+
+
+def _facts(data: PackData) -> list[Fact]:
+    first = data.allocation.rows[0] if data.allocation.rows else {}
+    run = data.run or {}
+    status = run.get("review_status")
+    run_id = run.get("run_id") or first.get("run_id")
+    facts = [
+        Fact("财政年度", "Fiscal year", str(data.fiscal_year)),
+        Fact("截止日", "As-of date", data.as_of.isoformat()),
+        Fact("运行编号", "Run id", run_id or NOT_AVAILABLE),
+        Fact(
+            "审核状态",
+            "Review status",
+            f"{label_zh(REVIEW_STATUS_VOCABULARY, status) or status} / {status}"
+            if status
+            else NOT_AVAILABLE,
+            css=f"status review-{status}" if status else "",
+        ),
+        Fact(
+            "发布时间",
+            "Published at",
+            format_datetime(run.get("published_at")) + " (Asia/Shanghai)" if run else DASH,
+        ),
+        Fact("资金池", "Pool (yuan)", format_money(first.get("pool_yuan"))),
+        Fact("基础资金池", "Base pool (yuan)", format_money(first.get("base_pool_yuan"))),
+        Fact("奖励资金池", "Incentive pool (yuan)", format_money(first.get("incentive_pool_yuan"))),
+        Fact(
+            "奖励比例", "Incentive share", format_fraction_percent(first.get("incentive_share"), 2)
+        ),
+    ]
+    fell_back = first.get("incentive_fell_back")
+    if fell_back is None:
+        fell_back_text = DASH
+    elif fell_back:
+        fell_back_text = "是：无区达到奖励条件，奖励资金并入基础分配 / Yes: no district qualified, the incentive pool joined the base"
+    else:
+        fell_back_text = "否 / No"
+    facts.append(
+        Fact(
+            "奖励并入基础",
+            "Incentive fell back into base",
+            fell_back_text,
+            css="warn" if fell_back else "",
+        )
+    )
+    if run.get("reviewer"):
+        facts += [
+            Fact("审核人", "Reviewer", str(run["reviewer"])),
+            Fact("审核时间", "Reviewed at", format_datetime(run.get("reviewed_at"))),
+            Fact("审核意见", "Comment", str(run.get("review_comment") or DASH)),
+        ]
+    return facts
+
+
+def _provenance(run: dict[str, Any] | None) -> list[Fact]:
+    if not run:
+        return []
+    fingerprints = run.get("input_fingerprints") or []
+    counts = run.get("row_counts") or {}
+    counts_text = ", ".join(
+        f"{k}: {v:,}" if isinstance(v, int) else f"{k}: {v}" for k, v in sorted(counts.items())
+    )
+    return [
+        Fact("代码版本", "Code version", str(run.get("code_version") or DASH)),
+        Fact("dbt 版本", "dbt version", str(run.get("dbt_version") or DASH)),
+        Fact("Airflow 版本", "Airflow version", str(run.get("airflow_version") or DASH)),
+        Fact("输入文件", "Input files", f"{len(fingerprints):,}"),
+        Fact("行数", "Row counts", counts_text or DASH),
+    ]
+
+
+def _template_env():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(["html", "j2"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    """The page's HTML and its charts, which it inlines and which are also written beside it."""
+
+    html: str
+    charts: list[Chart]
+
+
+def render_page(data: PackData) -> Page:
+    """The review page of ``data``, rendered from ``templates/review.html.j2``."""
+    names = data.district_names()
+    allocation = allocation_section(data, names)
+    changes = changes_section(data, names)
+    kiosk = kiosk_section(data, names)
+    dq_counts, dq_rows = dq_sections(data)
+    run = data.run or {}
+    run_id = run.get("run_id")
+    published_run_ids = sorted({r["run_id"] for r in data.allocation.rows if r.get("run_id")})
+    context = {
+        "as_of": data.as_of.isoformat(),
+        "fiscal_year": data.fiscal_year,
+        "facts": _facts(data),
+        "provenance": _provenance(data.run),
+        "run_id": run_id,
+        "review_status": run.get("review_status"),
+        "approve_command": APPROVE_COMMAND.format(run_id=run_id) if run_id else "",
+        "reject_command": REJECT_COMMAND.format(run_id=run_id) if run_id else "",
+        "run_mismatch": bool(run_id and published_run_ids and published_run_ids != [run_id]),
+        "published_run_ids": published_run_ids,
+        "allocation": allocation,
+        "pool_check": pool_check(data.allocation.rows),
+        "changes": changes,
+        "lines_available": data.lines.available,
+        "days_in_year": days_in_year(data),
+        "lines_missing": published_name(data.lines.name),
+        "lines": lines_groups(data) if data.lines.available else [],
+        "city_costs": city_costs_section(data),
+        "unmeasured": unmeasured_section(data),
+        "kiosk": kiosk,
+        "kiosk_flags": kiosk_flags_section(data, names),
+        "dq_counts": dq_counts,
+        "dq_rows": dq_rows,
+        "not_available": NOT_AVAILABLE,
+    }
+    html = _template_env().get_template("review.html.j2").render(**context)
+    charts = [s.chart for s in (allocation, changes, kiosk) if s.chart is not None]
+    return Page(html, charts)

@@ -1,0 +1,173 @@
+"""What the pack reads: the rows of schema ``published`` for one as-of date, in one transaction.
+
+Only ``published`` is read (what analysts and the bureau can see), for the as-of date and its
+fiscal year. A relation that does not exist yet (a feature not landed, or ``allocation_changes``
+before a second publication) reads as not available rather than failing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from munifund.config import CITY_TIMEZONE
+
+SCHEMA = "published"
+
+
+def published_name(name: str) -> str:
+    """The qualified name of a published relation, as the pack names a missing one."""
+    return f"{SCHEMA}.{name}"
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of one published relation for the pack; ``available`` False when it does not exist."""
+
+    name: str
+    rows: list[dict[str, Any]]
+    available: bool = True
+
+
+def _exists(conn: psycopg.Connection, name: str) -> bool:
+    row = conn.execute("select to_regclass(%s) is not null", [published_name(name)]).fetchone()
+    return bool(row and row[0])
+
+
+def _column_names(conn: psycopg.Connection, name: str) -> list[str]:
+    rows = conn.execute(
+        "select attname from pg_attribute"
+        " where attrelid = to_regclass(%s) and attnum > 0 and not attisdropped order by attnum",
+        [published_name(name)],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _read_published(
+    conn: psycopg.Connection, name: str, as_of: dt.date, order_by: Sequence[str]
+) -> Table:
+    """The rows of ``published.<name>`` of this as-of date, in a stable order."""
+    if not _exists(conn, name):
+        return Table(name, [], available=False)
+    present = set(_column_names(conn, name))
+    order = [sql.Identifier(c) for c in order_by if c in present] or [sql.SQL("1")]
+    query = sql.SQL(
+        "select * from {} where fiscal_year = %s and as_of_date = %s order by {}"
+    ).format(sql.Identifier(SCHEMA, name), sql.SQL(", ").join(order))
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(query, [as_of.year, as_of]).fetchall()
+    return Table(name, rows)
+
+
+def _read_run(conn: psycopg.Connection, as_of: dt.date) -> dict[str, Any] | None:
+    if not _exists(conn, "allocation_runs"):
+        return None
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "select * from published.allocation_runs where as_of_date = %s"
+            " order by published_at desc, run_id desc limit 1",
+            [as_of],
+        ).fetchone()
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    available: bool
+    counts: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    total: int
+
+
+def _read_data_quality(conn: psycopg.Connection, as_of: dt.date, limit: int) -> DataQuality:
+    if not _exists(conn, "data_quality_issues"):
+        return DataQuality(False, [], [], 0)
+    with conn.cursor(row_factory=dict_row) as cur:
+        counts = cur.execute(
+            "select source, problem, count(*) as issues, count(distinct partition_date) as partitions,"
+            " max(partition_date) as last_partition_date"
+            " from published.data_quality_issues where partition_date <= %s"
+            " group by source, problem order by source, problem",
+            [as_of],
+        ).fetchall()
+        rows = cur.execute(
+            "select * from published.data_quality_issues where partition_date <= %s"
+            " order by partition_date desc, source, file, line nulls first, column_name nulls first,"
+            " problem, quarantined_at"
+            " limit %s",
+            [as_of, limit],
+        ).fetchall()
+    return DataQuality(True, counts, rows, sum(int(c["issues"]) for c in counts))
+
+
+@dataclass(frozen=True)
+class PackData:
+    as_of: dt.date
+    run: dict[str, Any] | None
+    allocation: Table
+    lines: Table
+    city_costs: Table
+    changes: Table
+    unmeasured: Table
+    kiosk: Table
+    kiosk_flags: Table
+    data_quality: DataQuality
+
+    @property
+    def fiscal_year(self) -> int:
+        return self.as_of.year
+
+    @property
+    def stamp(self) -> dt.datetime:
+        """The pack's one timestamp: the run's publication, else midnight of the as-of date."""
+        if self.run and self.run.get("published_at"):
+            return self.run["published_at"].astimezone(CITY_TIMEZONE)
+        return dt.datetime.combine(self.as_of, dt.time(), CITY_TIMEZONE)
+
+    def district_names(self) -> dict[str, tuple[str, str]]:
+        names: dict[str, tuple[str, str]] = {}
+        for row in [*self.kiosk.rows, *self.allocation.rows]:
+            code = row.get("district_code")
+            if code is not None:
+                names[code] = (row.get("name_zh") or "", row.get("name_en") or "")
+        return names
+
+
+#: The published tables the pack reads, each with the columns that order its rows.
+ORDER_BY: dict[str, tuple[str, ...]] = {
+    "district_allocation": ("district_code",),
+    "district_allocation_lines": (
+        "district_code", "tier", "work_type", "asset_class", "rate_valid_from", "rate_yuan",
+    ),
+    "city_tier_costs": ("work_type", "asset_class", "rate_valid_from", "rate_yuan"),
+    "allocation_changes": ("district_code",),
+    "unmeasured_assets": ("asset_class", "asset_id", "work_type"),
+    "kiosk_fee_compliance": ("district_code",),
+    "kiosk_fee_flags": ("district_code", "paid_at", "voucher_id", "reason"),
+}  # fmt: skip
+
+
+def read_pack_data(conn: psycopg.Connection, as_of: dt.date, dq_rows: int) -> PackData:
+    """Everything the pack shows, read from ``published`` in one transaction.
+
+    ``dq_rows`` bounds the listed rows of ``data_quality_issues`` (their counts are complete).
+    """
+    with conn.transaction():
+        tables = {name: _read_published(conn, name, as_of, keys) for name, keys in ORDER_BY.items()}
+        return PackData(
+            as_of=as_of,
+            run=_read_run(conn, as_of),
+            allocation=tables["district_allocation"],
+            lines=tables["district_allocation_lines"],
+            city_costs=tables["city_tier_costs"],
+            changes=tables["allocation_changes"],
+            unmeasured=tables["unmeasured_assets"],
+            kiosk=tables["kiosk_fee_compliance"],
+            kiosk_flags=tables["kiosk_fee_flags"],
+            data_quality=_read_data_quality(conn, as_of, dq_rows),
+        )

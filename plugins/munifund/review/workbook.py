@@ -1,0 +1,223 @@
+"""The review workbook (.xlsx): a summary sheet, then one sheet per published table with every
+column, bilingual headers, number formats and totals.
+
+Numbers are written as numbers (Excel has no decimal type; the number format shows the fen),
+codes as codes, times in the city's zone. The workbook's properties and zip entries carry the
+pack's one timestamp, so the same warehouse state writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from munifund.config import CITY_TIMEZONE
+from munifund.review.archive import reproducible_zip
+from munifund.review.columns import (
+    ALLOCATION_COLUMNS,
+    CHANGE_COLUMNS,
+    CITY_COST_COLUMNS,
+    DQ_COUNT_COLUMNS,
+    DQ_ROW_COLUMNS,
+    KIOSK_COLUMNS,
+    KIOSK_FLAG_COLUMNS,
+    LINE_COLUMNS,
+    UNMEASURED_COLUMNS,
+    Column,
+)
+from munifund.review.formatting import (
+    APPROVE_COMMAND,
+    NOT_AVAILABLE,
+    format_cell,
+    json_text,
+    sum_column,
+)
+from munifund.review.queries import PackData, published_name
+
+#: Rows of ``data_quality_issues`` listed in the workbook (the page lists fewer).
+DQ_SHEET_ROWS = 1000
+MONEY_FORMAT = "#,##0.00"
+EXCEL_FORMATS: dict[str, str] = {
+    "money": MONEY_FORMAT,
+    "money_delta": "+#,##0.00;-#,##0.00;0.00",
+    "int": "#,##0",
+    "score": "0.00",
+    "share": "0.0000%",
+    "rate": "0.00%",
+    "quantity": "#,##0.000000",
+    "days": "#,##0.0000",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm:ss",
+}
+SHEET_CELL_LIMIT = 32_000  # Excel refuses cells over 32,767 characters
+
+
+def excel_value(column: Column, value: Any) -> Any:
+    """A value as a workbook cell: numbers as numbers, times in the city's zone, codes as codes."""
+    if value is None:
+        return None
+    if column.kind == "int":
+        return int(value)
+    if column.numeric:
+        return float(value)  # Excel has no decimal type; the number format shows the fen
+    if column.kind == "datetime" and isinstance(value, dt.datetime):
+        return value.astimezone(CITY_TIMEZONE).replace(tzinfo=None) if value.tzinfo else value
+    if column.kind == "json":
+        return json_text(value, SHEET_CELL_LIMIT)
+    if isinstance(value, (dt.date, bool, int, str)):
+        return value
+    return str(value)
+
+
+def _display_width(text: str) -> int:
+    # CJK characters take two columns of Excel's width unit
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    columns: Sequence[Column]
+    rows: list[dict[str, Any]]
+    available: bool = True
+    missing: str = ""
+    totals: Sequence[str] = ()
+    note: str = ""
+
+
+def _write_sheet(wb, sheet: Sheet) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(sheet.title)
+    bold = Font(bold=True)
+    ws.append([c.label for c in sheet.columns])
+    for cell in ws[1]:
+        cell.font = bold
+        cell.fill = PatternFill("solid", fgColor="DDE5F0")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    # wide enough for the bilingual header to wrap onto two lines at most
+    widths = [min(max(_display_width(c.label) // 2 + 3, 10), 40) for c in sheet.columns]
+    if not sheet.available:
+        ws.append([f"{NOT_AVAILABLE}: {sheet.missing}"])
+    for record in sheet.rows:
+        ws.append([excel_value(c, record.get(c.key)) for c in sheet.columns])
+    if sheet.totals and sheet.rows:
+        totals = {key: sum_column(sheet.rows, key) for key in sheet.totals}
+        ws.append(
+            [excel_value(c, totals[c.key]) if c.key in totals else None for c in sheet.columns]
+        )
+        ws.cell(ws.max_row, 1, "合计 / Total")
+        for cell in ws[ws.max_row]:
+            cell.font = bold
+    if sheet.note:
+        ws.append([sheet.note])
+    for i, column in enumerate(sheet.columns, start=1):
+        number_format = EXCEL_FORMATS.get(column.kind)
+        for record in sheet.rows:
+            shown = format_cell(column, record.get(column.key)).text
+            widths[i - 1] = max(widths[i - 1], min(_display_width(shown) + 2, 60))
+        for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+            if number_format and not isinstance(cell.value, str):
+                cell.number_format = number_format
+        ws.column_dimensions[get_column_letter(i)].width = widths[i - 1]
+    ws.row_dimensions[1].height = 45  # three lines of 11 pt
+
+
+def _summary_sheet(wb, data: PackData) -> None:
+    from openpyxl.styles import Font
+
+    ws = wb.create_sheet("review 审核")
+    ws.append(["项目 / Item", "值 / Value"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+    run = data.run or {}
+    first = data.allocation.rows[0] if data.allocation.rows else {}
+    when = Column("", "", "", "datetime")
+    approve = APPROVE_COMMAND.format(run_id=run["run_id"]) if run.get("run_id") else None
+    items: list[tuple[str, Any, str | None]] = [
+        ("财政年度 / Fiscal year", data.fiscal_year, None),
+        ("截止日 / As-of date", data.as_of, EXCEL_FORMATS["date"]),
+        ("运行编号 / Run id", run.get("run_id") or first.get("run_id"), None),
+        ("审核状态 / Review status", run.get("review_status"), None),
+        ("审核人 / Reviewer", run.get("reviewer"), None),
+        ("审核时间 / Reviewed at", excel_value(when, run.get("reviewed_at")), EXCEL_FORMATS["datetime"]),
+        ("审核意见 / Comment", run.get("review_comment"), None),
+        ("发布时间 / Published at", excel_value(when, run.get("published_at")), EXCEL_FORMATS["datetime"]),
+        ("资金池 / Pool (yuan)", first.get("pool_yuan"), MONEY_FORMAT),
+        ("基础资金池 / Base pool (yuan)", first.get("base_pool_yuan"), MONEY_FORMAT),
+        ("奖励资金池 / Incentive pool (yuan)", first.get("incentive_pool_yuan"), MONEY_FORMAT),
+        ("奖励比例 / Incentive share", first.get("incentive_share"), EXCEL_FORMATS["rate"]),
+        ("奖励并入基础 / Incentive fell back into base", first.get("incentive_fell_back"), None),
+        ("分配合计 / Sum of district totals (yuan)", sum_column(data.allocation.rows, "total_yuan"), MONEY_FORMAT),
+        ("代码版本 / Code version", run.get("code_version"), None),
+        ("批准 / Approve", approve, None),
+    ]  # fmt: skip
+    for label, value, number_format in items:
+        ws.append([label, float(value) if isinstance(value, Decimal) else value])
+        if number_format and value is not None:
+            ws.cell(ws.max_row, 2).number_format = number_format
+    ws.column_dimensions["A"].width = 48
+    ws.column_dimensions["B"].width = 72
+
+
+def _sheets(data: PackData) -> list[Sheet]:
+    dq = data.data_quality
+    dq_rows = dq.rows[:DQ_SHEET_ROWS]
+    dq_note = (
+        f"前 {len(dq_rows):,} 条，共 {dq.total:,} 条 / First {len(dq_rows):,} of {dq.total:,} issues"
+        if dq.total > len(dq_rows)
+        else ""
+    )
+    table_sheets = [
+        ("allocation 分配", ALLOCATION_COLUMNS, data.allocation,
+         [c.key for c in ALLOCATION_COLUMNS if c.kind == "money" or c.key in ("cases_due", "cases_on_time")]),
+        ("lines 明细", LINE_COLUMNS, data.lines, ["standard_cost_yuan"]),
+        ("city costs 市本级", CITY_COST_COLUMNS, data.city_costs, ["standard_cost_yuan"]),
+        ("changes 变动", CHANGE_COLUMNS, data.changes, ["previous_total_yuan", "total_yuan", "delta_yuan"]),
+        ("unmeasured 未测量", UNMEASURED_COLUMNS, data.unmeasured, []),
+        ("kiosk compliance 占道费", KIOSK_COLUMNS, data.kiosk, [c.key for c in KIOSK_COLUMNS if c.kind == "money"]),
+        ("kiosk flags 占道费凭证", KIOSK_FLAG_COLUMNS, data.kiosk_flags, ["amount_yuan"]),
+    ]  # fmt: skip
+    sheets = [
+        Sheet(title, columns, table.rows, table.available, published_name(table.name), totals)
+        for title, columns, table, totals in table_sheets
+    ]
+    sheets += [
+        Sheet("data quality 数据质量", DQ_COUNT_COLUMNS, dq.counts, dq.available, published_name("data_quality_issues"), ["issues"]),
+        Sheet("dq issues 质量问题", DQ_ROW_COLUMNS, dq_rows, dq.available, published_name("data_quality_issues"), note=dq_note),
+    ]  # fmt: skip
+    return sheets
+
+
+def _workbook_stamp(data: PackData) -> dt.datetime:
+    """The run's publication as naive UTC, which is what workbook properties hold."""
+    return data.stamp.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def render_workbook(data: PackData) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.xml.functions import tostring
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    _summary_sheet(wb, data)
+    for sheet in _sheets(data):
+        _write_sheet(wb, sheet)
+    stamp = _workbook_stamp(data)
+    props = wb.properties
+    props.creator = "munifund"
+    props.lastModifiedBy = "munifund"
+    props.title = f"城市维护经费审核包 / Maintenance fund review pack {data.as_of.isoformat()}"
+    props.created = stamp
+    buf = io.BytesIO()
+    wb.save(buf)
+    props.modified = stamp  # openpyxl stamps the clock on save; put the run's time back
+    core = tostring(props.to_tree())
+    return reproducible_zip(buf.getvalue(), data.stamp, {"docProps/core.xml": core})
