@@ -9,10 +9,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import yaml
 from psycopg import sql
+from published_contracts import published_contracts
 
-from munifund.config import DBT_PROJECT_DIR
 from munifund.ingest.contracts import CONTRACTS
 from munifund.publication import PUBLISHED_MARTS
 from munifund.warehouse import Warehouse, WarehouseError, embedded_superuser_url
@@ -164,30 +163,16 @@ def test_every_raw_table_has_its_contract_columns(warehouse: Warehouse) -> None:
             )
 
 
-def mart_contracts() -> dict[str, list[tuple[str, str, bool]]]:
-    """Each published mart's enforced dbt contract: (column, data type, not null)."""
-    found = {}
-    for path in (DBT_PROJECT_DIR / "models" / "marts").rglob("*.yml"):
-        for model in yaml.safe_load(path.read_text()).get("models", []):
-            if model["name"] in PUBLISHED_MARTS:
-                found[model["name"]] = [
-                    (
-                        column["name"],
-                        column["data_type"].replace(" ", ""),
-                        any(c.get("type") == "not_null" for c in column.get("constraints", [])),
-                    )
-                    for column in model["columns"]
-                ]
-    return found
-
-
 def test_every_published_table_matches_its_mart_contract(warehouse: Warehouse) -> None:
     """A column added to a published mart needs a migration of its published table."""
     aliases = {"timestamp with time zone": "timestamptz"}
-    contracts = mart_contracts()
+    contracts = {m: c for m, c in published_contracts().items() if m in PUBLISHED_MARTS}
     assert set(contracts) == set(PUBLISHED_MARTS)
     with warehouse.connect() as conn:
-        for mart, expected in contracts.items():
+        for mart, contract in contracts.items():
+            expected = [
+                (c.name, c.data_type.replace(" ", ""), c.not_null) for c in contract.columns
+            ]
             actual = [
                 (name, aliases.get(type_, type_).replace(" ", ""), not_null)
                 for name, type_, not_null in columns_of(conn, "published", mart)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from published_contracts import published_contracts
 
-from munifund.pipeline import PUBLISHED_MARTS
+from munifund.publication import PUBLISHED_MARTS
 from munifund.warehouse import Warehouse
 
 

@@ -6,7 +6,7 @@ it from that contract, so a column added to, renamed in or retyped in a publishe
 the test without anyone copying DDL.
 
 ``published.allocation_runs`` and ``published.data_quality_issues`` are not models: they are
-views over the pipeline's ops tables that the warehouse bootstrap creates (``ensure_warehouse``),
+views over the pipeline's ops tables that the warehouse migrations create (``init_warehouse``),
 so a test takes them from the session's warehouse as they are.
 """
 
@@ -21,7 +21,7 @@ import psycopg
 import yaml
 from psycopg import sql
 
-MARTS = Path(__file__).resolve().parents[3] / "dbt_project" / "models" / "marts"
+MARTS = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "marts"
 PUBLISHED_VIEWS = ("allocation_runs", "data_quality_issues")
 
 
@@ -89,7 +89,7 @@ def published_contracts() -> dict[str, Contract]:
 
 
 def missing_published_views(conn: psycopg.Connection) -> list[str]:
-    """The views over ops that the warehouse bootstrap should have created and did not."""
+    """The views over ops that the warehouse migrations should have created and did not."""
     return [
         name
         for name in PUBLISHED_VIEWS
