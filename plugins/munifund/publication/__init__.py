@@ -20,6 +20,10 @@ PUBLISHED_MARTS = (
     "kiosk_arrears",
 )
 
+# Reference marts: not stamped with a run; publication replaces them whole with what the code
+# that ran knows (the labels of every code).
+REFERENCE_MARTS = ("code_labels",)
+
 
 @dataclass(frozen=True)
 class RunContext:

@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 
 from munifund.config import PROJECT_ROOT
-from munifund.publication import RunContext
+from munifund.publication import REFERENCE_MARTS, RunContext
 from munifund.publication.audit import built_marts
 
 
@@ -31,8 +31,10 @@ def publish_candidate(
     with conn.transaction():
         for mart in marts:
             _publish_mart(conn, mart, ctx)
+        for reference in REFERENCE_MARTS:
+            _publish_mart(conn, reference, None)
         _record_run(conn, ctx, ingested, audited)
-    return marts
+    return [*marts, *REFERENCE_MARTS]
 
 
 def column_names(conn: psycopg.Connection, schema: str, table: str) -> list[str]:
@@ -47,7 +49,8 @@ def column_names(conn: psycopg.Connection, schema: str, table: str) -> list[str]
     ]
 
 
-def _publish_mart(conn: psycopg.Connection, mart: str, ctx: RunContext) -> None:
+def _publish_mart(conn: psycopg.Connection, mart: str, ctx: RunContext | None) -> None:
+    """Replace the run's as-of date in published.<mart> (a whole reference mart: ctx None)."""
     built = column_names(conn, "audit", mart)
     published = column_names(conn, "published", mart)
     if built != published:
@@ -58,10 +61,13 @@ def _publish_mart(conn: psycopg.Connection, mart: str, ctx: RunContext) -> None:
         )
     names = sql.SQL(", ").join(sql.Identifier(n) for n in built)
     target = sql.Identifier("published", mart)
-    conn.execute(
-        sql.SQL("delete from {} where fiscal_year = %s and as_of_date = %s").format(target),
-        [ctx.fiscal_year, ctx.as_of],
-    )
+    if ctx is None:
+        conn.execute(sql.SQL("delete from {}").format(target))
+    else:
+        conn.execute(
+            sql.SQL("delete from {} where fiscal_year = %s and as_of_date = %s").format(target),
+            [ctx.fiscal_year, ctx.as_of],
+        )
     conn.execute(
         sql.SQL("insert into {} ({}) select {} from {}").format(
             target, names, names, sql.Identifier("audit", mart)

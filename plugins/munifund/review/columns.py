@@ -1,7 +1,7 @@
 """The catalog: every column the pack shows, with its 中文 / English header and its kind.
 
 A column's kind decides how a value is shown (``formatting``) and which number format the
-workbook gives it; a coded kind also names the vocabulary of ``code_labels.csv`` that labels its
+workbook gives it; a coded kind also names the vocabulary of ``seed_code_labels.csv`` that labels its
 codes (``formatting.KIND_VOCABULARIES``). The tuples here are the workbook's sheets, every column
 of the published table; the page folds some of them together (``sections``).
 """

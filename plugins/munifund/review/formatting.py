@@ -23,7 +23,7 @@ NOT_AVAILABLE_EN = "Not available"
 NOT_AVAILABLE = f"{NOT_AVAILABLE_ZH} / {NOT_AVAILABLE_EN}"
 APPROVE_COMMAND = "munifund review approve --run {run_id} --by <name> [--comment ...]"
 REJECT_COMMAND = "munifund review reject --run {run_id} --by <name> --comment <why>"
-#: The vocabulary of ``code_labels.csv`` that labels the codes of a coded column kind.
+#: The vocabulary of ``seed_code_labels.csv`` that labels the codes of a coded column kind.
 KIND_VOCABULARIES = {
     "tier": "tier",
     "work_type": "work_type",

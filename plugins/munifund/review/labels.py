@@ -1,6 +1,6 @@
 """The labels (中文 / English) of the codes the published tables carry, from one table.
 
-``dbt_project/seeds/code_labels.csv`` (vocabulary, code, label_zh, label_en) is the only place a
+``dbt_project/seeds/seed_code_labels.csv`` (vocabulary, code, label_zh, label_en) is the only place a
 code's label is written: dbt loads it as a seed for analysts, and the review pack reads the same
 file here, once per process.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from munifund.config import DBT_PROJECT_DIR
 
-CODE_LABELS_CSV = DBT_PROJECT_DIR / "seeds" / "code_labels.csv"
+CODE_LABELS_CSV = DBT_PROJECT_DIR / "seeds" / "seed_code_labels.csv"
 HEADER = ("vocabulary", "code", "label_zh", "label_en")
 
 

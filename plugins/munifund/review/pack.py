@@ -2,7 +2,7 @@
 
 Everything comes from schema ``published`` (``queries``); the page (``page``, ``sections``,
 ``charts``) and the workbook (``workbook``, ``archive``) show the same tables, with the labels
-of ``code_labels.csv`` (``labels``) and the headers of the catalog (``columns``), formatted one
+of ``seed_code_labels.csv`` (``labels``) and the headers of the catalog (``columns``), formatted one
 way (``formatting``). A table that does not exist yet is shown as "not available"; the pack is
 still written.
 

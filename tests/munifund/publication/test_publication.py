@@ -9,6 +9,7 @@ import datetime as dt
 import subprocess
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from munifund.config import PROJECT_ROOT
@@ -197,3 +198,17 @@ def test_row_counts_far_below_the_last_run_stop_publication(published_city) -> N
         problems = _row_count_problems(conn, RunContext(AS_OF, "run-next"), halved)
     assert len(problems) == 1
     assert "audit.district_allocation_lines has" in problems[0]
+
+
+def test_the_label_table_is_published_whole_for_analysts(published_city) -> None:
+    from munifund.review.labels import CODE_LABELS_CSV
+
+    with CODE_LABELS_CSV.open(encoding="utf-8", newline="") as handle:
+        seeded = {
+            (r["vocabulary"], r["code"], r["label_zh"], r["label_en"])
+            for r in csv.DictReader(handle)
+        }
+    with psycopg.connect(published_city.analyst_url) as conn:
+        published = set(conn.execute("select * from published.code_labels").fetchall())
+    assert published == seeded
+    assert ("work_type", "sweeping") in {(v, c) for v, c, _, _ in published}

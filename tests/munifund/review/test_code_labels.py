@@ -1,4 +1,4 @@
-"""dbt_project/seeds/code_labels.csv labels every code the project knows, and only cleanly.
+"""dbt_project/seeds/seed_code_labels.csv labels every code the project knows, and only cleanly.
 
 The codes come from where they are defined: the accepted values of the dbt models, the codes in
 the other seeds, the ingest contracts' vocabularies and the run's review statuses in the
@@ -165,7 +165,7 @@ def test_the_review_pack_finds_the_vocabularies_it_labels_with() -> None:
 def test_a_label_table_that_is_not_clean_is_refused(
     tmp_path: Path, text: str, problem: str
 ) -> None:
-    path = tmp_path / "code_labels.csv"
+    path = tmp_path / "seed_code_labels.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(CodeLabelsError, match=rf"code_labels\.csv, {re.escape(problem)}"):
         read_code_labels(path)
