@@ -32,7 +32,6 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -42,6 +41,13 @@ from psycopg import sql
 
 from munifund.config import DBT_PROJECT_DIR
 from munifund.ingest.contracts import SourceContract, load_order
+from munifund.ingest.ledger import (
+    files_taken,
+    forget_file,
+    note_file_seen,
+    other_files_taken,
+    record_file_taken,
+)
 from munifund.ingest.raw_tables import ensure_raw_tables
 from munifund.ingest.reader import (
     ReadablePath,
@@ -49,6 +55,7 @@ from munifund.ingest.reader import (
     detect_encoding,
     open_delivered_file,
 )
+from munifund.ingest.report import FileOutcome, IngestReport
 from munifund.ingest.validation import (
     KEY_SEPARATOR,
     LINE,
@@ -62,45 +69,6 @@ PARTITION_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 BATCH_ROWS = 100_000  # rows per polars batch: bounds the checks' memory whatever the file's size
 LINEAGE_COLUMNS = ("_partition_date", "_file", "_line", "_run_id")
 BATCH_BYTES = 8 << 20  # the same for the fast path, which cuts the file in blocks of lines
-
-
-@dataclass
-class FileOutcome:
-    source: str
-    partition_date: dt.date
-    file: str
-    fingerprint: str = ""
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    unreadable_reason: str | None = None
-
-
-@dataclass
-class IngestReport:
-    files: list[FileOutcome] = field(default_factory=list)
-
-    @property
-    def rows_loaded(self) -> int:
-        return sum(f.rows_loaded for f in self.files)
-
-    @property
-    def rows_quarantined(self) -> int:
-        return sum(f.rows_quarantined for f in self.files)
-
-    @property
-    def unreadable_files(self) -> list[FileOutcome]:
-        return [f for f in self.files if f.unreadable_reason]
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "files_taken": len(self.files),
-            "rows_loaded": self.rows_loaded,
-            "rows_quarantined": self.rows_quarantined,
-            "unreadable_files": [
-                f"{f.source}/{f.partition_date}/{f.file}: {f.unreadable_reason}"
-                for f in self.unreadable_files
-            ],
-        }
 
 
 # --------------------------------------------------------------------------- one file
@@ -241,12 +209,7 @@ def _other_files_keys(
     conn: psycopg.Connection, contract: SourceContract, partition: dt.date, file_name: str
 ) -> pl.Series | None:
     """Keys that other files of the same delivery loaded: a key may not repeat across them."""
-    others = conn.execute(
-        "select exists (select from ops.partitions_taken where source = %s"
-        " and partition_date = %s and file <> %s)",
-        [contract.name, partition, file_name],
-    ).fetchone()[0]  # type: ignore[index]
-    if not others:
+    if not other_files_taken(conn, contract.name, partition, file_name):
         return None
     keys = conn.execute(
         sql.SQL(
@@ -665,13 +628,7 @@ def ingest(
     conn.commit()
     seeds = _seed_keys()
     report = IngestReport()
-    taken = {
-        (s, p, f): (fp, size, modified)
-        for s, p, f, fp, size, modified in conn.execute(
-            "select source, partition_date, file, fingerprint, file_size, file_modified"
-            " from ops.partitions_taken"
-        ).fetchall()
-    }
+    taken = files_taken(conn)
     for contract in load_order():
         for partition, files in list_partitions(landing, contract.name, as_of):
             for path in files:
@@ -683,59 +640,14 @@ def ingest(
                 )
                 previous = taken.get((contract.name, partition, path.name))
                 if previous is not None:
-                    fingerprint_then, size_then, modified_then = previous
-                    if modified and (size_then, modified_then) == (size, modified):
+                    if modified and (previous.size, previous.modified) == (size, modified):
                         continue  # untouched since it was taken: not read again
-                    if fingerprint(path) == fingerprint_then:
-                        _note_file_seen(conn, contract.name, partition, path.name, size, modified)
+                    if fingerprint(path) == previous.fingerprint:
+                        note_file_seen(conn, contract.name, partition, path.name, size, modified)
                         continue
-                    _forget_file(conn, contract.name, partition, path.name)
+                    forget_file(conn, contract.name, partition, path.name)
                 outcome = load_file(conn, contract, partition, path, run_id, seeds)
-                conn.execute(
-                    "insert into ops.partitions_taken (source, partition_date, file, fingerprint,"
-                    " rows_loaded, rows_quarantined, unreadable_reason, run_id, file_size,"
-                    " file_modified) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    [
-                        contract.name, partition, path.name, outcome.fingerprint,
-                        outcome.rows_loaded, outcome.rows_quarantined, outcome.unreadable_reason,
-                        run_id, size, modified,
-                    ],
-                )  # fmt: skip
+                record_file_taken(conn, outcome, run_id, size, modified)
                 conn.commit()
                 report.files.append(outcome)
     return report
-
-
-def _note_file_seen(
-    conn: psycopg.Connection,
-    source: str,
-    partition: dt.date,
-    file_name: str,
-    size: int,
-    modified: dt.datetime,
-) -> None:
-    """Touched but with the same bytes: nothing to load; remember its new time."""
-    conn.execute(
-        "update ops.partitions_taken set file_size = %s, file_modified = %s"
-        " where source = %s and partition_date = %s and file = %s",
-        [size, modified, source, partition, file_name],
-    )
-    conn.commit()
-
-
-def _forget_file(conn: psycopg.Connection, source: str, partition: dt.date, file_name: str) -> None:
-    """A file re-delivered with other content replaces what it loaded before."""
-    conn.execute(
-        sql.SQL("delete from {} where _partition_date = %s and _file = %s").format(
-            sql.Identifier("raw", source)
-        ),
-        [partition, file_name],
-    )
-    conn.execute(
-        "delete from ops.quarantine where source = %s and partition_date = %s and file = %s",
-        [source, partition, file_name],
-    )
-    conn.execute(
-        "delete from ops.partitions_taken where source = %s and partition_date = %s and file = %s",
-        [source, partition, file_name],
-    )
