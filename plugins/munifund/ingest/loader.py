@@ -27,7 +27,6 @@ import datetime as dt
 import hashlib
 import json
 import queue
-import re
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -41,6 +40,12 @@ from psycopg import sql
 
 from munifund.config import DBT_PROJECT_DIR
 from munifund.ingest.contracts import SourceContract, load_order
+from munifund.ingest.landing import (
+    fingerprint,
+    list_partitions,
+    refresh_listings,
+    size_and_modified,
+)
 from munifund.ingest.ledger import (
     files_taken,
     forget_file,
@@ -65,22 +70,12 @@ from munifund.ingest.validation import (
     known_keys,
 )
 
-PARTITION_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 BATCH_ROWS = 100_000  # rows per polars batch: bounds the checks' memory whatever the file's size
 LINEAGE_COLUMNS = ("_partition_date", "_file", "_line", "_run_id")
 BATCH_BYTES = 8 << 20  # the same for the fast path, which cuts the file in blocks of lines
 
 
 # --------------------------------------------------------------------------- one file
-
-
-def fingerprint(path: ReadablePath) -> str:
-    """The SHA-256 of the file's bytes: tells a re-delivery with other content."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _header_map(
@@ -581,33 +576,6 @@ def _plain_csv_columns(contract: SourceContract, local_file: str) -> list[str] |
     return names
 
 
-# -------------------------------------------------------------------------- partitions
-
-
-def _listdir(path: ReadablePath) -> list:
-    try:
-        return sorted(path.iterdir(), key=lambda p: p.name)  # type: ignore[attr-defined]
-    except FileNotFoundError:
-        return []
-
-
-def list_partitions(
-    landing: ReadablePath, source: str, as_of: dt.date
-) -> list[tuple[dt.date, list]]:
-    source_dir = landing / source  # type: ignore[operator]
-    if not source_dir.exists():
-        return []
-    found = []
-    for entry in _listdir(source_dir):
-        if not PARTITION_NAME.match(entry.name) or not entry.is_dir():
-            continue
-        day = dt.date.fromisoformat(entry.name)
-        if day <= as_of:
-            files = [f for f in _listdir(entry) if f.is_file() and not f.name.startswith(".")]
-            found.append((day, files))
-    return found
-
-
 def _seed_keys() -> dict[str, list[str]]:
     """Keys of the reference seeds that other sources may name before any delivery of them."""
     seed = DBT_PROJECT_DIR / "seeds" / "seed_districts.csv"
@@ -621,9 +589,7 @@ def ingest(
     conn: psycopg.Connection, landing: ReadablePath | Path, as_of: dt.date, run_id: str
 ) -> IngestReport:
     """Take every partition dated on or before `as_of` not yet taken; commit file by file."""
-    fs = getattr(landing, "fs", None)
-    if fs is not None:  # an object store's listings are cached: see what is delivered now
-        fs.invalidate_cache()
+    refresh_listings(landing)
     ensure_raw_tables(conn)
     conn.commit()
     seeds = _seed_keys()
@@ -632,12 +598,7 @@ def ingest(
     for contract in load_order():
         for partition, files in list_partitions(landing, contract.name, as_of):
             for path in files:
-                stat = path.stat()
-                size = stat.st_size
-                # a store that keeps no modification time gets every file hashed again
-                modified = (
-                    dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC) if stat.st_mtime else None
-                )
+                size, modified = size_and_modified(path)
                 previous = taken.get((contract.name, partition, path.name))
                 if previous is not None:
                     if modified and (previous.size, previous.modified) == (size, modified):
