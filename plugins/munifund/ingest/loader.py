@@ -22,7 +22,6 @@ night by night or in one catch-up run.
 from __future__ import annotations
 
 import codecs
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -38,7 +37,6 @@ import polars as pl
 import psycopg
 from psycopg import sql
 
-from munifund.config import DBT_PROJECT_DIR
 from munifund.ingest.contracts import SourceContract, load_order
 from munifund.ingest.landing import (
     fingerprint,
@@ -60,6 +58,7 @@ from munifund.ingest.reader import (
     detect_encoding,
     open_delivered_file,
 )
+from munifund.ingest.references import reference_keys, seed_keys
 from munifund.ingest.report import FileOutcome, IngestReport
 from munifund.ingest.validation import (
     KEY_SEPARATOR,
@@ -155,34 +154,6 @@ def _lineage_defaults(
             " alter _run_id drop default"
         ).format(table)
     )
-
-
-def _known_keys(
-    conn: psycopg.Connection,
-    contract: SourceContract,
-    partition: dt.date,
-    seeds: dict[str, list[str]],
-) -> dict[str, pl.Series]:
-    """Per referenced source, the keys delivered in partitions dated on or before this one
-    (or its seed while nothing of it has been delivered)."""
-    known: dict[str, pl.Series] = {}
-    for column in contract.columns:
-        if not column.references:
-            continue
-        source, key = column.references
-        values = [
-            v
-            for (v,) in conn.execute(
-                sql.SQL("select distinct {} from {} where _partition_date <= %s").format(
-                    sql.Identifier(key), sql.Identifier("raw", source)
-                ),
-                [partition],
-            )
-        ]
-        if not values:  # nothing delivered yet (a key column is never empty in raw)
-            values = seeds.get(source, [])
-        known[source] = known_keys([v for v in values if v is not None])
-    return known
 
 
 def _key_sql(contract: SourceContract, json_column: str | None = None) -> sql.Composable:
@@ -501,7 +472,7 @@ def load_file(
     table = sql.Identifier("raw", contract.name)
     try:
         with _lineage_defaults(conn, table, partition, path.name, run_id):
-            known = _known_keys(conn, contract, partition, seeds)
+            known = reference_keys(conn, contract, partition, seeds)
             other_keys = _other_files_keys(conn, contract, partition, path.name)
             with ExitStack() as files:
                 local_file = files.enter_context(_local_csv(path))
@@ -576,15 +547,6 @@ def _plain_csv_columns(contract: SourceContract, local_file: str) -> list[str] |
     return names
 
 
-def _seed_keys() -> dict[str, list[str]]:
-    """Keys of the reference seeds that other sources may name before any delivery of them."""
-    seed = DBT_PROJECT_DIR / "seeds" / "seed_districts.csv"
-    if not seed.exists():
-        return {}
-    with seed.open(encoding="utf-8", newline="") as handle:
-        return {"districts": [row["district_code"] for row in csv.DictReader(handle)]}
-
-
 def ingest(
     conn: psycopg.Connection, landing: ReadablePath | Path, as_of: dt.date, run_id: str
 ) -> IngestReport:
@@ -592,7 +554,7 @@ def ingest(
     refresh_listings(landing)
     ensure_raw_tables(conn)
     conn.commit()
-    seeds = _seed_keys()
+    seeds = seed_keys()
     report = IngestReport()
     taken = files_taken(conn)
     for contract in load_order():
