@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -65,16 +64,15 @@ from munifund.ingest.reader import (
 )
 from munifund.ingest.references import reference_keys, seed_keys
 from munifund.ingest.report import FileOutcome, IngestReport
+from munifund.ingest.streaming import stream_rows_beside_checks
 from munifund.ingest.validation import (
     KEY_SEPARATOR,
     LINE,
-    SHAPE,
     FileChecks,
     key_expression,
     known_keys,
 )
 
-BATCH_ROWS = 100_000  # rows per polars batch: bounds the checks' memory whatever the file's size
 LINEAGE_COLUMNS = ("_partition_date", "_file", "_line", "_run_id")
 
 
@@ -136,58 +134,6 @@ def _other_files_keys(
         [partition, file_name],
     )
     return known_keys([k for (k,) in keys])
-
-
-def _stream_rows_beside_checks(
-    conn: psycopg.Connection, contract: SourceContract, path: ReadablePath, checks: FileChecks
-) -> int:
-    """The streaming path: Python reads the file (xlsx, quoted line breaks, GB18030, ragged
-    rows, extra columns) and trims every value; the checks see the rows batch by batch, and the
-    good rows of a batch go through COPY with their physical line."""
-    delivered = open_delivered_file(path)
-    positions, extras = header_map(contract, delivered.header)
-    width = len(delivered.header)
-    names = list(contract.column_names)
-    extra_names = [name for _, name in extras if name.lower() not in names and name[:1] != "_"]
-    frame_schema = {LINE: pl.Int64, **dict.fromkeys([*names, SHAPE, *extra_names], pl.String)}
-    batch: list[tuple] = []
-    records: list[tuple] = []
-    rows = 0
-
-    def load_batch(copy: psycopg.Copy) -> int:
-        frame = pl.DataFrame(batch, schema=frame_schema, orient="row")
-        bad = set(checks.check(frame))
-        good = [r for r in records if r[-1] not in bad]
-        for record in good:
-            copy.write_row(record)
-        batch.clear()
-        records.clear()
-        return len(good)
-
-    columns = sql.SQL(", ").join(map(sql.Identifier, (*names, "_extra", "_line")))
-    with (
-        conn.cursor() as cur,
-        cur.copy(
-            sql.SQL("copy {} ({}) from stdin").format(sql.Identifier("raw", contract.name), columns)
-        ) as copy,
-    ):
-        for line, record in delivered.rows:
-            values = [(f.strip() or None) if f is not None else None for f in record]
-            if not any(values):
-                continue  # a blank line
-            n = len(values)
-            fields = [values[i] if i is not None and i < n else None for i in positions]
-            extra = {name: values[i] for i, name in extras if i < n}
-            records.append(
-                (*fields, json.dumps(extra, ensure_ascii=False) if extras else None, line)
-            )
-            shape = None if n == width else f"has {n} fields, the header has {width}"
-            batch.append((line, *fields, shape, *(extra.get(e) for e in extra_names)))
-            if len(batch) == BATCH_ROWS:
-                rows += load_batch(copy)
-        if batch:
-            rows += load_batch(copy)
-    return rows
 
 
 def _repeated_lines(
@@ -342,7 +288,7 @@ def load_file(
                     columns = None
                     outcome.fingerprint = fingerprint(path)
                     checks = fresh_checks()
-                    loaded = _stream_rows_beside_checks(conn, contract, path, checks)
+                    loaded = stream_rows_beside_checks(conn, contract, path, checks)
                 repeated = _repeated_lines(
                     contract, path, local_file, columns, checks.duplicate_candidates
                 )
