@@ -28,16 +28,14 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-import polars as pl
 import psycopg
 from psycopg import sql
 
 from munifund.ingest.contracts import SourceContract, load_order
+from munifund.ingest.duplicates import other_files_keys, repeated_lines
 from munifund.ingest.fast_copy import (
     copy_csv_beside_checks,
-    line_blocks,
     local_csv,
-    numbered,
     plain_csv_columns,
     utf8_copy,
 )
@@ -51,7 +49,6 @@ from munifund.ingest.ledger import (
     files_taken,
     forget_file,
     note_file_seen,
-    other_files_taken,
     record_file_taken,
 )
 from munifund.ingest.raw_tables import ensure_raw_tables
@@ -59,18 +56,12 @@ from munifund.ingest.reader import (
     ReadablePath,
     UnreadableFile,
     detect_encoding,
-    header_map,
-    open_delivered_file,
 )
 from munifund.ingest.references import reference_keys, seed_keys
 from munifund.ingest.report import FileOutcome, IngestReport
 from munifund.ingest.streaming import stream_rows_beside_checks
 from munifund.ingest.validation import (
-    KEY_SEPARATOR,
-    LINE,
     FileChecks,
-    key_expression,
-    known_keys,
 )
 
 LINEAGE_COLUMNS = ("_partition_date", "_file", "_line", "_run_id")
@@ -103,85 +94,6 @@ def _lineage_defaults(
             " alter _run_id drop default"
         ).format(table)
     )
-
-
-def _key_sql(contract: SourceContract, json_column: str | None = None) -> sql.Composable:
-    """The key as validation.key_expression builds it: parts joined, null if a part is null;
-    from the columns of a raw table, or from the fields of a JSON row."""
-    separator = sql.Literal(KEY_SEPARATOR)
-    parts: list[sql.Composable] = []
-    for i, column in enumerate(contract.key):
-        part = (
-            sql.SQL("({} ->> {})").format(sql.Identifier(json_column), sql.Literal(column))
-            if json_column
-            else sql.Identifier(column)
-        )
-        parts.extend([separator, part] if i else [part])
-    return sql.SQL("({})").format(sql.SQL(" || ").join(parts))
-
-
-def _other_files_keys(
-    conn: psycopg.Connection, contract: SourceContract, partition: dt.date, file_name: str
-) -> pl.Series | None:
-    """Keys that other files of the same delivery loaded: a key may not repeat across them."""
-    if not other_files_taken(conn, contract.name, partition, file_name):
-        return None
-    keys = conn.execute(
-        sql.SQL(
-            "select distinct {k} from {t} where _partition_date = %s and _file <> %s"
-            " and {k} is not null"
-        ).format(k=_key_sql(contract), t=sql.Identifier("raw", contract.name)),
-        [partition, file_name],
-    )
-    return known_keys([k for (k,) in keys])
-
-
-def _repeated_lines(
-    contract: SourceContract,
-    path: ReadablePath,
-    local_file: str | None,
-    plain_columns: list[str] | None,
-    candidates: set[str],
-) -> dict[int, int]:
-    """Settle the hash set's candidates exactly: read the file's keys again and return, for
-    every line whose key an earlier line of the file has, that first line. Most candidates are
-    false; the warehouse is touched only for true repeats."""
-    if not candidates:
-        return {}
-    wanted = known_keys(list(candidates)).implode()
-    found: list[tuple[int, str]] = []
-    if local_file and plain_columns:  # the file loaded by the fast path: read it the same way
-        with open(local_file, "rb") as handle:
-            handle.readline()
-            for block, first_line in line_blocks(handle):
-                frame = pl.read_csv(
-                    block, has_header=False, new_columns=plain_columns, infer_schema=False
-                )
-                found.extend(
-                    numbered(frame, first_line)
-                    .select(LINE, key_expression(contract).alias("key"))
-                    .filter(pl.col("key").is_in(wanted))
-                    .iter_rows()
-                )
-    else:
-        delivered = open_delivered_file(path)
-        positions, _ = header_map(contract, delivered.header)
-        key_positions = [positions[contract.column_names.index(k)] for k in contract.key]
-        for line, record in delivered.rows:
-            parts = [
-                record[i].strip() if i is not None and i < len(record) and record[i] else ""
-                for i in key_positions
-            ]
-            if all(parts) and (key := KEY_SEPARATOR.join(parts)) in candidates:
-                found.append((line, key))
-    first: dict[str, int] = {}
-    repeated: dict[int, int] = {}
-    for line, key in sorted(found):
-        if key in first:
-            repeated[line] = first[key]
-        else:
-            first[key] = line
-    return repeated
 
 
 def _quarantine_bad_rows(
@@ -257,7 +169,7 @@ def load_file(
     try:
         with _lineage_defaults(conn, table, partition, path.name, run_id):
             known = reference_keys(conn, contract, partition, seeds)
-            other_keys = _other_files_keys(conn, contract, partition, path.name)
+            other_keys = other_files_keys(conn, contract, partition, path.name)
             with ExitStack() as files:
                 local_file = files.enter_context(local_csv(path))
                 spill = files.enter_context(tempfile.TemporaryFile())
@@ -289,7 +201,7 @@ def load_file(
                     outcome.fingerprint = fingerprint(path)
                     checks = fresh_checks()
                     loaded = stream_rows_beside_checks(conn, contract, path, checks)
-                repeated = _repeated_lines(
+                repeated = repeated_lines(
                     contract, path, local_file, columns, checks.duplicate_candidates
                 )
                 outcome.rows_quarantined, removed = _quarantine_bad_rows(
