@@ -6,9 +6,9 @@ known by source, partition and name; its SHA-256 tells a re-delivery with other 
 replaces the earlier rows of that file). Each file loads in one transaction:
 
 1. every row goes through ``COPY`` into ``raw.<source>`` as text, with its partition, file, line
-   and run. A plain UTF-8 CSV goes as its own bytes, parsed by the server; anything else
-   (xlsx, GB18030, quoted fields, ragged rows, extra columns, values to trim) is read in Python
-   and streamed row by row;
+   and run. A plain CSV goes as its own bytes, parsed by the server (a GB18030 one through a
+   UTF-8 copy); anything else (xlsx, quoted fields, ragged rows, extra columns, values to trim)
+   is read in Python and streamed row by row;
 2. at the same time polars checks the same rows against the contract (types, ranges,
    references, a key repeated inside the delivery: see validation.py);
 3. the rows with a problem are moved from raw to ``ops.quarantine``, one row per problem with
@@ -17,6 +17,10 @@ replaces the earlier rows of that file). Each file loads in one transaction:
 A reference (district, asset, kiosk) is checked against what was delivered in partitions dated
 on or before the row's own partition, so the outcome is the same whether partitions are taken
 night by night or in one catch-up run.
+
+This module holds the order of the work; each step is a module of its own: landing.py (the
+partitions and files delivered), ledger.py (the files taken), raw_tables.py, references.py,
+fast_copy.py and streaming.py (the two paths into raw), duplicates.py and quarantine.py.
 """
 
 from __future__ import annotations
@@ -45,113 +49,45 @@ from munifund.ingest.landing import (
     refresh_listings,
     size_and_modified,
 )
-from munifund.ingest.ledger import (
-    files_taken,
-    forget_file,
-    note_file_seen,
-    record_file_taken,
-)
+from munifund.ingest.ledger import files_taken, forget_file, note_file_seen, record_file_taken
+from munifund.ingest.quarantine import quarantine_bad_rows, quarantine_unreadable_file
 from munifund.ingest.raw_tables import ensure_raw_tables
-from munifund.ingest.reader import (
-    ReadablePath,
-    UnreadableFile,
-    detect_encoding,
-)
+from munifund.ingest.reader import ReadablePath, UnreadableFile, detect_encoding
 from munifund.ingest.references import reference_keys, seed_keys
 from munifund.ingest.report import FileOutcome, IngestReport
 from munifund.ingest.streaming import stream_rows_beside_checks
-from munifund.ingest.validation import (
-    FileChecks,
-)
+from munifund.ingest.validation import FileChecks
 
-LINEAGE_COLUMNS = ("_partition_date", "_file", "_line", "_run_id")
+__all__ = ["FileOutcome", "IngestReport", "ingest", "load_file"]
 
 
-# --------------------------------------------------------------------------- one file
-
-
-@contextmanager
-def _lineage_defaults(
-    conn: psycopg.Connection, table: sql.Identifier, partition: dt.date, file_name: str, run_id: str
-) -> Iterator[None]:
-    """The file's lineage as the raw table's column defaults, for the length of its load.
-
-    A COPY of the file's own bytes can only fill the columns the file has: defaults give every
-    row its partition, file and run for free, and the identity sequence, restarted at 2 (line 1
-    is the header), numbers the rows by their line. The lock this takes on the raw table is held
-    until the file's transaction ends; nothing else writes raw meanwhile.
-    """
-    conn.execute(
-        sql.SQL(
-            "alter table {} alter _partition_date set default {}, alter _file set default {},"
-            " alter _run_id set default {}, alter _line restart with 2"
-        ).format(table, sql.Literal(partition), sql.Literal(file_name), sql.Literal(run_id))
-    )
-    yield
-    conn.execute(
-        sql.SQL(
-            "alter table {} alter _partition_date drop default, alter _file drop default,"
-            " alter _run_id drop default"
-        ).format(table)
-    )
-
-
-def _quarantine_bad_rows(
-    conn: psycopg.Connection, contract: SourceContract, partition: dt.date, file_name: str,
-    run_id: str, checks: FileChecks, repeated: dict[int, int],
-) -> tuple[int, int]:  # fmt: skip
-    """Record the file's problems in the quarantine, with each row as delivered, and take the
-    repeated keys (every line of a key after its first) out of raw. A repeat is a problem even
-    when its first line is bad for another reason. Returns (lines quarantined, rows taken out
-    of raw)."""
-    if not checks.problems and not repeated:
-        return 0, 0
-    table = sql.Identifier("raw", contract.name)
-    message = "duplicate key in this delivery (first at line "
-    label = ",".join(contract.key)
-    removed = 0
-    with conn.cursor() as cur:
-        cur.execute(
-            "create temp table _problems (line integer, column_name text, problem text,"
-            " raw_row jsonb) on commit drop"
-        )
-        checks.spill.seek(0)
-        with cur.copy("copy _problems from stdin (format csv)") as copy:
-            while chunk := checks.spill.read(1 << 20):
-                copy.write(chunk)
-        if repeated:
-            cur.execute(
-                "create temp table _repeated (line integer, first_line integer) on commit drop"
-            )
-            with cur.copy("copy _repeated from stdin") as copy:
-                for row in repeated.items():
-                    copy.write_row(row)
-            # repeats of bad rows: their delivered row is in the quarantine already
-            cur.execute(
-                "insert into _problems select r.line, %s, %s || r.first_line || ')', p.raw_row"
-                " from _repeated r join (select distinct on (line) line, raw_row from _problems)"
-                " p using (line)",
-                [label, message],
-            )
-            cur.execute(
-                sql.SQL(
-                    "with removed as (delete from {t} r where _partition_date = %s and _file = %s"
-                    "  and _line in (select line from _repeated)"
-                    "  returning _line, to_jsonb(r) - {lineage} as row)"
-                    " insert into _problems select r.line, %s, %s || r.first_line || ')', x.row"
-                    " from removed x join _repeated r on r.line = x._line"
-                ).format(t=table, lineage=sql.SQL(" - ").join(map(sql.Literal, LINEAGE_COLUMNS))),
-                [partition, file_name, label, message],
-            )
-            removed = cur.rowcount
-        cur.execute(
-            "insert into ops.quarantine (run_id, source, partition_date, file, line, column_name,"
-            " problem, raw_row) select %s, %s, %s, %s, line, column_name, problem, raw_row"
-            " from _problems order by line, column_name",
-            [run_id, contract.name, partition, file_name],
-        )
-        quarantined = cur.execute("select count(distinct line) from _problems").fetchone()[0]  # type: ignore[index]
-    return quarantined, removed
+def ingest(
+    conn: psycopg.Connection, landing: ReadablePath | Path, as_of: dt.date, run_id: str
+) -> IngestReport:
+    """Take every partition dated on or before `as_of` not yet taken; commit file by file."""
+    refresh_listings(landing)
+    ensure_raw_tables(conn)
+    conn.commit()
+    seeds = seed_keys()
+    report = IngestReport()
+    taken = files_taken(conn)
+    for contract in load_order():
+        for partition, files in list_partitions(landing, contract.name, as_of):
+            for path in files:
+                size, modified = size_and_modified(path)
+                previous = taken.get((contract.name, partition, path.name))
+                if previous is not None:
+                    if modified and (previous.size, previous.modified) == (size, modified):
+                        continue  # untouched since it was taken: not read again
+                    if fingerprint(path) == previous.fingerprint:
+                        note_file_seen(conn, contract.name, partition, path.name, size, modified)
+                        continue
+                    forget_file(conn, contract.name, partition, path.name)
+                outcome = load_file(conn, contract, partition, path, run_id, seeds)
+                record_file_taken(conn, outcome, run_id, size, modified)
+                conn.commit()
+                report.files.append(outcome)
+    return report
 
 
 def load_file(
@@ -204,7 +140,7 @@ def load_file(
                 repeated = repeated_lines(
                     contract, path, local_file, columns, checks.duplicate_candidates
                 )
-                outcome.rows_quarantined, removed = _quarantine_bad_rows(
+                outcome.rows_quarantined, removed = quarantine_bad_rows(
                     conn, contract, partition, path.name, run_id, checks, repeated
                 )
             outcome.rows_loaded = loaded - removed
@@ -212,38 +148,31 @@ def load_file(
         conn.rollback()
         outcome.fingerprint = outcome.fingerprint or fingerprint(path)
         outcome.unreadable_reason = str(err)
-        conn.execute(
-            "insert into ops.quarantine (run_id, source, partition_date, file, line, column_name,"
-            " problem, raw_row) values (%s, %s, %s, %s, null, null, %s, null)",
-            [run_id, contract.name, partition, path.name, f"file not loaded: {err}"],
-        )
+        quarantine_unreadable_file(conn, contract, partition, path.name, run_id, str(err))
     return outcome
 
 
-def ingest(
-    conn: psycopg.Connection, landing: ReadablePath | Path, as_of: dt.date, run_id: str
-) -> IngestReport:
-    """Take every partition dated on or before `as_of` not yet taken; commit file by file."""
-    refresh_listings(landing)
-    ensure_raw_tables(conn)
-    conn.commit()
-    seeds = seed_keys()
-    report = IngestReport()
-    taken = files_taken(conn)
-    for contract in load_order():
-        for partition, files in list_partitions(landing, contract.name, as_of):
-            for path in files:
-                size, modified = size_and_modified(path)
-                previous = taken.get((contract.name, partition, path.name))
-                if previous is not None:
-                    if modified and (previous.size, previous.modified) == (size, modified):
-                        continue  # untouched since it was taken: not read again
-                    if fingerprint(path) == previous.fingerprint:
-                        note_file_seen(conn, contract.name, partition, path.name, size, modified)
-                        continue
-                    forget_file(conn, contract.name, partition, path.name)
-                outcome = load_file(conn, contract, partition, path, run_id, seeds)
-                record_file_taken(conn, outcome, run_id, size, modified)
-                conn.commit()
-                report.files.append(outcome)
-    return report
+@contextmanager
+def _lineage_defaults(
+    conn: psycopg.Connection, table: sql.Identifier, partition: dt.date, file_name: str, run_id: str
+) -> Iterator[None]:
+    """The file's lineage as the raw table's column defaults, for the length of its load.
+
+    A COPY of the file's own bytes can only fill the columns the file has: defaults give every
+    row its partition, file and run for free, and the identity sequence, restarted at 2 (line 1
+    is the header), numbers the rows by their line. The lock this takes on the raw table is held
+    until the file's transaction ends; nothing else writes raw meanwhile.
+    """
+    conn.execute(
+        sql.SQL(
+            "alter table {} alter _partition_date set default {}, alter _file set default {},"
+            " alter _run_id set default {}, alter _line restart with 2"
+        ).format(table, sql.Literal(partition), sql.Literal(file_name), sql.Literal(run_id))
+    )
+    yield
+    conn.execute(
+        sql.SQL(
+            "alter table {} alter _partition_date drop default, alter _file drop default,"
+            " alter _run_id drop default"
+        ).format(table)
+    )
