@@ -6,9 +6,9 @@ known by source, partition and name; its SHA-256 tells a re-delivery with other 
 replaces the earlier rows of that file). Each file loads in one transaction:
 
 1. every row goes through ``COPY`` into ``raw.<source>`` as text, with its partition, file, line
-   and run. A plain UTF-8 CSV goes as its own bytes, parsed by the server; anything else
-   (xlsx, GB18030, quoted fields, ragged rows, extra columns, values to trim) is read in Python
-   and streamed row by row;
+   and run. A plain CSV goes as its own bytes, parsed by the server (a GB18030 one through a
+   UTF-8 copy); anything else (xlsx, quoted fields, ragged rows, extra columns, values to trim)
+   is read in Python and streamed row by row;
 2. at the same time polars checks the same rows against the contract (types, ranges,
    references, a key repeated inside the delivery: see validation.py);
 3. the rows with a problem are moved from raw to ``ops.quarantine``, one row per problem with
@@ -17,205 +17,139 @@ replaces the earlier rows of that file). Each file loads in one transaction:
 A reference (district, asset, kiosk) is checked against what was delivered in partitions dated
 on or before the row's own partition, so the outcome is the same whether partitions are taken
 night by night or in one catch-up run.
+
+This module holds the order of the work; each step is a module of its own: landing.py (the
+partitions and files delivered), ledger.py (the files taken), raw_tables.py, references.py,
+fast_copy.py and streaming.py (the two paths into raw), duplicates.py and quarantine.py.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
 import hashlib
-import json
-import queue
-import re
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
-import polars as pl
 import psycopg
 from psycopg import sql
 
-from munifund.config import DBT_PROJECT_DIR
-from munifund.ingest.contracts import BY_NAME, SourceContract, load_order
-from munifund.ingest.reader import (
-    ReadablePath,
-    UnreadableFile,
-    detect_encoding,
-    open_delivered_file,
+from munifund.ingest.contracts import SourceContract, load_order
+from munifund.ingest.duplicates import other_files_keys, repeated_lines
+from munifund.ingest.fast_copy import (
+    copy_csv_beside_checks,
+    local_csv,
+    plain_csv_columns,
+    utf8_copy,
 )
-from munifund.ingest.validation import (
-    KEY_SEPARATOR,
-    LINE,
-    SHAPE,
-    FileChecks,
-    key_expression,
-    known_keys,
+from munifund.ingest.landing import (
+    fingerprint,
+    list_partitions,
+    refresh_listings,
+    size_and_modified,
 )
+from munifund.ingest.ledger import files_taken, forget_file, note_file_seen, record_file_taken
+from munifund.ingest.quarantine import quarantine_bad_rows, quarantine_unreadable_file
+from munifund.ingest.raw_tables import ensure_raw_tables
+from munifund.ingest.reader import ReadablePath, UnreadableFile, detect_encoding
+from munifund.ingest.references import reference_keys, seed_keys
+from munifund.ingest.report import FileOutcome, IngestReport
+from munifund.ingest.streaming import stream_rows_beside_checks
+from munifund.ingest.validation import FileChecks
 
-PARTITION_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-BATCH_ROWS = 100_000  # rows per polars batch: bounds the checks' memory whatever the file's size
-LINE_CACHE = 100_000  # line numbers a backend takes from the sequence at once
-LINEAGE_COLUMNS = ("_partition_date", "_file", "_line", "_run_id")
-BATCH_BYTES = 8 << 20  # the same for the fast path, which cuts the file in blocks of lines
-
-
-@dataclass
-class FileOutcome:
-    source: str
-    partition_date: dt.date
-    file: str
-    fingerprint: str = ""
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    unreadable_reason: str | None = None
+__all__ = ["FileOutcome", "IngestReport", "ingest", "load_file"]
 
 
-@dataclass
-class IngestReport:
-    files: list[FileOutcome] = field(default_factory=list)
-
-    @property
-    def rows_loaded(self) -> int:
-        return sum(f.rows_loaded for f in self.files)
-
-    @property
-    def rows_quarantined(self) -> int:
-        return sum(f.rows_quarantined for f in self.files)
-
-    @property
-    def unreadable_files(self) -> list[FileOutcome]:
-        return [f for f in self.files if f.unreadable_reason]
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "files_taken": len(self.files),
-            "rows_loaded": self.rows_loaded,
-            "rows_quarantined": self.rows_quarantined,
-            "unreadable_files": [
-                f"{f.source}/{f.partition_date}/{f.file}: {f.unreadable_reason}"
-                for f in self.unreadable_files
-            ],
-        }
-
-
-# ----------------------------------------------------------------------------- raw tables
+def ingest(
+    conn: psycopg.Connection, landing: ReadablePath | Path, as_of: dt.date, run_id: str
+) -> IngestReport:
+    """Take every partition dated on or before `as_of` not yet taken; commit file by file."""
+    refresh_listings(landing)
+    ensure_raw_tables(conn)
+    conn.commit()
+    seeds = seed_keys()
+    report = IngestReport()
+    taken = files_taken(conn)
+    for contract in load_order():
+        for partition, files in list_partitions(landing, contract.name, as_of):
+            for path in files:
+                size, modified = size_and_modified(path)
+                previous = taken.get((contract.name, partition, path.name))
+                if previous is not None:
+                    if modified and (previous.size, previous.modified) == (size, modified):
+                        continue  # untouched since it was taken: not read again
+                    if fingerprint(path) == previous.fingerprint:
+                        note_file_seen(conn, contract.name, partition, path.name, size, modified)
+                        continue
+                    forget_file(conn, contract.name, partition, path.name)
+                outcome = load_file(conn, contract, partition, path, run_id, seeds)
+                record_file_taken(conn, outcome, run_id, size, modified)
+                conn.commit()
+                report.files.append(outcome)
+    return report
 
 
-def ensure_raw_tables(conn: psycopg.Connection) -> None:
-    """Every source gets its raw table on every run, delivered or not, so staging can read it."""
-    for contract in BY_NAME.values():
-        table = sql.Identifier("raw", contract.name)
-        columns = sql.SQL(", ").join(
-            sql.SQL("{} text").format(sql.Identifier(c)) for c in contract.column_names
-        )
-        conn.execute(
-            sql.SQL(
-                "create table if not exists {} ({}, _extra jsonb, _partition_date date not null,"
-                " _file text not null, _line integer not null generated by default as identity,"
-                " _run_id text not null)"
-            ).format(table, columns)
-        )
-        # When a row was loaded is when its file was taken (ops.partitions_taken.taken_at, the
-        # same transaction): a column of its own made every row of a large COPY wider.
-        conn.execute(sql.SQL("alter table {} drop column if exists _loaded_at").format(table))
-        # Lines are numbered by an identity restarted at 2 for each file (_lineage_defaults).
-        # Its cache spares a sequence access per row, which cost a third of a large COPY.
-        identity = conn.execute(
-            "select attidentity from pg_attribute where attrelid = %s::regclass"
-            " and attname = '_line'",
-            [f"raw.{contract.name}"],
-        ).fetchone()[0]  # type: ignore[index]
-        conn.execute(
-            sql.SQL("alter table {} alter _line {}").format(
-                table,
-                sql.SQL(
-                    "set cache {}"
-                    if identity
-                    else "add generated by default as identity (cache {})"
-                ).format(sql.Literal(LINE_CACHE)),
-            )
-        )
-        # No b-tree index: maintaining one cost more than the COPY itself. A BRIN index on the
-        # partition date (deliveries arrive in date order) finds a file's rows for the cost of
-        # reading them; indexes of earlier versions are dropped.
-        for old in (f"{contract.name}_key_idx", f"{contract.name}_file_idx"):
-            conn.execute(sql.SQL("drop index if exists {}").format(sql.Identifier("raw", old)))
-        conn.execute(
-            sql.SQL(
-                "create index if not exists {} on {} using brin (_partition_date)"
-                " with (autosummarize = on)"
-            ).format(sql.Identifier(f"{contract.name}_partition_brin"), table)
-        )
+def load_file(
+    conn: psycopg.Connection,
+    contract: SourceContract,
+    partition: dt.date,
+    path: ReadablePath,
+    run_id: str,
+    seeds: dict[str, list[str]],
+) -> FileOutcome:
+    """Load one file in one transaction: every row into raw, then the bad ones out into the
+    quarantine. The caller commits."""
+    outcome = FileOutcome(contract.name, partition, path.name)
+    table = sql.Identifier("raw", contract.name)
+    try:
+        with _lineage_defaults(conn, table, partition, path.name, run_id):
+            known = reference_keys(conn, contract, partition, seeds)
+            other_keys = other_files_keys(conn, contract, partition, path.name)
+            with ExitStack() as files:
+                local_file = files.enter_context(local_csv(path))
+                spill = files.enter_context(tempfile.TemporaryFile())
 
+                def fresh_checks() -> FileChecks:
+                    spill.seek(0)
+                    spill.truncate()
+                    return FileChecks(contract, known, spill, other_keys)
 
-# --------------------------------------------------------------------------- one file
-
-
-def fingerprint(path: ReadablePath) -> str:
-    """The SHA-256 of the file's bytes: tells a re-delivery with other content."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _header_map(
-    contract: SourceContract, header: list[str]
-) -> tuple[list[int | None], list[tuple[int, str]]]:
-    """Positions of the contract's columns in the file, and the extra columns kept in raw."""
-    normalised = [h.strip().lower() for h in header]
-    positions: list[int | None] = []
-    missing = []
-    for column in contract.columns:
-        try:
-            positions.append(normalised.index(column.name))
-        except ValueError:
-            positions.append(None)
-            if column.required:
-                missing.append(column.name)
-    if missing:
-        raise UnreadableFile(f"missing required column(s): {', '.join(missing)}")
-    known = set(contract.column_names)
-    extras = [(i, header[i].strip()) for i, h in enumerate(normalised) if h and h not in known]
-    return positions, extras
-
-
-@contextmanager
-def _local_csv(path: ReadablePath) -> Iterator[str | None]:
-    """A local path to a CSV's bytes, for the fast path: the file itself when it is local (a
-    pathlib.Path, a file:// ObjectStoragePath), else a temporary copy streamed from the object
-    store. None for a file that is no CSV."""
-    if not path.name.lower().endswith(".csv"):
-        yield None
-    elif isinstance(path, Path):
-        yield str(path)
-    elif getattr(path, "protocol", None) == "file":
-        yield str(path.path)  # type: ignore[attr-defined]
-    else:
-        with tempfile.NamedTemporaryFile(suffix=".csv") as copy, path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                copy.write(chunk)
-            copy.flush()
-            yield copy.name
-
-
-@contextmanager
-def _utf8_copy(local_file: str) -> Iterator[str]:
-    """A temporary UTF-8 copy of a GB18030 file, line for line, so that it can take the fast
-    path (the file's fingerprint stays that of the bytes delivered)."""
-    decoder = codecs.getincrementaldecoder("gb18030")(errors="strict")
-    with tempfile.NamedTemporaryFile(suffix=".csv") as copy, open(local_file, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            copy.write(decoder.decode(chunk).encode("utf-8"))
-        copy.write(decoder.decode(b"", final=True).encode("utf-8"))
-        copy.flush()
-        yield copy.name
+                columns = plain_csv_columns(contract, local_file) if local_file else None
+                checks = fresh_checks()
+                loaded = None
+                if local_file and columns:
+                    digest = hashlib.sha256()
+                    loaded = copy_csv_beside_checks(
+                        conn, contract, local_file, columns, checks, digest
+                    )
+                    outcome.fingerprint = digest.hexdigest()
+                    if loaded is None and detect_encoding(Path(local_file)) == "gb18030":
+                        # what Chinese office software exports: the same lines in UTF-8
+                        local_file = files.enter_context(utf8_copy(local_file))
+                        checks = fresh_checks()
+                        loaded = copy_csv_beside_checks(
+                            conn, contract, local_file, columns, checks, hashlib.sha256()
+                        )
+                        outcome.fingerprint = fingerprint(path)
+                if loaded is None:  # the streaming path, with checks afresh
+                    columns = None
+                    outcome.fingerprint = fingerprint(path)
+                    checks = fresh_checks()
+                    loaded = stream_rows_beside_checks(conn, contract, path, checks)
+                repeated = repeated_lines(
+                    contract, path, local_file, columns, checks.duplicate_candidates
+                )
+                outcome.rows_quarantined, removed = quarantine_bad_rows(
+                    conn, contract, partition, path.name, run_id, checks, repeated
+                )
+            outcome.rows_loaded = loaded - removed
+    except UnreadableFile as err:
+        conn.rollback()
+        outcome.fingerprint = outcome.fingerprint or fingerprint(path)
+        outcome.unreadable_reason = str(err)
+        quarantine_unreadable_file(conn, contract, partition, path.name, run_id, str(err))
+    return outcome
 
 
 @contextmanager
@@ -241,551 +175,4 @@ def _lineage_defaults(
             "alter table {} alter _partition_date drop default, alter _file drop default,"
             " alter _run_id drop default"
         ).format(table)
-    )
-
-
-def _known_keys(
-    conn: psycopg.Connection,
-    contract: SourceContract,
-    partition: dt.date,
-    seeds: dict[str, list[str]],
-) -> dict[str, pl.Series]:
-    """Per referenced source, the keys delivered in partitions dated on or before this one
-    (or its seed while nothing of it has been delivered)."""
-    known: dict[str, pl.Series] = {}
-    for column in contract.columns:
-        if not column.references:
-            continue
-        source, key = column.references
-        values = [
-            v
-            for (v,) in conn.execute(
-                sql.SQL("select distinct {} from {} where _partition_date <= %s").format(
-                    sql.Identifier(key), sql.Identifier("raw", source)
-                ),
-                [partition],
-            )
-        ]
-        if not values:  # nothing delivered yet (a key column is never empty in raw)
-            values = seeds.get(source, [])
-        known[source] = known_keys([v for v in values if v is not None])
-    return known
-
-
-def _key_sql(contract: SourceContract, json_column: str | None = None) -> sql.Composable:
-    """The key as validation.key_expression builds it: parts joined, null if a part is null;
-    from the columns of a raw table, or from the fields of a JSON row."""
-    separator = sql.Literal(KEY_SEPARATOR)
-    parts: list[sql.Composable] = []
-    for i, column in enumerate(contract.key):
-        part = (
-            sql.SQL("({} ->> {})").format(sql.Identifier(json_column), sql.Literal(column))
-            if json_column
-            else sql.Identifier(column)
-        )
-        parts.extend([separator, part] if i else [part])
-    return sql.SQL("({})").format(sql.SQL(" || ").join(parts))
-
-
-def _other_files_keys(
-    conn: psycopg.Connection, contract: SourceContract, partition: dt.date, file_name: str
-) -> pl.Series | None:
-    """Keys that other files of the same delivery loaded: a key may not repeat across them."""
-    others = conn.execute(
-        "select exists (select from ops.partitions_taken where source = %s"
-        " and partition_date = %s and file <> %s)",
-        [contract.name, partition, file_name],
-    ).fetchone()[0]  # type: ignore[index]
-    if not others:
-        return None
-    keys = conn.execute(
-        sql.SQL(
-            "select distinct {k} from {t} where _partition_date = %s and _file <> %s"
-            " and {k} is not null"
-        ).format(k=_key_sql(contract), t=sql.Identifier("raw", contract.name)),
-        [partition, file_name],
-    )
-    return known_keys([k for (k,) in keys])
-
-
-class _NotPlain(Exception):
-    """The file is not the plain CSV the fast path takes (a blank or ragged line)."""
-
-
-def _line_blocks(handle: IO[bytes]) -> Iterator[tuple[bytes, int]]:
-    """The rest of the file in blocks of whole lines, each with the number of its first line."""
-    line, rest = 2, b""
-    while True:
-        chunk = handle.read(BATCH_BYTES)
-        block = rest + chunk
-        cut = len(block) if not chunk else block.rfind(b"\n") + 1
-        block, rest = block[:cut], block[cut:]
-        if block:
-            yield block, line
-            line += block.count(b"\n") + (not block.endswith(b"\n"))
-        if not chunk:
-            return
-
-
-def _numbered(frame: pl.DataFrame, first_line: int) -> pl.DataFrame:
-    """A block's rows with their line numbers, as the checks take them."""
-    return frame.with_row_index(LINE, offset=first_line).with_columns(pl.col(LINE).cast(pl.Int64))
-
-
-def _blank_lines(block: bytes, first_line: int, lines: list[int], width: int) -> bytes:
-    """The block with the given lines emptied to a row of nulls, which the COPY's WHERE drops:
-    the line still takes its number from the identity, so the lines after keep theirs."""
-    rows = block.split(b"\n")
-    empty = b"," * (width - 1)
-    for line in lines:
-        i = line - first_line
-        rows[i] = empty + (b"\r" if rows[i].endswith(b"\r") else b"")
-    return b"\n".join(rows)
-
-
-def _copy_csv_beside_checks(
-    conn: psycopg.Connection,
-    contract: SourceContract,
-    local_file: str,
-    columns: list[str],
-    checks: FileChecks,
-    digest: hashlib._Hash,
-) -> int | None:
-    """The fast path for a plain CSV: the server parses and loads the file's bytes while polars
-    checks the next block of lines on the other core; a block goes to the server with its bad
-    lines emptied, so that only good rows load. The number of rows loaded, or None (with
-    nothing left behind) when the file needs the streaming path: the server or polars refuses
-    its shape (a ragged or blank line), or a value needs trimming.
-    """
-    copy_sql = sql.SQL(
-        "copy {t} ({c}) from stdin (format csv, header true, encoding 'UTF8')"
-        " where num_nonnulls({c}) > 0"
-    ).format(
-        t=sql.Identifier("raw", contract.name), c=sql.SQL(", ").join(map(sql.Identifier, columns))
-    )
-    blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
-    loaded: dict[str, object] = {}
-
-    def copy_blocks() -> None:
-        try:
-            with conn.cursor() as cur:
-                with cur.copy(copy_sql) as copy:
-                    while (block := blocks.get()) is not None:
-                        copy.write(block)
-                loaded["rows"] = cur.rowcount
-        except psycopg.Error as err:
-            loaded["error"] = err
-            while blocks.get() is not None:
-                pass  # let the reader finish
-
-    conn.execute("savepoint fast_path")
-    copying = threading.Thread(target=copy_blocks, name="copy-" + contract.name)
-    copying.start()
-    checked = False
-    try:
-        with open(local_file, "rb") as handle:
-            header_line = handle.readline()
-            digest.update(header_line)
-            blocks.put(header_line)  # skipped by the server
-            for block, first_line in _line_blocks(handle):
-                digest.update(block)
-                if b'"' in block:
-                    raise _NotPlain  # a quoted field may hold a line break
-                frame = pl.read_csv(
-                    block, has_header=False, new_columns=columns, infer_schema=False
-                )
-                lines = block.count(b"\n") + (not block.endswith(b"\n"))
-                # polars fills a short line with nulls: count the separators (nothing is quoted)
-                commas = lines * (len(columns) - 1)
-                if (
-                    frame.height != lines
-                    or frame.width != len(columns)
-                    or block.count(b",") != commas
-                ):
-                    raise _NotPlain  # a blank or ragged line
-                bad = checks.check(_numbered(frame, first_line))
-                blocks.put(_blank_lines(block, first_line, bad, len(columns)) if bad else block)
-                if "error" in loaded or checks.untrimmed_columns:
-                    break
-            else:
-                checked = True
-    except (pl.exceptions.PolarsError, _NotPlain):
-        pass  # the streaming path names the lines polars cannot read
-    finally:
-        blocks.put(None)
-        copying.join()
-    if "error" in loaded or not checked or checks.untrimmed_columns:
-        conn.execute("rollback to savepoint fast_path")
-        return None
-    conn.execute("release savepoint fast_path")
-    return int(loaded["rows"])  # type: ignore[call-overload]
-
-
-def _stream_rows_beside_checks(
-    conn: psycopg.Connection, contract: SourceContract, path: ReadablePath, checks: FileChecks
-) -> int:
-    """The streaming path: Python reads the file (xlsx, quoted line breaks, GB18030, ragged
-    rows, extra columns) and trims every value; the checks see the rows batch by batch, and the
-    good rows of a batch go through COPY with their physical line."""
-    delivered = open_delivered_file(path)
-    positions, extras = _header_map(contract, delivered.header)
-    width = len(delivered.header)
-    names = list(contract.column_names)
-    extra_names = [name for _, name in extras if name.lower() not in names and name[:1] != "_"]
-    frame_schema = {LINE: pl.Int64, **dict.fromkeys([*names, SHAPE, *extra_names], pl.String)}
-    batch: list[tuple] = []
-    records: list[tuple] = []
-    rows = 0
-
-    def load_batch(copy: psycopg.Copy) -> int:
-        frame = pl.DataFrame(batch, schema=frame_schema, orient="row")
-        bad = set(checks.check(frame))
-        good = [r for r in records if r[-1] not in bad]
-        for record in good:
-            copy.write_row(record)
-        batch.clear()
-        records.clear()
-        return len(good)
-
-    columns = sql.SQL(", ").join(map(sql.Identifier, (*names, "_extra", "_line")))
-    with (
-        conn.cursor() as cur,
-        cur.copy(
-            sql.SQL("copy {} ({}) from stdin").format(sql.Identifier("raw", contract.name), columns)
-        ) as copy,
-    ):
-        for line, record in delivered.rows:
-            values = [(f.strip() or None) if f is not None else None for f in record]
-            if not any(values):
-                continue  # a blank line
-            n = len(values)
-            fields = [values[i] if i is not None and i < n else None for i in positions]
-            extra = {name: values[i] for i, name in extras if i < n}
-            records.append(
-                (*fields, json.dumps(extra, ensure_ascii=False) if extras else None, line)
-            )
-            shape = None if n == width else f"has {n} fields, the header has {width}"
-            batch.append((line, *fields, shape, *(extra.get(e) for e in extra_names)))
-            if len(batch) == BATCH_ROWS:
-                rows += load_batch(copy)
-        if batch:
-            rows += load_batch(copy)
-    return rows
-
-
-def _repeated_lines(
-    contract: SourceContract,
-    path: ReadablePath,
-    local_file: str | None,
-    plain_columns: list[str] | None,
-    candidates: set[str],
-) -> dict[int, int]:
-    """Settle the hash set's candidates exactly: read the file's keys again and return, for
-    every line whose key an earlier line of the file has, that first line. Most candidates are
-    false; the warehouse is touched only for true repeats."""
-    if not candidates:
-        return {}
-    wanted = known_keys(list(candidates)).implode()
-    found: list[tuple[int, str]] = []
-    if local_file and plain_columns:  # the file loaded by the fast path: read it the same way
-        with open(local_file, "rb") as handle:
-            handle.readline()
-            for block, first_line in _line_blocks(handle):
-                frame = pl.read_csv(
-                    block, has_header=False, new_columns=plain_columns, infer_schema=False
-                )
-                found.extend(
-                    _numbered(frame, first_line)
-                    .select(LINE, key_expression(contract).alias("key"))
-                    .filter(pl.col("key").is_in(wanted))
-                    .iter_rows()
-                )
-    else:
-        delivered = open_delivered_file(path)
-        positions, _ = _header_map(contract, delivered.header)
-        key_positions = [positions[contract.column_names.index(k)] for k in contract.key]
-        for line, record in delivered.rows:
-            parts = [
-                record[i].strip() if i is not None and i < len(record) and record[i] else ""
-                for i in key_positions
-            ]
-            if all(parts) and (key := KEY_SEPARATOR.join(parts)) in candidates:
-                found.append((line, key))
-    first: dict[str, int] = {}
-    repeated: dict[int, int] = {}
-    for line, key in sorted(found):
-        if key in first:
-            repeated[line] = first[key]
-        else:
-            first[key] = line
-    return repeated
-
-
-def _quarantine_bad_rows(
-    conn: psycopg.Connection, contract: SourceContract, partition: dt.date, file_name: str,
-    run_id: str, checks: FileChecks, repeated: dict[int, int],
-) -> tuple[int, int]:  # fmt: skip
-    """Record the file's problems in the quarantine, with each row as delivered, and take the
-    repeated keys (every line of a key after its first) out of raw. A repeat is a problem even
-    when its first line is bad for another reason. Returns (lines quarantined, rows taken out
-    of raw)."""
-    if not checks.problems and not repeated:
-        return 0, 0
-    table = sql.Identifier("raw", contract.name)
-    message = "duplicate key in this delivery (first at line "
-    label = ",".join(contract.key)
-    removed = 0
-    with conn.cursor() as cur:
-        cur.execute(
-            "create temp table _problems (line integer, column_name text, problem text,"
-            " raw_row jsonb) on commit drop"
-        )
-        checks.spill.seek(0)
-        with cur.copy("copy _problems from stdin (format csv)") as copy:
-            while chunk := checks.spill.read(1 << 20):
-                copy.write(chunk)
-        if repeated:
-            cur.execute(
-                "create temp table _repeated (line integer, first_line integer) on commit drop"
-            )
-            with cur.copy("copy _repeated from stdin") as copy:
-                for row in repeated.items():
-                    copy.write_row(row)
-            # repeats of bad rows: their delivered row is in the quarantine already
-            cur.execute(
-                "insert into _problems select r.line, %s, %s || r.first_line || ')', p.raw_row"
-                " from _repeated r join (select distinct on (line) line, raw_row from _problems)"
-                " p using (line)",
-                [label, message],
-            )
-            cur.execute(
-                sql.SQL(
-                    "with removed as (delete from {t} r where _partition_date = %s and _file = %s"
-                    "  and _line in (select line from _repeated)"
-                    "  returning _line, to_jsonb(r) - {lineage} as row)"
-                    " insert into _problems select r.line, %s, %s || r.first_line || ')', x.row"
-                    " from removed x join _repeated r on r.line = x._line"
-                ).format(t=table, lineage=sql.SQL(" - ").join(map(sql.Literal, LINEAGE_COLUMNS))),
-                [partition, file_name, label, message],
-            )
-            removed = cur.rowcount
-        cur.execute(
-            "insert into ops.quarantine (run_id, source, partition_date, file, line, column_name,"
-            " problem, raw_row) select %s, %s, %s, %s, line, column_name, problem, raw_row"
-            " from _problems order by line, column_name",
-            [run_id, contract.name, partition, file_name],
-        )
-        quarantined = cur.execute("select count(distinct line) from _problems").fetchone()[0]  # type: ignore[index]
-    return quarantined, removed
-
-
-def load_file(
-    conn: psycopg.Connection,
-    contract: SourceContract,
-    partition: dt.date,
-    path: ReadablePath,
-    run_id: str,
-    seeds: dict[str, list[str]],
-) -> FileOutcome:
-    """Load one file in one transaction: every row into raw, then the bad ones out into the
-    quarantine. The caller commits."""
-    outcome = FileOutcome(contract.name, partition, path.name)
-    table = sql.Identifier("raw", contract.name)
-    try:
-        with _lineage_defaults(conn, table, partition, path.name, run_id):
-            known = _known_keys(conn, contract, partition, seeds)
-            other_keys = _other_files_keys(conn, contract, partition, path.name)
-            with ExitStack() as files:
-                local_file = files.enter_context(_local_csv(path))
-                spill = files.enter_context(tempfile.TemporaryFile())
-
-                def fresh_checks() -> FileChecks:
-                    spill.seek(0)
-                    spill.truncate()
-                    return FileChecks(contract, known, spill, other_keys)
-
-                columns = _plain_csv_columns(contract, local_file) if local_file else None
-                checks = fresh_checks()
-                loaded = None
-                if local_file and columns:
-                    digest = hashlib.sha256()
-                    loaded = _copy_csv_beside_checks(
-                        conn, contract, local_file, columns, checks, digest
-                    )
-                    outcome.fingerprint = digest.hexdigest()
-                    if loaded is None and detect_encoding(Path(local_file)) == "gb18030":
-                        # what Chinese office software exports: the same lines in UTF-8
-                        local_file = files.enter_context(_utf8_copy(local_file))
-                        checks = fresh_checks()
-                        loaded = _copy_csv_beside_checks(
-                            conn, contract, local_file, columns, checks, hashlib.sha256()
-                        )
-                        outcome.fingerprint = fingerprint(path)
-                if loaded is None:  # the streaming path, with checks afresh
-                    columns = None
-                    outcome.fingerprint = fingerprint(path)
-                    checks = fresh_checks()
-                    loaded = _stream_rows_beside_checks(conn, contract, path, checks)
-                repeated = _repeated_lines(
-                    contract, path, local_file, columns, checks.duplicate_candidates
-                )
-                outcome.rows_quarantined, removed = _quarantine_bad_rows(
-                    conn, contract, partition, path.name, run_id, checks, repeated
-                )
-            outcome.rows_loaded = loaded - removed
-    except UnreadableFile as err:
-        conn.rollback()
-        outcome.fingerprint = outcome.fingerprint or fingerprint(path)
-        outcome.unreadable_reason = str(err)
-        conn.execute(
-            "insert into ops.quarantine (run_id, source, partition_date, file, line, column_name,"
-            " problem, raw_row) values (%s, %s, %s, %s, null, null, %s, null)",
-            [run_id, contract.name, partition, path.name, f"file not loaded: {err}"],
-        )
-    return outcome
-
-
-def _plain_csv_columns(contract: SourceContract, local_file: str) -> list[str] | None:
-    """The columns of a CSV that may be plain enough for the server to load as it is (UTF-8,
-    only the contract's columns, each once, nothing quoted), in file order; or None. The rest
-    of the file is judged while it loads."""
-    with open(local_file, "rb") as handle:
-        first = handle.readline()
-    try:
-        line = first.removeprefix(codecs.BOM_UTF8).decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if '"' in line:
-        return None
-    header = line.rstrip("\r\n").split(",")
-    names = [h.strip().lower() for h in header]
-    if len(set(names)) != len(names) or not set(names) <= set(contract.column_names):
-        return None
-    try:
-        _header_map(contract, header)  # missing required columns: UnreadableFile
-    except UnreadableFile:
-        return None  # the streaming path says so
-    return names
-
-
-# -------------------------------------------------------------------------- partitions
-
-
-def _listdir(path: ReadablePath) -> list:
-    try:
-        return sorted(path.iterdir(), key=lambda p: p.name)  # type: ignore[attr-defined]
-    except FileNotFoundError:
-        return []
-
-
-def list_partitions(
-    landing: ReadablePath, source: str, as_of: dt.date
-) -> list[tuple[dt.date, list]]:
-    source_dir = landing / source  # type: ignore[operator]
-    if not source_dir.exists():
-        return []
-    found = []
-    for entry in _listdir(source_dir):
-        if not PARTITION_NAME.match(entry.name) or not entry.is_dir():
-            continue
-        day = dt.date.fromisoformat(entry.name)
-        if day <= as_of:
-            files = [f for f in _listdir(entry) if f.is_file() and not f.name.startswith(".")]
-            found.append((day, files))
-    return found
-
-
-def _seed_keys() -> dict[str, list[str]]:
-    """Keys of the reference seeds that other sources may name before any delivery of them."""
-    seed = DBT_PROJECT_DIR / "seeds" / "seed_districts.csv"
-    if not seed.exists():
-        return {}
-    with seed.open(encoding="utf-8", newline="") as handle:
-        return {"districts": [row["district_code"] for row in csv.DictReader(handle)]}
-
-
-def ingest(
-    conn: psycopg.Connection, landing: ReadablePath | Path, as_of: dt.date, run_id: str
-) -> IngestReport:
-    """Take every partition dated on or before `as_of` not yet taken; commit file by file."""
-    fs = getattr(landing, "fs", None)
-    if fs is not None:  # an object store's listings are cached: see what is delivered now
-        fs.invalidate_cache()
-    ensure_raw_tables(conn)
-    conn.commit()
-    seeds = _seed_keys()
-    report = IngestReport()
-    taken = {
-        (s, p, f): (fp, size, modified)
-        for s, p, f, fp, size, modified in conn.execute(
-            "select source, partition_date, file, fingerprint, file_size, file_modified"
-            " from ops.partitions_taken"
-        ).fetchall()
-    }
-    for contract in load_order():
-        for partition, files in list_partitions(landing, contract.name, as_of):
-            for path in files:
-                stat = path.stat()
-                size = stat.st_size
-                # a store that keeps no modification time gets every file hashed again
-                modified = (
-                    dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC) if stat.st_mtime else None
-                )
-                previous = taken.get((contract.name, partition, path.name))
-                if previous is not None:
-                    fingerprint_then, size_then, modified_then = previous
-                    if modified and (size_then, modified_then) == (size, modified):
-                        continue  # untouched since it was taken: not read again
-                    if fingerprint(path) == fingerprint_then:
-                        _note_file_seen(conn, contract.name, partition, path.name, size, modified)
-                        continue
-                    _forget_file(conn, contract.name, partition, path.name)
-                outcome = load_file(conn, contract, partition, path, run_id, seeds)
-                conn.execute(
-                    "insert into ops.partitions_taken (source, partition_date, file, fingerprint,"
-                    " rows_loaded, rows_quarantined, unreadable_reason, run_id, file_size,"
-                    " file_modified) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    [
-                        contract.name, partition, path.name, outcome.fingerprint,
-                        outcome.rows_loaded, outcome.rows_quarantined, outcome.unreadable_reason,
-                        run_id, size, modified,
-                    ],
-                )  # fmt: skip
-                conn.commit()
-                report.files.append(outcome)
-    return report
-
-
-def _note_file_seen(
-    conn: psycopg.Connection,
-    source: str,
-    partition: dt.date,
-    file_name: str,
-    size: int,
-    modified: dt.datetime,
-) -> None:
-    """Touched but with the same bytes: nothing to load; remember its new time."""
-    conn.execute(
-        "update ops.partitions_taken set file_size = %s, file_modified = %s"
-        " where source = %s and partition_date = %s and file = %s",
-        [size, modified, source, partition, file_name],
-    )
-    conn.commit()
-
-
-def _forget_file(conn: psycopg.Connection, source: str, partition: dt.date, file_name: str) -> None:
-    """A file re-delivered with other content replaces what it loaded before."""
-    conn.execute(
-        sql.SQL("delete from {} where _partition_date = %s and _file = %s").format(
-            sql.Identifier("raw", source)
-        ),
-        [partition, file_name],
-    )
-    conn.execute(
-        "delete from ops.quarantine where source = %s and partition_date = %s and file = %s",
-        [source, partition, file_name],
-    )
-    conn.execute(
-        "delete from ops.partitions_taken where source = %s and partition_date = %s and file = %s",
-        [source, partition, file_name],
     )

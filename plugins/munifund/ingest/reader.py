@@ -3,7 +3,8 @@
 Rows stream out with their line numbers, so a large file never has to fit in memory. The
 encoding is detected from the bytes, not taken from a setting: a BOM means UTF-8 with BOM; a file
 that decodes as strict UTF-8 is UTF-8; otherwise one that decodes as GB18030 (a superset of GBK,
-what Chinese office software exports) is GB18030; anything else is unreadable.
+what Chinese office software exports) is GB18030; anything else is unreadable. The header is
+matched to the source's contract by name, whatever the order of its columns.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Protocol
+
+from munifund.ingest.contracts import SourceContract
 
 CHUNK = 1 << 20
 CSV_FIELD_LIMIT = 1 << 20
@@ -47,6 +50,27 @@ def open_delivered_file(path: ReadablePath) -> DeliveredFile:
     if suffix == "xlsx":
         return _open_xlsx(path)
     raise UnreadableFile(f"not a CSV or .xlsx file (name ends in {suffix or 'nothing'!r})")
+
+
+def header_map(
+    contract: SourceContract, header: list[str]
+) -> tuple[list[int | None], list[tuple[int, str]]]:
+    """Positions of the contract's columns in the file, and the extra columns kept in raw."""
+    normalised = [h.strip().lower() for h in header]
+    positions: list[int | None] = []
+    missing = []
+    for column in contract.columns:
+        try:
+            positions.append(normalised.index(column.name))
+        except ValueError:
+            positions.append(None)
+            if column.required:
+                missing.append(column.name)
+    if missing:
+        raise UnreadableFile(f"missing required column(s): {', '.join(missing)}")
+    known = set(contract.column_names)
+    extras = [(i, header[i].strip()) for i, h in enumerate(normalised) if h and h not in known]
+    return positions, extras
 
 
 # ------------------------------------------------------------------------------------ CSV

@@ -1,13 +1,13 @@
 """Every delivered row against its contract, batch by batch, in polars.
 
-The checks run in vectorised Rust beside the COPY that loads the rows (loader.py), so they cost
-little of a large load's time. Each batch goes through a cheap screen first (one test per
-column: a regular expression, a set lookup); only the rows it does not pass get the full checks,
-which name each column's first problem as the quarantine shows it. A value is judged trimmed,
-an empty one as missing.
+The checks run in vectorised Rust beside the COPY that loads the rows (fast_copy.py,
+streaming.py), so they cost little of a large load's time. Each batch goes through a cheap
+screen first (one test per column: a regular expression, a set lookup); only the rows it does
+not pass get the full checks, which name each column's first problem as the quarantine shows
+it. A value is judged trimmed, an empty one as missing.
 
 A key repeated inside one file is found without keeping the file's keys in memory: a Bloom
-filter of fixed size (32 MiB) over the keys' hashes names candidates, and the loader settles
+filter of fixed size (32 MiB) over the keys' hashes names candidates, and duplicates.py settles
 them exactly. Problems are written to a spill file as they are found, so neither a large file
 nor one full of bad rows fills memory.
 """

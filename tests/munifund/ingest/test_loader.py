@@ -44,10 +44,10 @@ def fast_loads(monkeypatch) -> list[int | None]:
     from munifund.ingest import loader
 
     results: list[int | None] = []
-    fast_path = loader._copy_csv_beside_checks
+    fast_path = loader.copy_csv_beside_checks
     monkeypatch.setattr(
         loader,
-        "_copy_csv_beside_checks",
+        "copy_csv_beside_checks",
         lambda *a, **k: results.append(fast_path(*a, **k)) or results[-1],
     )
     return results
@@ -379,10 +379,10 @@ def test_the_fast_and_the_streaming_path_load_and_quarantine_alike(
     """A plain CSV goes to the server as bytes, in blocks checked by polars; the same rows with
     one field quoted take the streaming path. Small blocks put bad rows and repeated keys in
     different blocks; both paths must load the same rows and quarantine the same lines."""
-    from munifund.ingest import loader
+    from munifund.ingest import fast_copy, streaming
 
-    monkeypatch.setattr(loader, "BATCH_BYTES", 1024)
-    monkeypatch.setattr(loader, "BATCH_ROWS", 17)
+    monkeypatch.setattr(fast_copy, "BATCH_BYTES", 1024)
+    monkeypatch.setattr(streaming, "BATCH_ROWS", 17)
     rows = [f"R{i},K1,230102,2026-01-05T10:{i % 60:02d}:00,{i}.50" for i in range(400)]
     rows[10] = "R10,K1,230102,2026-02-30T10:00:00,1.00"  # bad date; its key repeats later
     rows[55] = "R55,K9,230102,2026-01-05T10:00:00,1.00"  # unknown kiosk

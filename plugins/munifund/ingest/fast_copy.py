@@ -1,0 +1,197 @@
+"""The fast path: a plain CSV goes to the server as its own bytes, parsed by ``COPY``, while
+polars checks the same lines against the contract on the other core.
+
+Plain means UTF-8, only the contract's columns, each once, nothing quoted, no blank or ragged
+line and no value to trim; a GB18030 file takes the path through a UTF-8 copy, line for line.
+Anything else hands over to the streaming path (streaming.py) with nothing left behind.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import queue
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+import polars as pl
+import psycopg
+from psycopg import sql
+
+from munifund.ingest.contracts import SourceContract
+from munifund.ingest.reader import ReadablePath, UnreadableFile, header_map
+from munifund.ingest.validation import LINE, FileChecks
+
+BATCH_BYTES = 8 << 20  # a block of lines: bounds the checks' memory whatever the file's size
+
+
+@contextmanager
+def local_csv(path: ReadablePath) -> Iterator[str | None]:
+    """A local path to a CSV's bytes, for the fast path: the file itself when it is local (a
+    pathlib.Path, a file:// ObjectStoragePath), else a temporary copy streamed from the object
+    store. None for a file that is no CSV."""
+    if not path.name.lower().endswith(".csv"):
+        yield None
+    elif isinstance(path, Path):
+        yield str(path)
+    elif getattr(path, "protocol", None) == "file":
+        yield str(path.path)  # type: ignore[attr-defined]
+    else:
+        with tempfile.NamedTemporaryFile(suffix=".csv") as copy, path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
+            copy.flush()
+            yield copy.name
+
+
+@contextmanager
+def utf8_copy(local_file: str) -> Iterator[str]:
+    """A temporary UTF-8 copy of a GB18030 file, line for line, so that it can take the fast
+    path (the file's fingerprint stays that of the bytes delivered)."""
+    decoder = codecs.getincrementaldecoder("gb18030")(errors="strict")
+    with tempfile.NamedTemporaryFile(suffix=".csv") as copy, open(local_file, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            copy.write(decoder.decode(chunk).encode("utf-8"))
+        copy.write(decoder.decode(b"", final=True).encode("utf-8"))
+        copy.flush()
+        yield copy.name
+
+
+def plain_csv_columns(contract: SourceContract, local_file: str) -> list[str] | None:
+    """The columns of a CSV that may be plain enough for the server to load as it is (UTF-8,
+    only the contract's columns, each once, nothing quoted), in file order; or None. The rest
+    of the file is judged while it loads."""
+    with open(local_file, "rb") as handle:
+        first = handle.readline()
+    try:
+        line = first.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if '"' in line:
+        return None
+    header = line.rstrip("\r\n").split(",")
+    names = [h.strip().lower() for h in header]
+    if len(set(names)) != len(names) or not set(names) <= set(contract.column_names):
+        return None
+    try:
+        header_map(contract, header)  # missing required columns: UnreadableFile
+    except UnreadableFile:
+        return None  # the streaming path says so
+    return names
+
+
+class _NotPlain(Exception):
+    """The file is not the plain CSV the fast path takes (a blank or ragged line)."""
+
+
+def line_blocks(handle: IO[bytes]) -> Iterator[tuple[bytes, int]]:
+    """The rest of the file in blocks of whole lines, each with the number of its first line."""
+    line, rest = 2, b""
+    while True:
+        chunk = handle.read(BATCH_BYTES)
+        block = rest + chunk
+        cut = len(block) if not chunk else block.rfind(b"\n") + 1
+        block, rest = block[:cut], block[cut:]
+        if block:
+            yield block, line
+            line += block.count(b"\n") + (not block.endswith(b"\n"))
+        if not chunk:
+            return
+
+
+def numbered(frame: pl.DataFrame, first_line: int) -> pl.DataFrame:
+    """A block's rows with their line numbers, as the checks take them."""
+    return frame.with_row_index(LINE, offset=first_line).with_columns(pl.col(LINE).cast(pl.Int64))
+
+
+def blank_lines(block: bytes, first_line: int, lines: list[int], width: int) -> bytes:
+    """The block with the given lines emptied to a row of nulls, which the COPY's WHERE drops:
+    the line still takes its number from the identity, so the lines after keep theirs."""
+    rows = block.split(b"\n")
+    empty = b"," * (width - 1)
+    for line in lines:
+        i = line - first_line
+        rows[i] = empty + (b"\r" if rows[i].endswith(b"\r") else b"")
+    return b"\n".join(rows)
+
+
+def copy_csv_beside_checks(
+    conn: psycopg.Connection,
+    contract: SourceContract,
+    local_file: str,
+    columns: list[str],
+    checks: FileChecks,
+    digest: hashlib._Hash,
+) -> int | None:
+    """The fast path for a plain CSV: the server parses and loads the file's bytes while polars
+    checks the next block of lines on the other core; a block goes to the server with its bad
+    lines emptied, so that only good rows load. The number of rows loaded, or None (with
+    nothing left behind) when the file needs the streaming path: the server or polars refuses
+    its shape (a ragged or blank line), or a value needs trimming.
+    """
+    copy_sql = sql.SQL(
+        "copy {t} ({c}) from stdin (format csv, header true, encoding 'UTF8')"
+        " where num_nonnulls({c}) > 0"
+    ).format(
+        t=sql.Identifier("raw", contract.name), c=sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+    loaded: dict[str, object] = {}
+
+    def copy_blocks() -> None:
+        try:
+            with conn.cursor() as cur:
+                with cur.copy(copy_sql) as copy:
+                    while (block := blocks.get()) is not None:
+                        copy.write(block)
+                loaded["rows"] = cur.rowcount
+        except psycopg.Error as err:
+            loaded["error"] = err
+            while blocks.get() is not None:
+                pass  # let the reader finish
+
+    conn.execute("savepoint fast_path")
+    copying = threading.Thread(target=copy_blocks, name="copy-" + contract.name)
+    copying.start()
+    checked = False
+    try:
+        with open(local_file, "rb") as handle:
+            header_line = handle.readline()
+            digest.update(header_line)
+            blocks.put(header_line)  # skipped by the server
+            for block, first_line in line_blocks(handle):
+                digest.update(block)
+                if b'"' in block:
+                    raise _NotPlain  # a quoted field may hold a line break
+                frame = pl.read_csv(
+                    block, has_header=False, new_columns=columns, infer_schema=False
+                )
+                lines = block.count(b"\n") + (not block.endswith(b"\n"))
+                # polars fills a short line with nulls: count the separators (nothing is quoted)
+                commas = lines * (len(columns) - 1)
+                if (
+                    frame.height != lines
+                    or frame.width != len(columns)
+                    or block.count(b",") != commas
+                ):
+                    raise _NotPlain  # a blank or ragged line
+                bad = checks.check(numbered(frame, first_line))
+                blocks.put(blank_lines(block, first_line, bad, len(columns)) if bad else block)
+                if "error" in loaded or checks.untrimmed_columns:
+                    break
+            else:
+                checked = True
+    except (pl.exceptions.PolarsError, _NotPlain):
+        pass  # the streaming path names the lines polars cannot read
+    finally:
+        blocks.put(None)
+        copying.join()
+    if "error" in loaded or not checked or checks.untrimmed_columns:
+        conn.execute("rollback to savepoint fast_path")
+        return None
+    conn.execute("release savepoint fast_path")
+    return int(loaded["rows"])  # type: ignore[call-overload]

@@ -1,0 +1,89 @@
+"""The quarantine, ``ops.quarantine``: one row per problem, with its file, line and column and
+the row as delivered; a file that cannot be read at all gets one row with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import psycopg
+from psycopg import sql
+
+from munifund.ingest.contracts import SourceContract
+from munifund.ingest.validation import FileChecks
+
+LINEAGE_COLUMNS = ("_partition_date", "_file", "_line", "_run_id")
+
+
+def quarantine_bad_rows(
+    conn: psycopg.Connection, contract: SourceContract, partition: dt.date, file_name: str,
+    run_id: str, checks: FileChecks, repeated: dict[int, int],
+) -> tuple[int, int]:  # fmt: skip
+    """Record the file's problems in the quarantine, with each row as delivered, and take the
+    repeated keys (every line of a key after its first) out of raw. A repeat is a problem even
+    when its first line is bad for another reason. Returns (lines quarantined, rows taken out
+    of raw)."""
+    if not checks.problems and not repeated:
+        return 0, 0
+    table = sql.Identifier("raw", contract.name)
+    message = "duplicate key in this delivery (first at line "
+    label = ",".join(contract.key)
+    removed = 0
+    with conn.cursor() as cur:
+        cur.execute(
+            "create temp table _problems (line integer, column_name text, problem text,"
+            " raw_row jsonb) on commit drop"
+        )
+        checks.spill.seek(0)
+        with cur.copy("copy _problems from stdin (format csv)") as copy:
+            while chunk := checks.spill.read(1 << 20):
+                copy.write(chunk)
+        if repeated:
+            cur.execute(
+                "create temp table _repeated (line integer, first_line integer) on commit drop"
+            )
+            with cur.copy("copy _repeated from stdin") as copy:
+                for row in repeated.items():
+                    copy.write_row(row)
+            # repeats of bad rows: their delivered row is in the quarantine already
+            cur.execute(
+                "insert into _problems select r.line, %s, %s || r.first_line || ')', p.raw_row"
+                " from _repeated r join (select distinct on (line) line, raw_row from _problems)"
+                " p using (line)",
+                [label, message],
+            )
+            cur.execute(
+                sql.SQL(
+                    "with removed as (delete from {t} r where _partition_date = %s and _file = %s"
+                    "  and _line in (select line from _repeated)"
+                    "  returning _line, to_jsonb(r) - {lineage} as row)"
+                    " insert into _problems select r.line, %s, %s || r.first_line || ')', x.row"
+                    " from removed x join _repeated r on r.line = x._line"
+                ).format(t=table, lineage=sql.SQL(" - ").join(map(sql.Literal, LINEAGE_COLUMNS))),
+                [partition, file_name, label, message],
+            )
+            removed = cur.rowcount
+        cur.execute(
+            "insert into ops.quarantine (run_id, source, partition_date, file, line, column_name,"
+            " problem, raw_row) select %s, %s, %s, %s, line, column_name, problem, raw_row"
+            " from _problems order by line, column_name",
+            [run_id, contract.name, partition, file_name],
+        )
+        quarantined = cur.execute("select count(distinct line) from _problems").fetchone()[0]  # type: ignore[index]
+    return quarantined, removed
+
+
+def quarantine_unreadable_file(
+    conn: psycopg.Connection,
+    contract: SourceContract,
+    partition: dt.date,
+    file_name: str,
+    run_id: str,
+    reason: str,
+) -> None:
+    """The whole file in one row: none of it loaded."""
+    conn.execute(
+        "insert into ops.quarantine (run_id, source, partition_date, file, line, column_name,"
+        " problem, raw_row) values (%s, %s, %s, %s, null, null, %s, null)",
+        [run_id, contract.name, partition, file_name, f"file not loaded: {reason}"],
+    )

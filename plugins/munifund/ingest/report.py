@@ -1,0 +1,45 @@
+"""What a run of the loader took: one outcome per file, and their sums for the run's log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FileOutcome:
+    source: str
+    partition_date: dt.date
+    file: str
+    fingerprint: str = ""
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    unreadable_reason: str | None = None
+
+
+@dataclass
+class IngestReport:
+    files: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    @property
+    def unreadable_files(self) -> list[FileOutcome]:
+        return [f for f in self.files if f.unreadable_reason]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "files_taken": len(self.files),
+            "rows_loaded": self.rows_loaded,
+            "rows_quarantined": self.rows_quarantined,
+            "unreadable_files": [
+                f"{f.source}/{f.partition_date}/{f.file}: {f.unreadable_reason}"
+                for f in self.unreadable_files
+            ],
+        }

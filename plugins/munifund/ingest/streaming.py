@@ -1,0 +1,71 @@
+"""The streaming path: every file the fast path does not take (xlsx, quoted fields, ragged or
+blank lines, extra columns, values to trim) is read in Python and its rows go to ``COPY`` one
+by one, trimmed, with their physical line; polars checks them batch by batch, and only the good
+rows of a batch load.
+"""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import psycopg
+from psycopg import sql
+
+from munifund.ingest.contracts import SourceContract
+from munifund.ingest.reader import ReadablePath, header_map, open_delivered_file
+from munifund.ingest.validation import LINE, SHAPE, FileChecks
+
+BATCH_ROWS = 100_000  # rows per polars batch: bounds the checks' memory whatever the file's size
+
+
+def stream_rows_beside_checks(
+    conn: psycopg.Connection, contract: SourceContract, path: ReadablePath, checks: FileChecks
+) -> int:
+    """The streaming path: Python reads the file (xlsx, quoted line breaks, GB18030, ragged
+    rows, extra columns) and trims every value; the checks see the rows batch by batch, and the
+    good rows of a batch go through COPY with their physical line."""
+    delivered = open_delivered_file(path)
+    positions, extras = header_map(contract, delivered.header)
+    width = len(delivered.header)
+    names = list(contract.column_names)
+    extra_names = [name for _, name in extras if name.lower() not in names and name[:1] != "_"]
+    frame_schema = {LINE: pl.Int64, **dict.fromkeys([*names, SHAPE, *extra_names], pl.String)}
+    batch: list[tuple] = []
+    records: list[tuple] = []
+    rows = 0
+
+    def load_batch(copy: psycopg.Copy) -> int:
+        frame = pl.DataFrame(batch, schema=frame_schema, orient="row")
+        bad = set(checks.check(frame))
+        good = [r for r in records if r[-1] not in bad]
+        for record in good:
+            copy.write_row(record)
+        batch.clear()
+        records.clear()
+        return len(good)
+
+    columns = sql.SQL(", ").join(map(sql.Identifier, (*names, "_extra", "_line")))
+    with (
+        conn.cursor() as cur,
+        cur.copy(
+            sql.SQL("copy {} ({}) from stdin").format(sql.Identifier("raw", contract.name), columns)
+        ) as copy,
+    ):
+        for line, record in delivered.rows:
+            values = [(f.strip() or None) if f is not None else None for f in record]
+            if not any(values):
+                continue  # a blank line
+            n = len(values)
+            fields = [values[i] if i is not None and i < n else None for i in positions]
+            extra = {name: values[i] for i, name in extras if i < n}
+            records.append(
+                (*fields, json.dumps(extra, ensure_ascii=False) if extras else None, line)
+            )
+            shape = None if n == width else f"has {n} fields, the header has {width}"
+            batch.append((line, *fields, shape, *(extra.get(e) for e in extra_names)))
+            if len(batch) == BATCH_ROWS:
+                rows += load_batch(copy)
+        if batch:
+            rows += load_batch(copy)
+    return rows
