@@ -18,8 +18,10 @@ A reference (district, asset, kiosk) is checked against what was delivered in pa
 on or before the row's own partition, so the outcome is the same whether partitions are taken
 night by night or in one catch-up run.
 
+The raw tables are the warehouse migrations' (munifund/warehouse/schema), one per contract.
+
 This module holds the order of the work; each step is a module of its own: landing.py (the
-partitions and files delivered), ledger.py (the files taken), raw_tables.py, references.py,
+partitions and files delivered), ledger.py (the files taken), references.py,
 fast_copy.py and streaming.py (the two paths into raw), duplicates.py and quarantine.py.
 """
 
@@ -51,7 +53,6 @@ from munifund.ingest.landing import (
 )
 from munifund.ingest.ledger import files_taken, forget_file, note_file_seen, record_file_taken
 from munifund.ingest.quarantine import quarantine_bad_rows, quarantine_unreadable_file
-from munifund.ingest.raw_tables import ensure_raw_tables
 from munifund.ingest.reader import ReadablePath, UnreadableFile, detect_encoding
 from munifund.ingest.references import reference_keys, seed_keys
 from munifund.ingest.report import FileOutcome, IngestReport
@@ -66,8 +67,6 @@ def ingest(
 ) -> IngestReport:
     """Take every partition dated on or before `as_of` not yet taken; commit file by file."""
     refresh_listings(landing)
-    ensure_raw_tables(conn)
-    conn.commit()
     seeds = seed_keys()
     report = IngestReport()
     taken = files_taken(conn)
