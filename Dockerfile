@@ -11,7 +11,7 @@ WORKDIR /opt/munifund
 RUN pip install --no-cache-dir "uv==0.13.8" \
     && uv export --frozen --no-dev --extra deploy --extra s3 --no-emit-project --no-hashes -o /tmp/requirements.txt \
     && grep -vE '^(apache-airflow|apache-airflow-core|apache-airflow-task-sdk)==' /tmp/requirements.txt > /tmp/req.txt \
-    && pip install --no-cache-dir -r /tmp/req.txt \
+    && pip install --no-cache-dir --compile -r /tmp/req.txt \
     && pip install --no-cache-dir --no-deps -e /opt/munifund \
     && python -c "from munifund.dbt_project import ensure_manifest; ensure_manifest(force=True)"
 WORKDIR /opt/airflow

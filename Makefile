@@ -17,10 +17,12 @@ help:
 
 # uv from PyPI, pinned; the environment exactly as uv.lock says (no resolution on install).
 # A developer's environment has every extra (the deployment's, S3, pandas) and the dev tools:
-# the tests cover them all. The runtime set alone is pyproject's `dependencies`.
+# the tests cover them all. The runtime set alone is pyproject's `dependencies`. Bytecode is
+# compiled at install: every `munifund` process imports Airflow and dbt (DAG parse 1.1 s cold,
+# 0.45 s compiled).
 $(BIN)/munifund: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
-	$(UV) sync --frozen --all-extras --python 3.11
+	$(UV) sync --frozen --all-extras --compile-bytecode --python 3.11
 	@touch $@
 
 setup: $(BIN)/munifund dbt_project/target/manifest.json ## install the locked environment and parse the dbt project
