@@ -1,8 +1,8 @@
-"""The asset register of the sample city, its area measurements and its transfers of duty.
+"""The sample city's asset register: its assets and the builder that lays them out.
 
 Published counts and areas come from harbin.py; the rest is plausible and marked there. The
 register is held in memory as compact records (a few hundred thousand at scale 50); the
-measurement rows are streamed from it.
+measurement rows (measurements.py) and transfers (transfers.py) are made from it.
 """
 
 from __future__ import annotations
@@ -10,27 +10,20 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from munifund.ingest.contracts import BY_NAME
 from munifund.sample import harbin
-from munifund.sample.common import cumulative, hundredths, iso, random_day
+from munifund.sample.common import cumulative, iso, random_day
 from munifund.sample.landing import Row
+from munifund.sample.names import Namer, numbered_name, plain_name, width_for
 
 # The assets export carries one column beyond the contract, which the pipeline must ignore: a
 # header that departs from the contract on purpose, so `remark` is named here and nowhere else.
 ASSET_HEADER = (*BY_NAME["assets"].column_names, "remark")
 _RETIRED_ON = ASSET_HEADER.index("retired_on")
 _REMARK = ASSET_HEADER.index("remark")
-BASELINE_TRANSFER_DATE = date(2017, 1, 1)
 # plausible: the verifying departments, by work type
-VERIFIER_BY_WORK_TYPE = {
-    "road_maintenance": "市城乡建设局",
-    "bridge_maintenance": "市城乡建设局",
-    "sweeping": "市城市管理局",
-    "greening": "市园林绿化中心",
-    "facility_upkeep": "市城市管理局",
-}
 
 
 @dataclass(slots=True)
@@ -86,49 +79,6 @@ class AssetRegister:
     zone_road_ids: list[str] = field(default_factory=list)
 
 
-class _Namer:
-    """Readable ids and plausible Chinese names, per asset class."""
-
-    def __init__(self) -> None:
-        self.counters: dict[str, int] = {}
-
-    def next_id(self, prefix: str, width: int) -> str:
-        number = self.counters.get(prefix, 0) + 1
-        self.counters[prefix] = number
-        return f"{prefix}-{number:0{width}d}"
-
-
-def _width(count: int, minimum: int) -> int:
-    return max(minimum, len(str(count)))
-
-
-_ZH_DIGITS = "零一二三四五六七八九"
-
-
-def chinese_number(n: int) -> str:
-    """1..99 in Chinese numerals (一, 十二, 二十三); larger numbers stay Arabic."""
-    if n < 10:
-        return _ZH_DIGITS[n]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return ("" if tens == 1 else _ZH_DIGITS[tens]) + "十" + (_ZH_DIGITS[ones] if ones else "")
-    return str(n)
-
-
-def _numbered_name(index: int, suffix: str) -> str:
-    """`学府一道街`, `友谊二道街`, …: unique for every index."""
-    stems = harbin.ROAD_STEMS
-    stem = stems[index % len(stems)]
-    return f"{stem}{chinese_number(index // len(stems) + 1)}{suffix}"
-
-
-def _plain_name(index: int, suffix: str) -> str:
-    """`学府立交桥`, `友谊立交桥`, …, then `学府立交桥2`: unique for every index."""
-    stems = harbin.ROAD_STEMS
-    round_ = index // len(stems)
-    return f"{stems[index % len(stems)]}{suffix}{round_ + 1 if round_ else ''}"
-
-
 def _split_area(total_m2: int, count: int, rng: random.Random) -> list[int]:
     """`count` areas in hundredths of m2 that add up to `total_m2` exactly."""
     weights = [rng.uniform(0.35, 1.65) for _ in range(count)]
@@ -175,7 +125,7 @@ class _Builder:
         self.year = year
         self.scale = scale
         self.rng = rng
-        self.namer = _Namer()
+        self.namer = Namer()
         self.register = AssetRegister(year)
         self.streets: dict[str, list[str]] = {}
         for office in harbin.street_offices():
@@ -242,7 +192,7 @@ class _Builder:
                 "expressway",
                 "EXP",
                 3,
-                _plain_name(i, "快速路"),
+                plain_name(i, "快速路"),
                 self.district(self.core),
                 area,
                 city_level=True,
@@ -253,7 +203,7 @@ class _Builder:
                 "trunk_road",
                 "TRK",
                 3,
-                _plain_name(i + 20, "大街"),
+                plain_name(i + 20, "大街"),
                 self.district(self.core),
                 area,
                 city_level=city_kept,
@@ -262,14 +212,14 @@ class _Builder:
             if not city_kept:
                 self.register.district_trunk_ids.append(asset.asset_id)
         count = harbin.SECONDARY_ROADS * s
-        width = _width(count, 4)
+        width = width_for(count, 4)
         for i, area in enumerate(_split_area(harbin.SECONDARY_AREA_M2 * s, count, rng)):
             in_zone = i < harbin.DEVELOPMENT_ZONE_ROADS
             asset = self.add(
                 "secondary_road",
                 "SEC",
                 width,
-                _numbered_name(i, "路"),
+                numbered_name(i, "路"),
                 self.district(self.zone if in_zone else self.urban),
                 area,
                 remark="经开区代管道路" if in_zone else "",
@@ -278,29 +228,29 @@ class _Builder:
                 self.register.zone_road_ids.append(asset.asset_id)
         count = harbin.BRANCH_ROADS * s
         # adopted and mid-year branch roads continue the numbering
-        self.branch_width = _width(count + (harbin.ADOPTED_ROADS + 2) * s, 5)
+        self.branch_width = width_for(count + (harbin.ADOPTED_ROADS + 2) * s, 5)
         for i, area in enumerate(_split_area(harbin.BRANCH_AREA_M2 * s, count, rng)):
             self.add(
                 "branch_road",
                 "BRN",
                 self.branch_width,
-                _numbered_name(i, "道街"),
+                numbered_name(i, "道街"),
                 self.district(self.urban),
                 area,
             )
         count = harbin.BACK_LANES * s
-        width = _width(count, 5)
+        width = width_for(count, 5)
         for i, area in enumerate(_split_area(harbin.BACK_LANE_AREA_M2 * s, count, rng)):
             self.add(
                 "back_lane",
                 "BKL",
                 width,
-                _numbered_name(i, "胡同"),
+                numbered_name(i, "胡同"),
                 self.district(self.urban),
                 area,
             )
         count = harbin.COURTYARDS * s
-        width = _width(count, 5)
+        width = width_for(count, 5)
         for i in range(count):
             # plausible: 800-6,000 m2 of shared yard per old residential courtyard
             area = rng.randint(80_000, 600_000)
@@ -308,7 +258,7 @@ class _Builder:
                 "courtyard",
                 "CYD",
                 width,
-                _numbered_name(i, "小区大院"),
+                numbered_name(i, "小区大院"),
                 self.district(self.urban),
                 area,
             )
@@ -325,7 +275,7 @@ class _Builder:
                 "bridge",
                 "BRG",
                 3,
-                _plain_name(i, kind),
+                plain_name(i, kind),
                 self.district(self.core if city_managed else self.urban),
                 area,
                 remark="市管桥梁" if city_managed else "",
@@ -339,7 +289,7 @@ class _Builder:
                 "elevated_underside",
                 "ELV",
                 3,
-                _plain_name(i, "高架桥下空间"),
+                plain_name(i, "高架桥下空间"),
                 self.district(self.core),
                 area,
             )
@@ -350,7 +300,7 @@ class _Builder:
                 "pedestrian_crossing",
                 "PXG",
                 3,
-                _plain_name(i, kind),
+                plain_name(i, kind),
                 self.district(self.core),
                 area,
             )
@@ -369,14 +319,14 @@ class _Builder:
             )
         parks = [(d.code, n) for d in harbin.DISTRICTS for n in range(d.district_parks)]
         belts = harbin.GREEN_BELTS * s
-        width = _width(len(parks) + belts, 3)
+        width = width_for(len(parks) + belts, 3)
         for i, (district_code, _) in enumerate(parks):
             area = rng.randint(2_000_000, 15_000_000)
             self.add(
                 "green_belt",
                 "GRN",
                 width,
-                _plain_name(i + 7, "公园"),
+                plain_name(i + 7, "公园"),
                 district_code,
                 area,
                 remark="区属公园",
@@ -387,7 +337,7 @@ class _Builder:
                 "green_belt",
                 "GRN",
                 width,
-                _plain_name(i, "绿化带"),
+                plain_name(i, "绿化带"),
                 self.district(self.urban),
                 area,
             )
@@ -400,7 +350,7 @@ class _Builder:
                 "public_toilet",
                 "TLT",
                 3,
-                _plain_name(i, "公厕"),
+                plain_name(i, "公厕"),
                 self.district(population),
                 100,
             )
@@ -409,19 +359,19 @@ class _Builder:
                 "transfer_station",
                 "TRS",
                 3,
-                _plain_name(i, "垃圾转运站"),
+                plain_name(i, "垃圾转运站"),
                 self.district(population),
                 100,
             )
         count = harbin.BIN_POINTS * s
-        width = _width(count + 10 * s, 5)
+        width = width_for(count + 10 * s, 5)
         self.bin_width = width
         for i in range(count):
             self.add(
                 "bin_point",
                 "BIN",
                 width,
-                _plain_name(i, "垃圾收集点"),
+                plain_name(i, "垃圾收集点"),
                 self.district(population),
                 100,
             )
@@ -534,287 +484,3 @@ def retirement_rows(register: AssetRegister) -> Iterator[Row]:
         row = list(asset.row())
         row[_REMARK] = "年中撤销"
         yield row
-
-
-class MeasurementIds:
-    def __init__(self) -> None:
-        self.last = 0
-
-    def next(self) -> str:
-        self.last += 1
-        return f"MEA-{self.last:07d}"
-
-
-def _verified_text(rng: random.Random, verified: bool) -> str:
-    """sources.md allows true/false and 是/否; the sample mixes them."""
-    if verified:
-        return "true" if rng.random() < 0.7 else "是"
-    return "false" if rng.random() < 0.7 else "否"
-
-
-def _quantity_text(work_type: str, quantity: int) -> str:
-    return "1" if work_type == "facility_upkeep" else hundredths(quantity)
-
-
-def measurement_row(
-    measurement_id: str,
-    asset_id: str,
-    work_type: str,
-    quantity: int,
-    effective_from: date,
-    verified_on: date | None,
-    rng: random.Random,
-) -> Row:
-    verified = verified_on is not None
-    return (
-        measurement_id,
-        asset_id,
-        work_type,
-        _quantity_text(work_type, quantity),
-        harbin.UNIT_BY_WORK_TYPE[work_type],
-        iso(effective_from),
-        _verified_text(rng, verified),
-        VERIFIER_BY_WORK_TYPE[work_type] if verified else "",
-        iso(verified_on),
-    )
-
-
-def measured_from(asset: Asset, year: int) -> date:
-    """A measurement counts from commissioning, or from the first day of sample data (Y-1)."""
-    return max(asset.commissioned_on, date(year - 1, 1, 1))
-
-
-@dataclass
-class MeasurementPlan:
-    """Which measurement rows go into which partition, decided while streaming."""
-
-    year: int
-    ids: MeasurementIds = field(default_factory=MeasurementIds)
-    # (asset, work_type, old quantity) chosen for a re-survey
-    resurveys: list[tuple[Asset, str, int]] = field(default_factory=list)
-    adopted: list[tuple[str, Asset, str, int]] = field(default_factory=list)
-
-
-def initial_measurement_rows(
-    register: AssetRegister, plan: MeasurementPlan, rng: random.Random
-) -> Iterator[Row]:
-    """One measurement per (asset, work type) of the reference register; picks re-surveys."""
-    y = plan.year
-    for asset in register.existing:
-        unmeasured = asset.asset_id in register.unmeasured_ids
-        effective = measured_from(asset, y)
-        for work_type, quantity in asset.quantities:
-            if unmeasured:
-                verified_on = None
-            elif effective.year == y - 1 and effective.month > 1:
-                # verified before the reference delivery of 1 December
-                verified_on = min(
-                    effective + timedelta(days=rng.randint(5, 30)), date(y - 1, 11, 30)
-                )
-            else:
-                verified_on = random_day(rng, date(y - 2, 10, 1), date(y - 2, 12, 31))
-            yield measurement_row(
-                plan.ids.next(),
-                asset.asset_id,
-                work_type,
-                quantity,
-                effective,
-                verified_on,
-                rng,
-            )
-            # plausible: ~2 % of surfaces are re-surveyed during Y (not facilities: they count 1)
-            if (
-                not unmeasured
-                and work_type != "facility_upkeep"
-                and asset.retired_on is None
-                and rng.random() < 0.02
-            ):
-                plan.resurveys.append((asset, work_type, quantity))
-
-
-def adopted_unverified_rows(
-    register: AssetRegister, plan: MeasurementPlan, rng: random.Random
-) -> Iterator[Row]:
-    """The adopted roads' measurements as first delivered: not yet verified by the city."""
-    for asset in register.adopted:
-        for work_type, quantity in asset.quantities:
-            measurement_id = plan.ids.next()
-            plan.adopted.append((measurement_id, asset, work_type, quantity))
-            yield measurement_row(
-                measurement_id,
-                asset.asset_id,
-                work_type,
-                quantity,
-                measured_from(asset, plan.year),
-                None,
-                rng,
-            )
-
-
-def adopted_verified_rows(plan: MeasurementPlan, rng: random.Random) -> Iterator[Row]:
-    """The same measurement ids re-delivered late in Y, now verified: a correction by key."""
-    y = plan.year
-    for measurement_id, asset, work_type, quantity in plan.adopted:
-        verified_on = random_day(rng, date(y, 9, 1), date(y, 9, 12))
-        yield measurement_row(
-            measurement_id,
-            asset.asset_id,
-            work_type,
-            quantity,
-            measured_from(asset, y),
-            verified_on,
-            rng,
-        )
-
-
-def commissioned_measurement_rows(
-    register: AssetRegister, plan: MeasurementPlan, delivered: date, rng: random.Random
-) -> Iterator[Row]:
-    for asset in register.commissioned_mid_year:
-        for work_type, quantity in asset.quantities:
-            verified_on = delivered - timedelta(days=rng.randint(1, 10))
-            yield measurement_row(
-                plan.ids.next(),
-                asset.asset_id,
-                work_type,
-                quantity,
-                asset.commissioned_on,
-                verified_on,
-                rng,
-            )
-
-
-def resurvey_rows(plan: MeasurementPlan, delivered: date, rng: random.Random) -> Iterator[Row]:
-    """Re-surveys: a new measurement from mid-year; one in four still awaits verification."""
-    y = plan.year
-    for asset, work_type, old_quantity in plan.resurveys:
-        effective = random_day(rng, date(y, 5, 1), date(y, 6, 1))
-        quantity = int(old_quantity * rng.uniform(0.85, 1.2))
-        verified_on = None if rng.random() < 0.25 else delivered - timedelta(days=rng.randint(1, 3))
-        yield measurement_row(
-            plan.ids.next(),
-            asset.asset_id,
-            work_type,
-            quantity,
-            effective,
-            verified_on,
-            rng,
-        )
-
-
-class TransferIds:
-    def __init__(self) -> None:
-        self.last = 0
-
-    def row(self, transfer: Transfer) -> Row:
-        self.last += 1
-        return (
-            f"TRF-{self.last:05d}",
-            transfer.asset_id,
-            transfer.work_type,
-            transfer.to_tier,
-            transfer.to_district_code,
-            iso(transfer.effective_date),
-            transfer.decree_ref,
-        )
-
-
-def baseline_transfers(register: AssetRegister) -> list[Transfer]:
-    """Standing decisions of 2017: city bridges, district trunk roads, the development zone."""
-    by_id = {a.asset_id: a for a in register.existing}
-    decree = "哈政发〔2017〕12号"
-    transfers = [
-        Transfer(i, "*", "city", "", BASELINE_TRANSFER_DATE, decree)
-        for i in register.city_bridge_ids
-    ]
-    transfers += [
-        Transfer(i, "*", "district", by_id[i].district_code, BASELINE_TRANSFER_DATE, decree)
-        for i in register.district_trunk_ids
-    ]
-    transfers += [
-        Transfer(i, "*", "city", "", BASELINE_TRANSFER_DATE, "哈政发〔2017〕15号")
-        for i in register.zone_road_ids
-    ]
-    return transfers
-
-
-def crossing_and_underside_devolution(register: AssetRegister) -> list[Transfer]:
-    """事权下放: sweeping of pedestrian crossings, and the ground under elevated roads, to districts."""
-    effective = date(register.year, 4, 1)
-    decree = f"哈政发〔{register.year}〕8号"
-    transfers = []
-    for asset in register.existing:
-        if asset.asset_class == "pedestrian_crossing":
-            transfers.append(
-                Transfer(
-                    asset.asset_id,
-                    "sweeping",
-                    "district",
-                    asset.district_code,
-                    effective,
-                    decree,
-                )
-            )
-        elif asset.asset_class == "elevated_underside":
-            transfers.append(
-                Transfer(
-                    asset.asset_id,
-                    "*",
-                    "district",
-                    asset.district_code,
-                    effective,
-                    decree,
-                )
-            )
-    return transfers
-
-
-def development_zone_devolution(register: AssetRegister) -> list[Transfer]:
-    """The zone's 32 roads go to the district they lie in from Y-07-01."""
-    by_id = {a.asset_id: a for a in register.existing}
-    effective = date(register.year, 7, 1)
-    decree = f"哈政发〔{register.year}〕21号"
-    return [
-        Transfer(i, "*", "district", by_id[i].district_code, effective, decree)
-        for i in register.zone_road_ids
-    ]
-
-
-def future_bridge_devolution(register: AssetRegister, rng: random.Random) -> list[Transfer]:
-    """A decree known in October for December: 10 city bridges' upkeep to their district."""
-    by_id = {a.asset_id: a for a in register.existing}
-    effective = date(register.year, 12, 1)
-    decree = f"哈政发〔{register.year}〕35号"
-    chosen = sorted(rng.sample(register.city_bridge_ids, 10))
-    return [
-        Transfer(
-            i,
-            "bridge_maintenance",
-            "district",
-            by_id[i].district_code,
-            effective,
-            decree,
-        )
-        for i in chosen
-    ]
-
-
-def district_standard_cost_fen(register: AssetRegister) -> int:
-    """Rough yearly standard cost of district and street work, for sizing the budget pool.
-
-    Uses the reference register with its 2017 transfers and the rates of 1 January; the zone's
-    roads are counted with the district (they move there mid-year, and the pool is set ahead).
-    """
-    city_ids = set(register.city_bridge_ids)
-    district_ids = set(register.district_trunk_ids) | set(register.zone_road_ids)
-    total = 0
-    for asset in register.existing:
-        if asset.asset_id in register.unmeasured_ids or asset.asset_id in city_ids:
-            continue
-        for work_type, quantity in asset.quantities:
-            tier = harbin.TIER_BY_PAIR[(asset.asset_class, work_type)]
-            if tier == "city" and asset.asset_id not in district_ids:
-                continue
-            rate_fen = int(harbin.UNIT_COST_RATES[(work_type, asset.asset_class)] * 100)
-            total += quantity * rate_fen
-    return total // 100

@@ -43,7 +43,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from munifund.ingest.contracts import BY_NAME
-from munifund.sample import assets, finance, harbin, kiosks, work_orders
+from munifund.sample import assets, finance, harbin, kiosks, measurements, transfers, work_orders
 from munifund.sample.common import iso, rng_for
 from munifund.sample.landing import MANIFEST_NAME, BadRow, Landing, Row
 
@@ -245,35 +245,37 @@ def _write_assets(
     landing.write_csv("assets", date(y, 8, 1), assets.retirement_rows(register), header=header)
 
     rng = rng_for(seed, "measurements")
-    plan = assets.MeasurementPlan(y)
+    plan = measurements.MeasurementPlan(y)
     source = "area_measurements"
-    landing.write_csv(source, reference, assets.initial_measurement_rows(register, plan, rng))
-    landing.write_csv(source, date(y, 2, 1), assets.adopted_unverified_rows(register, plan, rng))
+    landing.write_csv(source, reference, measurements.initial_measurement_rows(register, plan, rng))
+    landing.write_csv(
+        source, date(y, 2, 1), measurements.adopted_unverified_rows(register, plan, rng)
+    )
     landing.write_csv(
         source,
         date(y, 4, 1),
-        assets.commissioned_measurement_rows(register, plan, date(y, 4, 1), rng),
+        measurements.commissioned_measurement_rows(register, plan, date(y, 4, 1), rng),
     )
-    landing.write_csv(source, date(y, 6, 5), assets.resurvey_rows(plan, date(y, 6, 5), rng))
-    landing.write_csv(source, date(y, 9, 15), assets.adopted_verified_rows(plan, rng))
+    landing.write_csv(source, date(y, 6, 5), measurements.resurvey_rows(plan, date(y, 6, 5), rng))
+    landing.write_csv(source, date(y, 9, 15), measurements.adopted_verified_rows(plan, rng))
 
 
 def _write_transfers(
     landing: Landing, register: assets.AssetRegister, reference: date, seed: int
 ) -> None:
     y = register.year
-    ids = assets.TransferIds()
+    ids = transfers.TransferIds()
     deliveries = (
-        (reference, assets.baseline_transfers(register)),
-        (date(y, 3, 20), assets.crossing_and_underside_devolution(register)),
-        (date(y, 6, 15), assets.development_zone_devolution(register)),
+        (reference, transfers.baseline_transfers(register)),
+        (date(y, 3, 20), transfers.crossing_and_underside_devolution(register)),
+        (date(y, 6, 15), transfers.development_zone_devolution(register)),
         (
             date(y, 10, 15),
-            assets.future_bridge_devolution(register, rng_for(seed, "transfers")),
+            transfers.future_bridge_devolution(register, rng_for(seed, "transfers")),
         ),
     )
-    for delivered, transfers in deliveries:
-        landing.write_csv("asset_transfers", delivered, [ids.row(t) for t in transfers])
+    for delivered, delivery in deliveries:
+        landing.write_csv("asset_transfers", delivered, [ids.row(t) for t in delivery])
 
 
 # Money and activity ------------------------------------------------------------------------------
@@ -287,7 +289,7 @@ def _write_budget(
     seed: int,
 ) -> None:
     rng = rng_for(seed, "budget")
-    pool = finance.pool_for(assets.district_standard_cost_fen(register))
+    pool = finance.pool_for(transfers.district_standard_cost_fen(register))
     previous_pool = pool * 96 // 100  # plausible: last year's pool about 4 % smaller
     opening_of_y = date(year, 1, 10)
     landing.write_csv("budget_pools", reference, finance.budget_pool_rows(year - 1, previous_pool))
