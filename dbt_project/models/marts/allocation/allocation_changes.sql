@@ -95,8 +95,8 @@ final as (
         previous_date.as_of_date as previous_as_of_date,
         previous_allocation.total_yuan as previous_total_yuan,
         current_allocation.total_yuan,
-        cast(current_allocation.total_yuan - previous_allocation.total_yuan as numeric(18, 2)) as delta_yuan,
-        cast(current_allocation.standard_cost_yuan - previous_allocation.standard_cost_yuan as numeric(18, 2))
+        {{ to_yuan('current_allocation.total_yuan - previous_allocation.total_yuan') }} as delta_yuan,
+        {{ to_yuan('current_allocation.standard_cost_yuan - previous_allocation.standard_cost_yuan') }}
             as standard_cost_delta_yuan,
         cast(
             round((coalesce(current_quantities.unit_days, 0) - coalesce(previous_quantities.unit_days, 0))
