@@ -5,6 +5,11 @@ with segments as (
     select * from {{ ref('int_asset_work_days_segmented') }}
 ),
 
+district_cost_lines as (
+    select * from {{ ref('int_cost_lines_grouped') }}
+    where tier in ('district', 'street')
+),
+
 pools as (
     select * from {{ ref('stg_budget_pools__budget_pools') }}
     where fiscal_year = {{ fiscal_year() }}
@@ -37,10 +42,7 @@ zero_standard_cost as (
         'The standard cost of every district is zero for fiscal year ' || {{ fiscal_year() }}
             || ': no verified measurement with a rate falls to a district or street.'
             || ' Check area_measurements (verified) and responsibility_matrix.' as message
-    where coalesce((
-        select sum(cost_yuan_days) from segments
-        where tier in ('district', 'street') and quantity is not null and rate_yuan is not null
-    ), 0) = 0
+    where coalesce((select sum(cost_yuan_days) from district_cost_lines), 0) = 0
 ),
 
 final as (

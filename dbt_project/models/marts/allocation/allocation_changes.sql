@@ -3,8 +3,20 @@
 -- unit-years of the district's lines), transfers (decrees touching the district that became
 -- known since), rates (standards delivered since), score and pool. Empty for the first
 -- publication of a year.
-{%- set previous_allocation = adapter.get_relation(database=target.database, schema='published', identifier='district_allocation') %}
-{%- set previous_lines = adapter.get_relation(database=target.database, schema='published', identifier='district_allocation_lines') %}
+{%- set published_allocation = source('published', 'district_allocation') %}
+{%- set published_lines = source('published', 'district_allocation_lines') %}
+{#- The guard only matters for a warehouse without the published table shells (no publication yet). -#}
+{%- set has_previous_publication = execute
+    and adapter.get_relation(
+        database=published_allocation.database,
+        schema=published_allocation.schema,
+        identifier=published_allocation.identifier,
+    ) is not none
+    and adapter.get_relation(
+        database=published_lines.database,
+        schema=published_lines.schema,
+        identifier=published_lines.identifier,
+    ) is not none %}
 with current_allocation as (
     select * from {{ ref('district_allocation') }}
 ),
@@ -25,17 +37,17 @@ standards as (
     select * from {{ ref('stg_unit_cost_standards__unit_cost_standards') }}
 ),
 
-{% if previous_allocation and previous_lines %}
+{% if has_previous_publication %}
 previous_date as (
     select max(as_of_date) as as_of_date
-    from {{ previous_allocation }}
+    from {{ published_allocation }}
     where fiscal_year = {{ fiscal_year() }}
         and as_of_date < {{ as_of_date() }}
 ),
 
 previous_allocation as (
     select published.*
-    from {{ previous_allocation }} as published
+    from {{ published_allocation }} as published
     inner join previous_date
         on previous_date.as_of_date = published.as_of_date
     where published.fiscal_year = {{ fiscal_year() }}
@@ -43,7 +55,7 @@ previous_allocation as (
 
 previous_quantities as (
     select published.district_code, sum(published.unit_days) as unit_days
-    from {{ previous_lines }} as published
+    from {{ published_lines }} as published
     inner join previous_date
         on previous_date.as_of_date = published.as_of_date
     where published.fiscal_year = {{ fiscal_year() }}
@@ -95,8 +107,8 @@ final as (
         previous_date.as_of_date as previous_as_of_date,
         previous_allocation.total_yuan as previous_total_yuan,
         current_allocation.total_yuan,
-        cast(current_allocation.total_yuan - previous_allocation.total_yuan as numeric(18, 2)) as delta_yuan,
-        cast(current_allocation.standard_cost_yuan - previous_allocation.standard_cost_yuan as numeric(18, 2))
+        {{ to_yuan('current_allocation.total_yuan - previous_allocation.total_yuan') }} as delta_yuan,
+        {{ to_yuan('current_allocation.standard_cost_yuan - previous_allocation.standard_cost_yuan') }}
             as standard_cost_delta_yuan,
         cast(
             round((coalesce(current_quantities.unit_days, 0) - coalesce(previous_quantities.unit_days, 0))

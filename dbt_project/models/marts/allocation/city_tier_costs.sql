@@ -16,8 +16,8 @@ final as (
         cast(unit_days as numeric(24, 4)) as unit_days,
         {{ days_in_fiscal_year() }} as days_in_year,
         cast(round(unit_days / {{ days_in_fiscal_year() }}, 6) as numeric(24, 6)) as quantity_unit_years,
-        cast(rate_yuan as numeric(18, 2)) as rate_yuan,
-        cast(round(cost_yuan_days / {{ days_in_fiscal_year() }}, 2) as numeric(18, 2)) as standard_cost_yuan
+        {{ to_yuan('rate_yuan') }} as rate_yuan,
+        {{ to_yuan('round(cost_yuan_days / ' ~ days_in_fiscal_year() ~ ', 2)') }} as standard_cost_yuan
     from lines
 )
 

@@ -37,9 +37,9 @@ final as (
         cast(unit_days as numeric(24, 4)) as unit_days,
         {{ days_in_fiscal_year() }} as days_in_year,
         cast(round(unit_days / {{ days_in_fiscal_year() }}, 6) as numeric(24, 6)) as quantity_unit_years,
-        cast(rate_yuan as numeric(18, 2)) as rate_yuan,
+        {{ to_yuan('rate_yuan') }} as rate_yuan,
         cast(round(cost_yuan_days / {{ days_in_fiscal_year() }}, 6) as numeric(24, 6)) as cost_exact_yuan,
-        cast(allocated_fen / 100.0 as numeric(18, 2)) as standard_cost_yuan
+        {{ to_yuan('allocated_fen / 100.0') }} as standard_cost_yuan
     from rounded
 )
 
