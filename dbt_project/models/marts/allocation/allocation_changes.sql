@@ -3,26 +3,21 @@
 -- unit-years of the district's lines), transfers (decrees touching the district that became
 -- known since), rates (standards delivered since), score and pool. Empty for the first
 -- publication of a year.
-{%- set published_allocation = source('published', 'district_allocation') %}
-{%- set published_lines = source('published', 'district_allocation_lines') %}
-{#- The guard only matters for a warehouse without the published table shells (no publication yet). -#}
-{%- set has_previous_publication = execute
-    and adapter.get_relation(
-        database=published_allocation.database,
-        schema=published_allocation.schema,
-        identifier=published_allocation.identifier,
-    ) is not none
-    and adapter.get_relation(
-        database=published_lines.database,
-        schema=published_lines.schema,
-        identifier=published_lines.identifier,
-    ) is not none %}
 with current_allocation as (
     select * from {{ ref('district_allocation') }}
 ),
 
 current_lines as (
     select * from {{ ref('district_allocation_lines') }}
+),
+
+-- what was published before (a migration creates these tables, empty, before any run)
+published_allocation as (
+    select * from published_allocation
+),
+
+published_lines as (
+    select * from {{ source('published', 'district_allocation_lines') }}
 ),
 
 transfers as (
@@ -37,17 +32,16 @@ standards as (
     select * from {{ ref('stg_unit_cost_standards__unit_cost_standards') }}
 ),
 
-{% if has_previous_publication %}
 previous_date as (
     select max(as_of_date) as as_of_date
-    from {{ published_allocation }}
+    from published_allocation
     where fiscal_year = {{ fiscal_year() }}
         and as_of_date < {{ as_of_date() }}
 ),
 
 previous_allocation as (
     select published.*
-    from {{ published_allocation }} as published
+    from published_allocation as published
     inner join previous_date
         on previous_date.as_of_date = published.as_of_date
     where published.fiscal_year = {{ fiscal_year() }}
@@ -55,25 +49,12 @@ previous_allocation as (
 
 previous_quantities as (
     select published.district_code, sum(published.unit_days) as unit_days
-    from {{ published_lines }} as published
+    from published_lines as published
     inner join previous_date
         on previous_date.as_of_date = published.as_of_date
     where published.fiscal_year = {{ fiscal_year() }}
     group by published.district_code
 ),
-{% else %}
-previous_date as (
-    select cast(null as date) as as_of_date
-),
-
-previous_allocation as (
-    select * from current_allocation where false
-),
-
-previous_quantities as (
-    select cast(null as text) as district_code, cast(null as numeric) as unit_days where false
-),
-{% endif %}
 
 current_quantities as (
     select district_code, sum(unit_days) as unit_days
