@@ -13,7 +13,7 @@ current_lines as (
 
 -- what was published before (a migration creates these tables, empty, before any run)
 published_allocation as (
-    select * from published_allocation
+    select * from {{ source('published', 'district_allocation') }}
 ),
 
 published_lines as (
