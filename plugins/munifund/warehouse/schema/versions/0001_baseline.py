@@ -99,13 +99,11 @@ RAW_COLUMNS = {
     "opening_balances": ("district_code", "fiscal_year", "kiosk_fee_balance_yuan"),
 }
 
-# The published marts' shells: the dbt contracts' columns (models/marts/*/_*.yml) then, plus the
-# run stamp. Publication copies audit.<mart> into published.<mart> by column name.
+# The published marts' shells: the run stamp, then the dbt contracts' columns
+# (models/marts/*/_*.yml) then. Publication copies audit.<mart> into published.<mart> by name.
+RUN_STAMP = "fiscal_year integer not null, as_of_date date not null, run_id text not null"
 PUBLISHED_COLUMNS = {
     "allocation_changes": """
-        fiscal_year integer not null,
-        as_of_date date not null,
-        run_id text not null,
         district_code text not null,
         previous_as_of_date date not null,
         previous_total_yuan numeric(18,2),
@@ -122,9 +120,6 @@ PUBLISHED_COLUMNS = {
         drivers text
     """,
     "city_tier_costs": """
-        fiscal_year integer not null,
-        as_of_date date not null,
-        run_id text not null,
         work_type text not null,
         asset_class text not null,
         rate_valid_from date not null,
@@ -137,9 +132,6 @@ PUBLISHED_COLUMNS = {
         standard_cost_yuan numeric(18,2) not null
     """,
     "district_allocation": """
-        fiscal_year integer not null,
-        as_of_date date not null,
-        run_id text not null,
         district_code text not null,
         name_zh text,
         name_en text,
@@ -160,9 +152,6 @@ PUBLISHED_COLUMNS = {
         incentive_fell_back boolean not null
     """,
     "district_allocation_lines": """
-        fiscal_year integer not null,
-        as_of_date date not null,
-        run_id text not null,
         district_code text not null,
         tier text not null,
         work_type text not null,
@@ -178,9 +167,6 @@ PUBLISHED_COLUMNS = {
         standard_cost_yuan numeric(18,2) not null
     """,
     "kiosk_arrears": """
-        fiscal_year integer not null,
-        as_of_date date not null,
-        run_id text not null,
         kiosk_id text not null,
         district_code text not null,
         kiosk_type text,
@@ -195,9 +181,6 @@ PUBLISHED_COLUMNS = {
         overpaid_yuan numeric(18,2) not null
     """,
     "kiosk_fee_compliance": """
-        fiscal_year integer not null,
-        as_of_date date not null,
-        run_id text not null,
         district_code text not null,
         name_zh text,
         name_en text,
@@ -211,9 +194,6 @@ PUBLISHED_COLUMNS = {
         status text not null
     """,
     "kiosk_fee_flags": """
-        fiscal_year integer not null,
-        as_of_date date not null,
-        run_id text not null,
         district_code text not null,
         voucher_id text not null,
         paid_at timestamptz not null,
@@ -223,9 +203,6 @@ PUBLISHED_COLUMNS = {
         district_status text not null
     """,
     "unmeasured_assets": """
-        fiscal_year integer not null,
-        as_of_date date not null,
-        run_id text not null,
         asset_id text not null,
         work_type text not null,
         asset_class text not null,
@@ -388,7 +365,7 @@ def _ops_tables() -> None:
 
 def _published_tables() -> None:
     for mart, columns in PUBLISHED_COLUMNS.items():
-        op.execute(f"create table if not exists published.{mart} ({columns})")
+        op.execute(f"create table if not exists published.{mart} ({RUN_STAMP}, {columns})")
 
 
 def _published_views() -> None:
