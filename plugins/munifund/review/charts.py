@@ -16,6 +16,8 @@ from munifund.review.formatting import format_money, format_money_delta
 
 #: Every file a chart is written to; a chart with nothing to show is not written.
 CHART_NAMES = ("allocation.png", "changes.png", "kiosk.png")
+#: The most characters of a name under a bar.
+LABEL_LIMIT = 40
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,13 @@ def _label(row: dict[str, Any]) -> str:
     return str(row.get("name_en") or row.get("district_code") or "?")
 
 
+def _district_ticks(ax, labels: list[str]) -> None:
+    """The districts' names under the bars, as delivered: a "$" in a name is not mathtext
+    (a malformed formula would fail the whole pack), and a long name is cut."""
+    shown = [t if len(t) <= LABEL_LIMIT else t[: LABEL_LIMIT - 1] + "…" for t in labels]
+    ax.set_xticks(range(len(labels)), shown, rotation=30, ha="right", parse_math=False)
+
+
 def allocation_chart(rows: list[dict[str, Any]]) -> Chart | None:
     if not rows:
         return None
@@ -74,7 +83,7 @@ def allocation_chart(rows: list[dict[str, Any]]) -> Chart | None:
     ax.bar_label(
         bars, labels=[format_money(r.get("total_yuan")) for r in rows], fontsize=7, padding=2
     )
-    ax.set_xticks(list(x), labels, rotation=30, ha="right")
+    _district_ticks(ax, labels)
     ax.set_ylabel("yuan")
     ax.set_title("Allocation per district (base + incentive)")
     ax.legend(frameon=False)
@@ -95,7 +104,7 @@ def changes_chart(rows: list[dict[str, Any]], names: dict[str, tuple[str, str]])
         bars, labels=[format_money_delta(r["delta_yuan"]) for r in rows], fontsize=7, padding=2
     )
     ax.axhline(0, color="#555555", linewidth=0.8)
-    ax.set_xticks(list(x), labels, rotation=30, ha="right")
+    _district_ticks(ax, labels)
     ax.set_ylabel("yuan")
     ax.set_title("Change of total against the previous publication")
     _yuan_axis(ax)
@@ -118,7 +127,7 @@ def kiosk_chart(rows: list[dict[str, Any]]) -> Chart | None:
     for i, (key, label, colour) in enumerate(series):
         xs = [j + (i - 1) * width for j in range(len(rows))]
         ax.bar(xs, [float(r.get(key) or 0) for r in rows], width, color=colour, label=label)
-    ax.set_xticks(list(range(len(rows))), labels, rotation=30, ha="right")
+    _district_ticks(ax, labels)
     ax.set_ylabel("yuan")
     ax.set_title("Kiosk fees per district")
     ax.legend(frameon=False)

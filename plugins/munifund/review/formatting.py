@@ -36,6 +36,9 @@ KIND_VOCABULARIES = {
 REVIEW_STATUS_VOCABULARY = "review_status"
 #: The text of a missing value.
 DASH = "—"
+#: The most characters of one text that the page or the workbook shows: a delivered value
+#: longer than any real name or code (10 MB of it, say) is cut, not copied into every file.
+TEXT_LIMIT = 500
 
 
 def to_decimal(value: Any) -> Decimal:
@@ -81,14 +84,22 @@ def _drivers_text(value: Any) -> tuple[str, str]:
     return "、".join(label_zh(vocabulary, d) or d for d in codes), ", ".join(codes)
 
 
+def cut_text(text: str, limit: int = TEXT_LIMIT) -> str:
+    """``text``, or its first ``limit`` characters, an ellipsis and how long the text was."""
+    if len(text) <= limit:
+        return text
+    n = f"{len(text):,}"
+    return f"{text[:limit]}…（已截断，原文 {n} 字符 / cut, {n} characters in all）"
+
+
 def json_text(value: Any, limit: int) -> str:
-    """A JSON value (or its text) on one line, cut to ``limit`` characters with an ellipsis."""
+    """A JSON value (or its text) on one line, cut to ``limit`` characters (``cut_text``)."""
     if value is None:
         return DASH
     text = (
         value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
     )
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return cut_text(text, limit)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,10 @@
 Only ``published`` is read (what analysts and the bureau can see), for the as-of date and its
 fiscal year. A relation that does not exist yet (a feature not landed, or ``allocation_changes``
 before a second publication) reads as not available rather than failing.
+
+Every text is cut to ``formatting.TEXT_LIMIT`` as it is read (``cut_text``): names, codes and
+problems come from departments' deliveries, and one delivered 10 MB value must not be copied
+whole into the page, the workbook and the charts. The cut text says that it was cut.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from munifund.config import CITY_TIMEZONE
+from munifund.review.formatting import cut_text
 
 SCHEMA = "published"
 
@@ -33,6 +38,11 @@ class Table:
     name: str
     rows: list[dict[str, Any]]
     available: bool = True
+
+
+def _bounded(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with each text cut to the length the pack shows."""
+    return {key: cut_text(v) if isinstance(v, str) else v for key, v in row.items()}
 
 
 def _exists(conn: psycopg.Connection, name: str) -> bool:
@@ -62,18 +72,19 @@ def _read_published(
     ).format(sql.Identifier(SCHEMA, name), sql.SQL(", ").join(order))
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(query, [as_of.year, as_of]).fetchall()
-    return Table(name, rows)
+    return Table(name, [_bounded(r) for r in rows])
 
 
 def _read_run(conn: psycopg.Connection, as_of: dt.date) -> dict[str, Any] | None:
     if not _exists(conn, "allocation_runs"):
         return None
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(
+        run = cur.execute(
             "select * from published.allocation_runs where as_of_date = %s"
             " order by published_at desc, run_id desc limit 1",
             [as_of],
         ).fetchone()
+    return _bounded(run) if run else None
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,10 @@ def _read_data_quality(conn: psycopg.Connection, as_of: dt.date, limit: int) -> 
             " limit %s",
             [as_of, limit],
         ).fetchall()
-    return DataQuality(True, counts, rows, sum(int(c["issues"]) for c in counts))
+    counts = [_bounded(c) for c in counts]
+    return DataQuality(
+        True, counts, [_bounded(r) for r in rows], sum(int(c["issues"]) for c in counts)
+    )
 
 
 @dataclass(frozen=True)

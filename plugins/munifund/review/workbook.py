@@ -2,18 +2,20 @@
 column, bilingual headers, number formats and totals.
 
 Numbers are written as numbers (Excel has no decimal type; the number format shows the fen),
-codes as codes, times in the city's zone. The workbook's properties and zip entries carry the
-pack's one timestamp, so the same warehouse state writes the same bytes.
+codes as codes, times in the city's zone. Every cell is made by ``sheet_cell``, which writes a
+text as text: a delivered ``=HYPERLINK(…)`` is shown, never run. The workbook's properties and
+zip entries carry the pack's one timestamp, so the same warehouse state writes the same bytes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from munifund.config import CITY_TIMEZONE
 from munifund.review.archive import reproducible_zip
@@ -38,6 +40,9 @@ from munifund.review.formatting import (
 )
 from munifund.review.queries import PackData, published_name
 
+if TYPE_CHECKING:
+    from openpyxl.cell import Cell
+
 #: Rows of ``data_quality_issues`` listed in the workbook (the page lists fewer).
 DQ_SHEET_ROWS = 1000
 MONEY_FORMAT = "#,##0.00"
@@ -53,7 +58,48 @@ EXCEL_FORMATS: dict[str, str] = {
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm:ss",
 }
-SHEET_CELL_LIMIT = 32_000  # Excel refuses cells over 32,767 characters
+#: A quarantined row's raw text holds every column a department delivered, so it gets more room
+#: than one text (``TEXT_LIMIT``); 1,000 of them still make a workbook of a few MB at most.
+RAW_ROW_LIMIT = 2_000
+#: How a text starts that a spreadsheet reads as a formula when it is typed or imported (OWASP's
+#: CSV-injection list): such a cell is marked as typed with a leading apostrophe.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _control_picture(match: re.Match[str]) -> str:
+    # U+2400 "SYMBOL FOR NULL" onwards: the control character made visible, as one character
+    return chr(0x2400 + ord(match.group()))
+
+
+def sheet_cell(ws, value: Any) -> Cell:
+    """A cell of ``ws`` holding ``value``; every cell of the workbook is made here.
+
+    A text stays text, exactly as given: openpyxl would make a text starting with "=" a formula
+    cell, so the type is set back to string (openpyxl then writes an inline string, no
+    ``<f>``); a text starting with a formula trigger also gets the quote prefix, the mark Excel
+    gives a text typed with a leading apostrophe, so that editing the cell keeps it text. The
+    apostrophe is a mark of the cell's style, not a character of its text. Control characters,
+    which the file format cannot hold (openpyxl refuses them, and so the whole workbook), are
+    shown as their symbols (U+2400 onwards).
+    """
+    from openpyxl.cell import Cell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cell = Cell(ws)
+    if not isinstance(value, str):
+        cell.value = value
+        return cell
+    text = ILLEGAL_CHARACTERS_RE.sub(_control_picture, value)
+    cell.value = text
+    cell.data_type = "s"
+    if text.startswith(FORMULA_TRIGGERS):
+        cell.quotePrefix = True
+    return cell
+
+
+def _append(ws, values: Sequence[Any]) -> None:
+    """A row at the bottom of ``ws``, each value through ``sheet_cell``."""
+    ws.append([sheet_cell(ws, v) for v in values])
 
 
 def excel_value(column: Column, value: Any) -> Any:
@@ -67,7 +113,7 @@ def excel_value(column: Column, value: Any) -> Any:
     if column.kind == "datetime" and isinstance(value, dt.datetime):
         return value.astimezone(CITY_TIMEZONE).replace(tzinfo=None) if value.tzinfo else value
     if column.kind == "json":
-        return json_text(value, SHEET_CELL_LIMIT)
+        return json_text(value, RAW_ROW_LIMIT)
     if isinstance(value, (dt.date, bool, int, str)):
         return value
     return str(value)
@@ -95,7 +141,7 @@ def _write_sheet(wb, sheet: Sheet) -> None:
 
     ws = wb.create_sheet(sheet.title)
     bold = Font(bold=True)
-    ws.append([c.label for c in sheet.columns])
+    _append(ws, [c.label for c in sheet.columns])
     for cell in ws[1]:
         cell.font = bold
         cell.fill = PatternFill("solid", fgColor="DDE5F0")
@@ -104,19 +150,18 @@ def _write_sheet(wb, sheet: Sheet) -> None:
     # wide enough for the bilingual header to wrap onto two lines at most
     widths = [min(max(_display_width(c.label) // 2 + 3, 10), 40) for c in sheet.columns]
     if not sheet.available:
-        ws.append([f"{NOT_AVAILABLE}: {sheet.missing}"])
+        _append(ws, [f"{NOT_AVAILABLE}: {sheet.missing}"])
     for record in sheet.rows:
-        ws.append([excel_value(c, record.get(c.key)) for c in sheet.columns])
+        _append(ws, [excel_value(c, record.get(c.key)) for c in sheet.columns])
     if sheet.totals and sheet.rows:
         totals = {key: sum_column(sheet.rows, key) for key in sheet.totals}
-        ws.append(
-            [excel_value(c, totals[c.key]) if c.key in totals else None for c in sheet.columns]
-        )
-        ws.cell(ws.max_row, 1, "合计 / Total")
+        values = [excel_value(c, totals[c.key]) if c.key in totals else None for c in sheet.columns]
+        values[0] = "合计 / Total"
+        _append(ws, values)
         for cell in ws[ws.max_row]:
             cell.font = bold
     if sheet.note:
-        ws.append([sheet.note])
+        _append(ws, [sheet.note])
     for i, column in enumerate(sheet.columns, start=1):
         number_format = EXCEL_FORMATS.get(column.kind)
         for record in sheet.rows:
@@ -133,7 +178,7 @@ def _summary_sheet(wb, data: PackData) -> None:
     from openpyxl.styles import Font
 
     ws = wb.create_sheet("review 审核")
-    ws.append(["项目 / Item", "值 / Value"])
+    _append(ws, ["项目 / Item", "值 / Value"])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
@@ -160,7 +205,7 @@ def _summary_sheet(wb, data: PackData) -> None:
         ("批准 / Approve", approve, None),
     ]  # fmt: skip
     for label, value, number_format in items:
-        ws.append([label, float(value) if isinstance(value, Decimal) else value])
+        _append(ws, [label, float(value) if isinstance(value, Decimal) else value])
         if number_format and value is not None:
             ws.cell(ws.max_row, 2).number_format = number_format
     ws.column_dimensions["A"].width = 48

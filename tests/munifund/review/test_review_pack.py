@@ -1,8 +1,9 @@
 """The review pack, written from a small allocation of 3 districts in the session's warehouse.
 
-The published tables are created here when missing, from their dbt model contracts (and dropped
+The published tables are created when missing, from their dbt model contracts (and dropped
 again at the end); when another test already made them, only this module's rows (fiscal year
-2031) are added and removed. The views over ops come from the warehouse bootstrap.
+2031) are added and removed (``published_seed``). The views over ops come from the warehouse
+bootstrap.
 A table that must be missing is dropped inside a transaction that is rolled back.
 """
 
@@ -12,9 +13,7 @@ import base64
 import datetime as dt
 import html
 import re
-import shutil
 import struct
-import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +21,8 @@ from pathlib import Path
 import openpyxl
 import psycopg
 import pytest
-from published_contracts import missing_published_views, published_contracts
+from chromium import run_chromium
+from published_seed import TABLES, published_rows
 
 from munifund.review import write_review_pack
 from munifund.warehouse import Warehouse
@@ -36,18 +36,6 @@ DQ_RUN_ID = "review-pack-test"
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 PUBLISHED_AT = dt.datetime(2031, 7, 1, 2, 15, tzinfo=SHANGHAI)
 POOL = Decimal("12345678.90")
-CHROMIUM = Path("/usr/bin/chromium")
-
-#: The published tables the pack reads; each is created, when missing, from its dbt contract.
-TABLES = (
-    "district_allocation",
-    "district_allocation_lines",
-    "city_tier_costs",
-    "allocation_changes",
-    "unmeasured_assets",
-    "kiosk_fee_compliance",
-    "kiosk_fee_flags",
-)
 
 # (code, zh, en, standard cost, share, base, due, on time, score, own investment,
 #  incentive share, incentive, total): base and incentive by largest remainder, adding to POOL.
@@ -169,35 +157,10 @@ def _seed(conn: psycopg.Connection) -> None:
         )
 
 
-def _cleanup(conn: psycopg.Connection, created: list[str]) -> None:
-    for table in TABLES:
-        if table in created:
-            conn.execute(f"drop table if exists published.{table}")
-        elif conn.execute("select to_regclass(%s)", [f"published.{table}"]).fetchone()[0]:
-            conn.execute(f"delete from published.{table} where fiscal_year = %s", [FISCAL_YEAR])
-    conn.execute("delete from ops.allocation_runs where run_id in (%s, %s)", [RUN_ID, OLDER_RUN_ID])
-    conn.execute("delete from ops.quarantine where run_id = %s", [DQ_RUN_ID])
-
-
 @pytest.fixture(scope="module")
 def seeded(warehouse: Warehouse) -> Iterator[Warehouse]:
-    created: list[str] = []
-    with warehouse.connect(autocommit=True) as conn:
-        _cleanup(conn, created)  # leftovers of an interrupted earlier session
-        missing = missing_published_views(conn)
-        assert not missing, f"the warehouse bootstrap did not create the views {missing}"
-        contracts = published_contracts()
-        for table in TABLES:
-            if not conn.execute("select to_regclass(%s)", [f"published.{table}"]).fetchone()[0]:
-                conn.execute(contracts[table].create_table())
-                created.append(table)
-        with conn.transaction():
-            _seed(conn)
-    try:
+    with published_rows(warehouse, FISCAL_YEAR, (RUN_ID, OLDER_RUN_ID, DQ_RUN_ID), _seed):
         yield warehouse
-    finally:
-        with warehouse.connect(autocommit=True) as conn:
-            _cleanup(conn, created)
 
 
 @pytest.fixture(scope="module")
@@ -366,21 +329,6 @@ def test_money_is_formatted_from_decimal() -> None:
 # --------------------------------------------------------------------------- in a browser
 
 
-def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    if not CHROMIUM.exists():
-        pytest.fail("install Debian's chromium: apt-get install -y chromium")
-    profile = tmp_path / "chromium-profile"
-    command = [
-        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", f"--user-data-dir={profile}", *args,
-    ]  # fmt: skip
-    try:
-        return subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-
-
 def _png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
     return struct.unpack(">II", data[16:24])
@@ -388,7 +336,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 def test_page_renders_in_chromium(pack: Path, tmp_path: Path) -> None:
     url = (pack / "review.html").as_uri()
-    dom = _chromium(tmp_path, "--dump-dom", url).stdout
+    dom = run_chromium(tmp_path, "--dump-dom", url).stdout
     for code, *_ in DISTRICTS:
         assert f'<tr class="district-row" data-district="{code}">' in dom
     img = re.search(r'<img id="allocation-chart" src="data:image/png;base64,([^"]+)"', dom)
@@ -398,7 +346,9 @@ def test_page_renders_in_chromium(pack: Path, tmp_path: Path) -> None:
     assert 'id="kiosk-table"' in dom and 'id="changes-table"' in dom
 
     shot = tmp_path / "shot.png"
-    _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2000", "--hide-scrollbars", url)
+    run_chromium(
+        tmp_path, f"--screenshot={shot}", "--window-size=1280,2000", "--hide-scrollbars", url
+    )
     from PIL import Image
 
     with Image.open(shot) as image:
