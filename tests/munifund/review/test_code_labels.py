@@ -38,6 +38,7 @@ VOCABULARY_OF_COLUMN = {
     ("kiosk_fee_flags", "reason"): "kiosk_fee_flag_reason",
     ("kiosk_fee_flags", "district_status"): "kiosk_fee_status",
     ("asset_transfers", "to_tier"): "tier",
+    ("stg_asset_transfers__asset_transfers", "to_tier"): "tier",
 }
 #: Columns of the other seeds that carry a vocabulary's codes.
 SEED_VOCABULARIES = ("tier", "work_type", "asset_class", "funding_source")
