@@ -73,6 +73,42 @@ def _publish_mart(conn: psycopg.Connection, mart: str, ctx: RunContext | None) -
             target, names, names, sql.Identifier("audit", mart)
         )
     )
+    _copy_descriptions(conn, mart)
+
+
+def descriptions(conn: psycopg.Connection, schema: str, table: str) -> dict[str | None, str | None]:
+    """A table's description (key None) and its columns', as COMMENT ON holds them."""
+    regclass = sql.Identifier(schema, table).as_string(conn)
+    table_text = conn.execute(
+        "select obj_description(%s::regclass, 'pg_class')", [regclass]
+    ).fetchone()[0]  # type: ignore[index]
+    columns = conn.execute(
+        "select attname, col_description(attrelid, attnum) from pg_attribute"
+        " where attrelid = %s::regclass and attnum > 0 and not attisdropped",
+        [regclass],
+    ).fetchall()
+    return {None: table_text, **dict(columns)}
+
+
+def _copy_descriptions(conn: psycopg.Connection, mart: str) -> None:
+    """dbt writes the models' docs on the audit tables (persist_docs); analysts read them on the
+    published ones. Only what changed is written again."""
+    built, published = descriptions(conn, "audit", mart), descriptions(conn, "published", mart)
+    for column, text in built.items():
+        if text == published.get(column):
+            continue
+        if column is None:
+            conn.execute(
+                sql.SQL("comment on table {} is {}").format(
+                    sql.Identifier("published", mart), sql.Literal(text)
+                )
+            )
+        else:
+            conn.execute(
+                sql.SQL("comment on column {} is {}").format(
+                    sql.Identifier("published", mart, column), sql.Literal(text)
+                )
+            )
 
 
 def _code_version() -> str | None:

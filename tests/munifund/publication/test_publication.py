@@ -14,6 +14,7 @@ import pytest
 
 from munifund.config import PROJECT_ROOT
 from munifund.dbt_project import run_dbt
+from munifund.publication import PUBLISHED_MARTS, REFERENCE_MARTS
 from munifund.publication.audit import AuditFailed
 from munifund.review.decisions import ReviewError, record_decision
 from munifund.sample import generate_sample_city
@@ -212,3 +213,28 @@ def test_the_label_table_is_published_whole_for_analysts(published_city) -> None
         published = set(conn.execute("select * from published.code_labels").fetchall())
     assert published == seeded
     assert ("work_type", "sweeping") in {(v, c) for v, c, _, _ in published}
+
+
+def test_every_published_table_explains_itself_and_has_its_key(published_city) -> None:
+    """What `\\d+ published.<table>` shows an analyst: a description on the table and on every
+    column (from dbt's docs, or the migrations' for the views over ops), and a primary key on
+    every table. A new published table cannot ship without them."""
+    from munifund.publication.publish import descriptions
+
+    with published_city.connect() as conn:
+        relations = conn.execute(
+            "select c.relname, c.relkind from pg_class c join pg_namespace n"
+            " on n.oid = c.relnamespace where n.nspname = 'published' and c.relkind in ('r', 'v')"
+            " and c.relname <> 'approved_district_allocation' order by 1"
+        ).fetchall()
+        assert {name for name, _ in relations} >= {*PUBLISHED_MARTS, *REFERENCE_MARTS}
+        for name, kind in relations:
+            texts = descriptions(conn, "published", name)
+            undocumented = [column or "(the table)" for column, text in texts.items() if not text]
+            assert not undocumented, f"published.{name} has no description for {undocumented}"
+            if kind == "r":
+                key = conn.execute(
+                    "select 1 from pg_constraint where conrelid = %s::regclass and contype = 'p'",
+                    [f"published.{name}"],
+                ).fetchone()
+                assert key, f"published.{name} has no primary key"
