@@ -35,6 +35,8 @@ from zoneinfo import ZoneInfo
 
 CITY = ZoneInfo("Asia/Shanghai")
 MAINTENANCE = ("road_maintenance", "bridge_maintenance")
+# a bridge's work and the work of the road it carries that decides who does it
+BRIDGE_FOLLOWS = {"bridge_maintenance": "road_maintenance", "sweeping": "sweeping"}
 LOCAL_TIERS = ("district", "street")
 TRUE_WORDS = ("true", "t", "yes", "y", "1", "是")
 
@@ -376,16 +378,26 @@ class Rules:
         tier = self.inputs.matrix[(asset.asset_class, work_type)]
         return (tier, None if tier == "city" else asset.district_code)
 
+    @staticmethod
+    def followed_work_type(asset: Asset, work_type: str) -> str | None:
+        """The work on its connected road that a pair follows, if it follows one."""
+        if asset.connected_to is None:
+            return None
+        if asset.asset_class == "bridge":
+            return BRIDGE_FOLLOWS.get(work_type)
+        return work_type if work_type in MAINTENANCE else None
+
     def follows(self, asset: Asset, work_type: str) -> Asset | None:
-        """The road whose maintainer an adopted road's maintenance follows, if it can be followed."""
-        if asset.connected_to is None or work_type not in MAINTENANCE:
+        """The road whose responsibility a pair follows, if it can be followed."""
+        followed = self.followed_work_type(asset, work_type)
+        if followed is None:
             return None
         road = self.inputs.assets.get(asset.connected_to)
         if (
             road is None
-            or road.connected_to is not None  # itself adopted: not chased further
+            or self.followed_work_type(road, followed) is not None  # not chased further
             or not self.in_year(road)
-            or (road.asset_class, work_type) not in self.inputs.matrix
+            or (road.asset_class, followed) not in self.inputs.matrix
         ):
             return None
         return road
@@ -394,14 +406,15 @@ class Rules:
         transfer = self.latest_transfer(asset, work_type, day)
         if transfer is not None:
             return self.transferred(asset, transfer)
-        if asset.connected_to is None:
+        followed = self.followed_work_type(asset, work_type)
+        if followed is None:
+            if asset.connected_to is not None and asset.asset_class != "bridge":
+                return ("district", asset.district_code)  # adopted: sweeping, greening its own
             return self.matrix_default(asset, work_type)
-        if work_type not in MAINTENANCE:
-            return ("district", asset.district_code)  # sweeping, greening: its own district
         road = self.follows(asset, work_type)
         if road is None:
             return self.matrix_default(asset, work_type)
-        return self.responsible(road, work_type, day)
+        return self.responsible(road, followed, day)
 
     def quantity(self, asset: Asset, work_type: str, day: dt.date) -> Measurement | None:
         for m in reversed(self.measurements_of.get((asset.asset_id, work_type), ())):

@@ -168,7 +168,7 @@ def cities(draw: st.DrawFn) -> City:
                 )  # fmt: skip
 
     # assets: a district road that always counts, a city trunk road, a road adopted onto it,
-    # sometimes a road adopted onto the adopted one, then random ones
+    # sometimes a road adopted onto the adopted one, a bridge, then random ones
     long_ago = dt.date(year - 3, 5, 1)
     assets: list[dict[str, object]] = [
         {"asset_id": "A00", "asset_class": "secondary_road", "district_code": codes[0], "commissioned_on": long_ago},
@@ -184,6 +184,12 @@ def cities(draw: st.DrawFn) -> City:
             {"asset_id": "A03", "asset_class": "branch_road", "district_code": draw(st.sampled_from(codes)),
              "connected_to": "A02", "commissioned_on": long_ago}
         )  # fmt: skip
+    # bridges: one carrying the trunk road (transferred mid-year below), sometimes one on the
+    # adopted road or on the district road, or naming no road
+    assets.append(
+        {"asset_id": "B01", "asset_class": "bridge", "district_code": draw(st.sampled_from(codes)),
+         "connected_to": draw(st.sampled_from(("A01", "A01", "A00", "A02", None))), "commissioned_on": long_ago}
+    )  # fmt: skip
     for i in range(len(assets), draw(st.integers(5, 20))):
         commissioned = draw(st.sampled_from((long_ago, _day(draw, start, end))))
         retired = None
@@ -263,7 +269,12 @@ def cities(draw: st.DrawFn) -> City:
         )  # fmt: skip
 
     mid = _day(draw, dt.date(year, 1, 2), as_of)
-    transfer("A01", draw(st.sampled_from(("*", "road_maintenance"))), mid, _day(draw, p0, mid))
+    transfer(
+        "A01",
+        draw(st.sampled_from(("*", "road_maintenance", "sweeping"))),
+        mid,
+        _day(draw, p0, mid),
+    )
     movable_assets = [a["asset_id"] for a in assets[1:] if work_types_of[a["asset_id"]]]
     future = draw(st.sampled_from(movable_assets))
     transfer(future, "*", _day(draw, as_of + dt.timedelta(days=1), end), _day(draw, p0, as_of))
