@@ -17,6 +17,8 @@ Choices the rules leave open, made here as in the models (and documented on the 
   to; when that road is itself adopted, is not active in the year or has no such work type, the
   adopted road's own matrix default in its own district applies (the chain is not chased);
 - the assessment threshold is compared exactly on the counts, never on the rounded score;
+- with incentive basis ``increase`` the weighed own investment is max(own_Y - own_Y-1, 0), a year
+  with no figure counting as 0;
 - a district's lines are rounded to the fen by largest remainder (ties by tier, work type, asset
   class, rate period) so that they add up to the district's standard cost.
 """
@@ -174,6 +176,7 @@ class Inputs:
     transfers: list[Transfer]
     pool: tuple[Decimal, Decimal] | None
     own_investment: dict[str, Decimal]
+    previous_own_investment: dict[str, Decimal]
     cases: list[tuple[str, dt.datetime, dt.datetime | None]]  # district, deadline, closed
 
 
@@ -261,10 +264,16 @@ def read_inputs(landing: Path, as_of: dt.date) -> Inputs:
     pool = None
     if year in pools:
         pool = (Decimal(pools[year]["pool_yuan"]), Decimal(pools[year]["incentive_share"]))
+    investments = known_rows(landing, "own_investment", as_of)
     own_investment = {
         r["district_code"]: Decimal(r["amount_yuan"])
-        for r in known_rows(landing, "own_investment", as_of)
+        for r in investments
         if int(r["fiscal_year"]) == year
+    }
+    previous_own_investment = {
+        r["district_code"]: Decimal(r["amount_yuan"])
+        for r in investments
+        if int(r["fiscal_year"]) == year - 1
     }
     cases = [
         (r["district_code"], _instant(r["deadline_at"]), _instant(r.get("closed_at")))
@@ -280,6 +289,7 @@ def read_inputs(landing: Path, as_of: dt.date) -> Inputs:
         transfers,
         pool,
         own_investment,
+        previous_own_investment,
         cases,
     )
 
@@ -466,7 +476,7 @@ def _line_figures(line: Line, days_in_year: int) -> dict[str, object]:
     }
 
 
-def allocate(inputs: Inputs, threshold: int = 60) -> Allocation:
+def allocate(inputs: Inputs, threshold: int = 60, incentive_basis: str = "level") -> Allocation:
     rules = Rules(inputs)
     year = rules.year
     days = year_days(year)
@@ -564,7 +574,7 @@ def allocate(inputs: Inputs, threshold: int = 60) -> Allocation:
         for k, line in city.items()
     }
 
-    districts = _split_pool(inputs, cost, n_days, threshold)
+    districts = _split_pool(inputs, cost, n_days, threshold, incentive_basis)
     return Allocation(n_days, districts, lines, city_lines, dict(unmeasured), missing_rates, cost)
 
 
@@ -585,8 +595,18 @@ def _scores(inputs: Inputs) -> dict[str, tuple[int, int]]:
     return {d: (due, on_time) for d, (due, on_time) in counts.items()}
 
 
+def weighed_investment(inputs: Inputs, code: str, incentive_basis: str) -> Decimal:
+    """The own investment the incentive weighs: the year's, or its rise over the year before
+    (floored at 0; a year with no figure counts as 0)."""
+    own = inputs.own_investment.get(code, Decimal(0))
+    if incentive_basis == "level":
+        return own
+    assert incentive_basis == "increase", incentive_basis
+    return max(own - inputs.previous_own_investment.get(code, Decimal(0)), Decimal(0))
+
+
 def _split_pool(
-    inputs: Inputs, cost: dict[str, Decimal], n_days: int, threshold: int
+    inputs: Inputs, cost: dict[str, Decimal], n_days: int, threshold: int, incentive_basis: str
 ) -> dict[str, dict[str, object]]:
     if inputs.pool is None:
         return {}
@@ -596,7 +616,7 @@ def _split_pool(
     weights: dict[str, Fraction] = {}
     for code in codes:
         due, on_time = scores.get(code, (0, 0))
-        own = inputs.own_investment.get(code, Decimal(0))
+        own = weighed_investment(inputs, code, incentive_basis)
         qualifies = due > 0 and Fraction(100 * on_time, due) >= threshold
         weights[code] = Fraction(own) * Fraction(on_time, due) if qualifies else Fraction(0)
     incentive_pool = round_half_up(Fraction(pool) * Fraction(share), 2)
@@ -636,12 +656,15 @@ def _split_pool(
             "incentive_pool_yuan": incentive_pool,
             "incentive_share": share,
             "incentive_fell_back": fell_back,
+            "incentive_basis": incentive_basis,
         }
     return result
 
 
-def allocate_landing(landing: Path, as_of: dt.date, threshold: int = 60) -> Allocation:
-    return allocate(read_inputs(landing, as_of), threshold)
+def allocate_landing(
+    landing: Path, as_of: dt.date, threshold: int = 60, incentive_basis: str = "level"
+) -> Allocation:
+    return allocate(read_inputs(landing, as_of), threshold, incentive_basis)
 
 
 def by_key(

@@ -55,6 +55,7 @@ EXCLUDED_FROM_COMPARISON = ("fiscal_year", "as_of_date", "run_id")
 class City:
     year: int
     as_of: dt.date
+    incentive_basis: str = "level"
     rows: dict[tuple[str, dt.date], list[dict[str, str]]] = field(default_factory=dict)
 
     def deliver(self, source: str, partition: dt.date, **row: object) -> None:
@@ -71,7 +72,7 @@ class City:
                 writer.writerows(records)
 
     def describe(self) -> str:
-        lines = [f"fiscal year {self.year}, as of {self.as_of}"]
+        lines = [f"fiscal year {self.year}, as of {self.as_of}, basis {self.incentive_basis}"]
         for (source, partition), records in sorted(self.rows.items()):
             lines.append(f"-- {source}/{partition}")
             lines.extend(",".join(r.values()) for r in records)
@@ -318,9 +319,14 @@ def cities(draw: st.DrawFn) -> City:
             city.deliver(
                 "own_investment", p0, district_code=code, fiscal_year=year, amount_yuan=amount
             )
-        city.deliver(
-            "own_investment", p0, district_code=code, fiscal_year=year - 1, amount_yuan="1000.00"
-        )
+        # last year: the same, more, less or nothing delivered (counts as 0 for `increase`)
+        previous = draw(st.sampled_from(("same", "more", "less", "missing")))
+        if previous != "missing" and investment != "missing":
+            step = {"same": 0, "more": 1, "less": -1}[previous] * _money(draw, 1, 10_000_000)
+            city.deliver(
+                "own_investment", p0, district_code=code, fiscal_year=year - 1,
+                amount_yuan=max(amount - step, Decimal(0)),
+            )  # fmt: skip
     # work orders: a few per district, on time, at the deadline, late or still open; sometimes
     # the first district scores exactly 60 (3 of 5 on time)
     case_no = iter(range(1, 10_000))
@@ -404,7 +410,12 @@ def _rows(conn, table: str, as_of: dt.date, run_id: str) -> list[dict[str, objec
 
 
 def ingest_and_build(
-    warehouse: Warehouse, landing: Path, as_of: dt.date, run_id: str, work: Path
+    warehouse: Warehouse,
+    landing: Path,
+    as_of: dt.date,
+    run_id: str,
+    work: Path,
+    incentive_basis: str = "level",
 ) -> object:
     """Load the landing into the (emptied) raw layer and build the allocation marts with their tests."""
     empty_raw_layer(warehouse)
@@ -417,7 +428,7 @@ def ingest_and_build(
             "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
         ],
         warehouse.pipeline_url,
-        {"as_of_date": as_of.isoformat(), "run_id": run_id},
+        {"as_of_date": as_of.isoformat(), "run_id": run_id, "incentive_basis": incentive_basis},
     )  # fmt: skip
     return report
 
@@ -512,9 +523,11 @@ def test_random_cities_match_the_recomputation(
     with tempfile.TemporaryDirectory() as tmp:
         landing = Path(tmp) / "landing"
         city.write(landing)
-        report = ingest_and_build(clean_warehouse, landing, city.as_of, run_id, dbt_paths)
+        report = ingest_and_build(
+            clean_warehouse, landing, city.as_of, run_id, dbt_paths, city.incentive_basis
+        )
         assert report.rows_quarantined == 0 and not report.unreadable_files, report.as_dict()
-        expected = allocate_landing(landing, city.as_of)
+        expected = allocate_landing(landing, city.as_of, incentive_basis=city.incentive_basis)
     published = read_published(clean_warehouse, city.as_of, run_id)
     assert_agrees(published, expected)
     assert_adds_up(published)

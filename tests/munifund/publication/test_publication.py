@@ -107,11 +107,16 @@ def test_publication_adds_up_and_records_the_run(published_city) -> None:
             [AS_OF],
         ).fetchone()
         run = conn.execute(
-            "select review_status, code_version, row_counts, input_fingerprints"
+            "select review_status, code_version, row_counts, input_fingerprints, parameters"
             " from published.allocation_runs where run_id = 'run-good'"
         ).fetchone()
+        bases = conn.execute(
+            "select distinct incentive_basis from published.district_allocation"
+        ).fetchall()
     assert total == pool
-    status, code_version, row_counts, fingerprints = run
+    status, code_version, row_counts, fingerprints, parameters = run
+    assert parameters == {"incentive_basis": "level"}
+    assert bases == [("level",)]
     assert status == "draft"
     head = subprocess.run(
         ["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True

@@ -88,6 +88,7 @@ def _allocation_rows() -> list[dict]:
         "incentive_pool_yuan": Decimal("1234567.89"),
         "incentive_share": Decimal("0.1000"),
         "incentive_fell_back": False,
+        "incentive_basis": "increase",
     }
     return [dict(zip(keys, d, strict=True)) | pools for d in DISTRICTS]
 
