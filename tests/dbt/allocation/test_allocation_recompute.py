@@ -1,13 +1,13 @@
 """The allocation marts against an independent recomputation in Python.
 
 Hypothesis draws small random cities (2-5 districts, 5-20 assets of several classes with an
-adopted road, verified and unverified measurements with re-surveys, transfers including ``*``, a
+adopted road and a bridge on a road, verified and unverified measurements with re-surveys, transfers including ``*``, a
 same-day pair and a future-dated decree, a rate revision, work orders on time, late and open, own
 investment, a pool with an incentive share in [0, 0.5]). Each city is written as landing
 partitions (with its own districts, responsibility matrix and unit-cost standards, so the seeds
 are replaced), ingested into an empty raw layer and built with dbt; then every figure of
-``district_allocation``, ``district_allocation_lines``, ``city_tier_costs`` and
-``unmeasured_assets`` is compared, to the fen, with `reference_allocation`, which reads the same
+``district_allocation``, ``district_allocation_lines``, ``city_tier_costs``,
+``unmeasured_assets``, ``street_allocation`` and ``assessment_results`` is compared, to the fen, with `reference_allocation`, which reads the same
 files and applies domain.md day by day with `Fraction`. The bundled sample city is checked the
 same way.
 
@@ -35,7 +35,10 @@ from munifund.ingest.contracts import BY_NAME
 from munifund.ingest.loader import ingest
 from munifund.warehouse import Warehouse
 
-SELECT = "+district_allocation +district_allocation_lines +city_tier_costs +unmeasured_assets +allocation_blockers"
+SELECT = (
+    "+district_allocation +district_allocation_lines +city_tier_costs +unmeasured_assets"
+    " +allocation_blockers +street_allocation +assessment_results"
+)
 FILE_NAME = "recompute.csv"
 # what each source delivers, in order: the ingest contract's columns
 COLUMNS = {name: contract.column_names for name, contract in BY_NAME.items()}
@@ -119,12 +122,17 @@ def cities(draw: st.DrawFn) -> City:
     year = draw(st.sampled_from((2024, 2025, 2026, 2028)))
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     as_of = _day(draw, dt.date(year, 3, 1), dt.date(year, 11, 15))
-    city = City(year, as_of)
+    city = City(year, as_of, draw(st.sampled_from(("level", "increase"))))
     p0 = dt.date(year - 1, 12, 1)  # reference data, asset register, pool
 
     codes = [f"T{i}" for i in range(1, draw(st.integers(2, 5)) + 1)]
     for i, code in enumerate(codes, 1):
         city.deliver("districts", p0, district_code=code, name_zh=f"测试{i}区", name_en=f"Test {i}")
+        for n in (1, 2):
+            city.deliver(
+                "street_offices", p0, street_code=f"{code}S{n}", district_code=code,
+                name_zh=f"测试{i}区{n}街道",
+            )  # fmt: skip
 
     # the matrix: the seed's, with a few defaults moved to another tier (secondary roads keep
     # theirs, so some district always has work)
@@ -201,7 +209,12 @@ def cities(draw: st.DrawFn) -> City:
              "district_code": draw(st.sampled_from(codes)), "commissioned_on": commissioned, "retired_on": retired}
         )  # fmt: skip
     for a in assets:
-        city.deliver("assets", p0, name=f"资产{a['asset_id']}", **a)
+        # most assets name a street office of their district, some none
+        street = draw(st.sampled_from((1, 2, 2, None)))
+        city.deliver(
+            "assets", p0, name=f"资产{a['asset_id']}",
+            street_code=f"{a['district_code']}S{street}" if street else None, **a,
+        )  # fmt: skip
 
     # measurements: verified from the start, or unverified, or none, or verified by a later
     # re-delivery; re-surveys inside the year, verified or not, known before or after the as-of date
@@ -359,7 +372,9 @@ def cities(draw: st.DrawFn) -> City:
                 "open": None,
             }[status]
             city.deliver(
-                "work_orders", as_of, case_id=f"WO{next(case_no):04d}", district_code=code, category="道路破损",
+                "work_orders", as_of, case_id=f"WO{next(case_no):04d}", district_code=code,
+                category=draw(st.sampled_from(("component", "event", "道路破损"))),
+                street_code=draw(st.sampled_from((f"{code}S1", f"{code}S2", None))),
                 reported_at=_timestamp(draw, deadline - dt.timedelta(days=3)), deadline_at=_timestamp(draw, deadline),
                 closed_at=None if closed is None else _timestamp(draw, closed),
             )  # fmt: skip
@@ -398,6 +413,8 @@ class Published:
     city_lines: dict[tuple, dict[str, object]]
     unmeasured: dict[tuple[str, str], int]
     blockers: list[tuple[str, str]]
+    streets: dict[str, dict[str, object]]
+    assessment: dict[tuple, dict[str, object]]
 
 
 def _rows(conn, table: str, as_of: dt.date, run_id: str) -> list[dict[str, object]]:
@@ -459,7 +476,15 @@ def read_published(warehouse: Warehouse, as_of: dt.date, run_id: str) -> Publish
         blockers = [
             (r["blocker"], r["message"]) for r in _rows(conn, "allocation_blockers", as_of, run_id)
         ]
-    return Published(districts, lines, city_lines, unmeasured, blockers)
+        streets = {
+            r.pop("street_code"): {k: v for k, v in r.items() if k != "name_zh"}
+            for r in _rows(conn, "street_allocation", as_of, run_id)
+        }
+        assessment = {
+            (r.pop("district_code"), r.pop("street_code"), r.pop("category")): r
+            for r in _rows(conn, "assessment_results", as_of, run_id)
+        }
+    return Published(districts, lines, city_lines, unmeasured, blockers, streets, assessment)
 
 
 def assert_agrees(published: Published, expected: Allocation) -> None:
@@ -485,6 +510,8 @@ def assert_agrees(published: Published, expected: Allocation) -> None:
     for key, row in expected.city_lines.items():
         assert published.city_lines[key] == row, key
     assert published.unmeasured == expected.unmeasured
+    assert published.streets == expected.streets
+    assert published.assessment == expected.assessment
 
 
 def assert_adds_up(published: Published) -> None:
