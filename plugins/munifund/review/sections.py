@@ -199,12 +199,18 @@ def changes_section(data: PackData, names: dict[str, tuple[str, str]]) -> Sectio
     return Section(True, view=view, chart=changes_chart(table.rows, names))
 
 
+def rows_by_district(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """A published table's rows grouped by district_code, in their order."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        grouped[r["district_code"]].append(r)
+    return grouped
+
+
 def lines_groups(data: PackData) -> list[DistrictLines]:
     names = data.district_names()
     expected = {r["district_code"]: r.get("standard_cost_yuan") for r in data.allocation.rows}
-    by_district: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in data.lines.rows:
-        by_district[r["district_code"]].append(r)
+    by_district = rows_by_district(data.lines.rows)
     columns = LINE_PAGE_COLUMNS
     groups = []
     for code in sorted(set(by_district) | set(expected)):
@@ -375,9 +381,7 @@ def streets_groups(data: PackData) -> list[DistrictStreets]:
     """The street offices of each district (street_allocation), collapsed like the lines."""
     names = data.district_names()
     totals = {r["district_code"]: r.get("total_yuan") for r in data.allocation.rows}
-    by_district: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in data.streets.rows:
-        by_district[r["district_code"]].append(r)
+    by_district = rows_by_district(data.streets.rows)
     columns = STREET_PAGE_COLUMNS
     groups = []
     for code in sorted(by_district):

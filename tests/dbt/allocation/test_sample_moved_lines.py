@@ -71,20 +71,10 @@ def _as_before(landing: Path, before: Path) -> None:
 
     for path in sorted((before / "assets").rglob("*.csv")):
         _rewrite(path, asset_row)
-    reference = sorted((before / "asset_transfers").iterdir())[0]
-    with (reference / "old_city_bridges.csv").open("w", encoding="utf-8", newline="") as handle:
+    # the standing decisions of 2017 as they were, appended to the reference delivery
+    (delivered,) = sorted((before / "asset_transfers").iterdir())[0].glob("*.csv")
+    with delivered.open("a", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(
-            (
-                "transfer_id",
-                "asset_id",
-                "work_type",
-                "to_tier",
-                "to_district_code",
-                "effective_date",
-                "decree_ref",
-            )
-        )
         for n, asset_id in enumerate(city_bridges, 1):
             writer.writerow(
                 (f"OLD-{n:03d}", asset_id, "*", "city", "", "2017-01-01", "哈政发〔2017〕12号")
