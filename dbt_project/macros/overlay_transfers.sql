@@ -1,7 +1,7 @@
 {#- Responsibility of each (asset, work type) of `defaults`: its default intervals up to the
     pair's first transfer, then the transfer intervals (CTE `transfer_intervals`, and the first
-    transfer date per pair in CTE `first_transfer`). Used for ordinary assets and for adopted
-    roads, whose default is the connected road's responsibility. -#}
+    transfer date per pair in CTE `first_transfer`). Used for ordinary pairs and for pairs
+    that follow a road (adopted roads, bridges), whose default is the road's responsibility. -#}
 {% macro overlay_transfers(defaults) -%}
     select
         defaults.asset_id,

@@ -15,6 +15,8 @@ PUBLISHED_MARTS = (
     "city_tier_costs",
     "unmeasured_assets",
     "allocation_changes",
+    "street_allocation",
+    "assessment_results",
     "kiosk_fee_compliance",
     "kiosk_fee_flags",
     "kiosk_arrears",

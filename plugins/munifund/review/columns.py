@@ -15,6 +15,7 @@ Kind = Literal[
     "text", "district", "cases", "pair", "money", "money_delta", "int", "score", "share", "rate",
     "quantity", "days", "date", "datetime", "bool", "json",
     "tier", "work_type", "asset_class", "kiosk_status", "flag_reason", "drivers", "unmeasured_reason",
+    "category", "incentive_basis",
 ]  # fmt: skip
 
 
@@ -73,6 +74,25 @@ LINE_COLUMNS = (
     Column("rate_yuan", "经费标准", "Rate (yuan per unit-year)", "money"),
     Column("cost_exact_yuan", "精确经费", "Exact cost (yuan)", "quantity"),
     Column("standard_cost_yuan", "标准经费", "Standard cost (yuan)", "money"),
+)
+STREET_COLUMNS = (
+    DISTRICT_CODE,
+    Column("street_code", "街道代码", "Street office code"),
+    Column("name_zh", "街道办事处", "Street office"),
+    Column("street_tier_cost_yuan", "街道级标准经费", "Street-tier cost (yuan)", "money"),
+    Column("share_of_district", "占区标准经费", "Share of district's standard cost", "share"),
+    Column("indicative_yuan", "参考金额", "Indicative amount (yuan)", "money"),
+)
+ASSESSMENT_COLUMNS = (
+    DISTRICT_CODE,
+    Column("street_code", "街道代码", "Street office code"),
+    Column("category", "类别", "Category", "category"),
+    Column("cases_due", "到期案件", "Cases due", "int"),
+    Column("on_time", "按时办结", "On time", "int"),
+    Column("late", "超时办结", "Late", "int"),
+    Column("still_open", "未办结", "Still open", "int"),
+    Column("score", "考核得分", "Score", "score"),
+    Column("rank", "排名", "Rank", "int"),
 )
 CITY_COST_COLUMNS = tuple(
     c for c in LINE_COLUMNS if c.key not in ("district_code", "tier", "cost_exact_yuan")

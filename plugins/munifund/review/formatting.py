@@ -32,6 +32,8 @@ KIND_VOCABULARIES = {
     "flag_reason": "kiosk_fee_flag_reason",
     "unmeasured_reason": "unmeasured_reason",
     "drivers": "change_driver",
+    "category": "work_order_category",
+    "incentive_basis": "incentive_basis",
 }
 REVIEW_STATUS_VOCABULARY = "review_status"
 #: The text of a missing value.
@@ -158,7 +160,15 @@ def format_cell(column: Column, value: Any) -> Cell:
         case "kiosk_status":
             text, sub = _enum_text(kind, value)
             return Cell(text, sub, css=f"status status-{value}")
-        case "tier" | "work_type" | "asset_class" | "flag_reason" | "unmeasured_reason":
+        case (
+            "tier"
+            | "work_type"
+            | "asset_class"
+            | "flag_reason"
+            | "unmeasured_reason"
+            | "category"
+            | "incentive_basis"
+        ):
             text, sub = _enum_text(kind, value)
             return Cell(text, sub)
         case _:

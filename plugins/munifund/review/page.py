@@ -25,6 +25,7 @@ from munifund.review.labels import label_zh
 from munifund.review.queries import PackData, published_name
 from munifund.review.sections import (
     allocation_section,
+    assessment_rankings,
     changes_section,
     city_costs_section,
     days_in_year,
@@ -33,6 +34,7 @@ from munifund.review.sections import (
     kiosk_section,
     lines_groups,
     pool_check,
+    streets_groups,
     unmeasured_section,
 )
 
@@ -76,6 +78,14 @@ def _facts(data: PackData) -> list[Fact]:
             "奖励比例", "Incentive share", format_fraction_percent(first.get("incentive_share"), 2)
         ),
     ]
+    basis = first.get("incentive_basis")
+    facts.append(
+        Fact(
+            "奖励依据",
+            "Incentive basis",
+            f"{label_zh('incentive_basis', basis) or basis} / {basis}" if basis else DASH,
+        )
+    )
     fell_back = first.get("incentive_fell_back")
     if fell_back is None:
         fell_back_text = DASH
@@ -167,6 +177,12 @@ def render_page(data: PackData) -> Page:
         "lines_missing": published_name(data.lines.name),
         "lines": lines_groups(data) if data.lines.available else [],
         "city_costs": city_costs_section(data),
+        "streets_available": data.streets.available,
+        "streets_missing": published_name(data.streets.name),
+        "streets": streets_groups(data) if data.streets.available else [],
+        "assessment_available": data.assessment.available,
+        "assessment_missing": published_name(data.assessment.name),
+        "rankings": assessment_rankings(data, names) if data.assessment.available else [],
         "unmeasured": unmeasured_section(data),
         "kiosk": kiosk,
         "kiosk_flags": kiosk_flags_section(data, names),

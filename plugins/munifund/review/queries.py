@@ -131,6 +131,8 @@ class PackData:
     kiosk: Table
     kiosk_flags: Table
     data_quality: DataQuality
+    streets: Table = Table("street_allocation", [], available=False)
+    assessment: Table = Table("assessment_results", [], available=False)
 
     @property
     def fiscal_year(self) -> int:
@@ -163,6 +165,8 @@ ORDER_BY: dict[str, tuple[str, ...]] = {
     "unmeasured_assets": ("asset_class", "asset_id", "work_type"),
     "kiosk_fee_compliance": ("district_code",),
     "kiosk_fee_flags": ("district_code", "paid_at", "voucher_id", "reason"),
+    "street_allocation": ("district_code", "street_code"),
+    "assessment_results": ("category", "district_code", "street_code"),
 }  # fmt: skip
 
 
@@ -184,4 +188,6 @@ def read_pack_data(conn: psycopg.Connection, as_of: dt.date, dq_rows: int) -> Pa
             kiosk=tables["kiosk_fee_compliance"],
             kiosk_flags=tables["kiosk_fee_flags"],
             data_quality=_read_data_quality(conn, as_of, dq_rows),
+            streets=tables["street_allocation"],
+            assessment=tables["assessment_results"],
         )

@@ -16,6 +16,7 @@ from typing import Any
 from munifund.review.charts import Chart, allocation_chart, changes_chart, kiosk_chart
 from munifund.review.columns import (
     ALLOCATION_COLUMNS,
+    ASSESSMENT_COLUMNS,
     CHANGE_COLUMNS,
     CITY_COST_COLUMNS,
     DISTRICT,
@@ -24,6 +25,7 @@ from munifund.review.columns import (
     KIOSK_COLUMNS,
     KIOSK_FLAG_COLUMNS,
     LINE_COLUMNS,
+    STREET_COLUMNS,
     UNMEASURED_SUMMARY_COLUMNS,
     Column,
     Kind,
@@ -40,6 +42,7 @@ from munifund.review.formatting import (
     to_decimal,
     total_row,
 )
+from munifund.review.labels import code_labels
 from munifund.review.queries import PackData, published_name
 
 #: Rows of ``data_quality_issues`` listed on the page (the workbook lists more).
@@ -63,6 +66,15 @@ KIOSK_PAGE_COLUMNS = (DISTRICT, *KIOSK_COLUMNS[3:])
 LINE_PAGE_COLUMNS = tuple(c for c in LINE_COLUMNS if c.key not in ("district_code", "days_in_year"))
 CITY_COST_PAGE_COLUMNS = tuple(c for c in CITY_COST_COLUMNS if c.key != "days_in_year")
 KIOSK_FLAG_PAGE_COLUMNS = (DISTRICT, *KIOSK_FLAG_COLUMNS[1:])
+STREET_PAGE_COLUMNS = STREET_COLUMNS[1:]
+# the ranking shows the districts: rank first, the street column (empty on their rows) left out
+ASSESSMENT_PAGE_COLUMNS = (
+    ASSESSMENT_COLUMNS[8],
+    DISTRICT,
+    *ASSESSMENT_COLUMNS[3:8],
+)
+#: The ranking tables, in this order; their titles are the codes' labels (seed_code_labels.csv).
+CATEGORIES = ("all", "component", "event")
 
 
 @dataclass(frozen=True)
@@ -187,12 +199,18 @@ def changes_section(data: PackData, names: dict[str, tuple[str, str]]) -> Sectio
     return Section(True, view=view, chart=changes_chart(table.rows, names))
 
 
+def rows_by_district(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """A published table's rows grouped by district_code, in their order."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        grouped[r["district_code"]].append(r)
+    return grouped
+
+
 def lines_groups(data: PackData) -> list[DistrictLines]:
     names = data.district_names()
     expected = {r["district_code"]: r.get("standard_cost_yuan") for r in data.allocation.rows}
-    by_district: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in data.lines.rows:
-        by_district[r["district_code"]].append(r)
+    by_district = rows_by_district(data.lines.rows)
     columns = LINE_PAGE_COLUMNS
     groups = []
     for code in sorted(set(by_district) | set(expected)):
@@ -344,3 +362,76 @@ def dq_sections(data: PackData) -> tuple[Section, Section]:
     )
     note = f"最近的 {len(shown):,} 条，共 {dq.total:,} 条 / The latest {len(shown):,} of {dq.total:,} issues (newest partition first)."
     return Section(True, view=counts_view), Section(True, view=rows_view, note=note)
+
+
+@dataclass(frozen=True)
+class DistrictStreets:
+    """One district's street offices, with their indicative amounts against its total."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    count: int
+    subtotal: str
+    total: str
+    view: TableView
+
+
+def streets_groups(data: PackData) -> list[DistrictStreets]:
+    """The street offices of each district (street_allocation), collapsed like the lines."""
+    names = data.district_names()
+    totals = {r["district_code"]: r.get("total_yuan") for r in data.allocation.rows}
+    by_district = rows_by_district(data.streets.rows)
+    columns = STREET_PAGE_COLUMNS
+    groups = []
+    for code in sorted(by_district):
+        rows = by_district[code]
+        summed = ["street_tier_cost_yuan", "indicative_yuan"]
+        view = TableView(
+            columns,
+            [table_row(columns, r) for r in rows],
+            [total_row(columns, rows, summed, "小计 / Subtotal")],
+        )
+        zh, en = names.get(code, ("", ""))
+        groups.append(
+            DistrictStreets(
+                code, zh, en, len(rows),
+                format_money(sum_column(rows, "indicative_yuan") or Decimal(0)),
+                format_money(totals.get(code)), view,
+            )
+        )  # fmt: skip
+    return groups
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The districts' assessment results of one category, best first."""
+
+    category: str
+    zh: str
+    en: str
+    view: TableView
+
+
+def assessment_rankings(data: PackData, names: dict[str, tuple[str, str]]) -> list[Ranking]:
+    """One ranking table per category (all, components, events) over the districts' rows."""
+    rankings = []
+    district_rows = [r for r in data.assessment.rows if r.get("street_code") is None]
+    labels = code_labels().get("work_order_category", {})
+    for category in CATEGORIES:
+        label = labels.get(category)
+        zh, en = (label.zh, label.en) if label else (category, category)
+        rows = sorted(
+            (r for r in district_rows if r.get("category") == category),
+            key=lambda r: (r.get("rank") is None, r.get("rank") or 0, r["district_code"]),
+        )
+        view = TableView(
+            ASSESSMENT_PAGE_COLUMNS,
+            [
+                table_row(ASSESSMENT_PAGE_COLUMNS, r, names, district=r["district_code"])
+                for r in rows
+            ],
+            id=f"assessment-{category}-table",
+        )
+        rankings.append(Ranking(category, zh, en, view))
+    return rankings

@@ -21,6 +21,7 @@ from munifund.config import CITY_TIMEZONE
 from munifund.review.archive import reproducible_zip
 from munifund.review.columns import (
     ALLOCATION_COLUMNS,
+    ASSESSMENT_COLUMNS,
     CHANGE_COLUMNS,
     CITY_COST_COLUMNS,
     DQ_COUNT_COLUMNS,
@@ -28,6 +29,7 @@ from munifund.review.columns import (
     KIOSK_COLUMNS,
     KIOSK_FLAG_COLUMNS,
     LINE_COLUMNS,
+    STREET_COLUMNS,
     UNMEASURED_COLUMNS,
     Column,
 )
@@ -200,6 +202,7 @@ def _summary_sheet(wb, data: PackData) -> None:
         ("奖励资金池 / Incentive pool (yuan)", first.get("incentive_pool_yuan"), MONEY_FORMAT),
         ("奖励比例 / Incentive share", first.get("incentive_share"), EXCEL_FORMATS["rate"]),
         ("奖励并入基础 / Incentive fell back into base", first.get("incentive_fell_back"), None),
+        ("奖励依据 / Incentive basis", first.get("incentive_basis"), None),
         ("分配合计 / Sum of district totals (yuan)", sum_column(data.allocation.rows, "total_yuan"), MONEY_FORMAT),
         ("代码版本 / Code version", run.get("code_version"), None),
         ("批准 / Approve", approve, None),
@@ -224,6 +227,8 @@ def _sheets(data: PackData) -> list[Sheet]:
         ("allocation 分配", ALLOCATION_COLUMNS, data.allocation,
          [c.key for c in ALLOCATION_COLUMNS if c.kind == "money" or c.key in ("cases_due", "cases_on_time")]),
         ("lines 明细", LINE_COLUMNS, data.lines, ["standard_cost_yuan"]),
+        ("streets 街道", STREET_COLUMNS, data.streets, ["street_tier_cost_yuan", "indicative_yuan"]),
+        ("assessment 考核", ASSESSMENT_COLUMNS, data.assessment, []),
         ("city costs 市本级", CITY_COST_COLUMNS, data.city_costs, ["standard_cost_yuan"]),
         ("changes 变动", CHANGE_COLUMNS, data.changes, ["previous_total_yuan", "total_yuan", "delta_yuan"]),
         ("unmeasured 未测量", UNMEASURED_COLUMNS, data.unmeasured, []),

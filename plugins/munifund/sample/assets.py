@@ -77,6 +77,7 @@ class AssetRegister:
     city_bridge_ids: list[str] = field(default_factory=list)
     district_trunk_ids: list[str] = field(default_factory=list)
     zone_road_ids: list[str] = field(default_factory=list)
+    daoli_area_ids: list[str] = field(default_factory=list)  # 哈高新区道里集中区
 
 
 def _split_area(total_m2: int, count: int, rng: random.Random) -> list[int]:
@@ -305,6 +306,56 @@ class _Builder:
                 area,
             )
 
+    def daoli_area(self) -> None:
+        """The high-tech zone's Daoli area: the first of Daoli's ordinary roads and green belts.
+
+        plausible: which of Daoli's assets the zone administers is not published; taken in
+        register order, not drawn. There are no squares among the asset classes.
+        """
+        taken = dict.fromkeys(harbin.DAOLI_AREA_COUNTS, 0)
+        zone = set(self.register.zone_road_ids)
+        for asset in self.register.existing:
+            wanted = harbin.DAOLI_AREA_COUNTS.get(asset.asset_class, 0)
+            if (
+                wanted
+                and asset.district_code == harbin.DAOLI_DISTRICT
+                and asset.asset_id not in zone
+                and not asset.remark  # the district's own parks stay out
+                and taken[asset.asset_class] < wanted
+            ):
+                taken[asset.asset_class] += 1
+                self.register.daoli_area_ids.append(asset.asset_id)
+
+    def carry_roads(self) -> None:
+        """Give each bridge the road it carries (connected_to), in its own district.
+
+        A city bridge carries one of the city's expressways or trunk roads, a district bridge a
+        secondary road outside the two zones; picked in turn, not drawn, so that the rest
+        of the register stays as it was. A bridge whose district has no such road names none.
+        """
+        kept = (
+            set(self.register.district_trunk_ids)
+            | set(self.register.zone_road_ids)
+            | set(self.register.daoli_area_ids)
+        )
+        city_roads: dict[str, list[Asset]] = {}
+        district_roads: dict[str, list[Asset]] = {}
+        for asset in self.register.existing:
+            if asset.asset_id in kept:
+                continue
+            if asset.asset_class in ("expressway", "trunk_road"):
+                city_roads.setdefault(asset.district_code, []).append(asset)
+            elif asset.asset_class == "secondary_road":
+                district_roads.setdefault(asset.district_code, []).append(asset)
+        city_ids = set(self.register.city_bridge_ids)
+        bridges = [a for a in self.register.existing if a.asset_class == "bridge"]
+        for i, bridge in enumerate(bridges):
+            roads = (city_roads if bridge.asset_id in city_ids else district_roads).get(
+                bridge.district_code, []
+            )
+            if roads:
+                bridge.connected_to = roads[i % len(roads)].asset_id
+
     def parks_and_facilities(self) -> None:
         rng, s = self.rng, self.scale
         for name, district_code in harbin.CITY_PARK_NAMES:
@@ -464,6 +515,8 @@ def build_register(year: int, scale: int, rng: random.Random) -> AssetRegister:
     builder.roads()
     builder.bridges_and_structures()
     builder.parks_and_facilities()
+    builder.daoli_area()
+    builder.carry_roads()
     builder.adopted_roads()
     builder.mid_year_changes()
     builder.unmeasured()

@@ -15,11 +15,12 @@ What the sample is designed to show, for fiscal year Y:
   compliant everywhere and its closing balance rolls forward.
 - Assessment: 双城 Shuangcheng (230113) closes most work orders late (score below 60); the other
   districts score 70-95. 平房 Pingfang (230108) puts no own investment into Y.
-- Duties moving between tiers: 162 city bridges and the development zone's 32 secondary roads
-  (city since 2017-01-01) and 6 district trunk roads; the zone's roads devolve to their districts
-  on Y-07-01 (decree delivered Y-06-15); sweeping of pedestrian crossings and everything under
-  the elevated roads on Y-04-01 (delivered Y-03-20); 10 city bridges' upkeep on Y-12-01, decreed
-  ahead (delivered Y-10-15).
+- Duties moving between tiers (transfers.py names each decree): the 6 trunk roads the city does
+  not keep stay the district's, and the high-tech zone's Daoli area is the city's (2017-01-01);
+  the Daoli area devolves to Daoli district on Y-07-01 (delivered Y-06-15); sweeping of
+  pedestrian crossings and everything under the elevated roads on Y-04-01 (delivered Y-03-20);
+  10 city bridges' upkeep on Y-12-01, decreed ahead (delivered Y-10-15). Every bridge names the
+  road it carries and follows it; the development zone's 32 roads move no money.
 - Measurements: adopted roads (新纳入道路) delivered unverified on Y-02-01 and verified by a
   re-delivery on Y-09-15; re-surveys from mid-year (delivered Y-06-05), a quarter of them
   unverified; a few assets whose only measurement is unverified (unmeasured).
@@ -268,7 +269,7 @@ def _write_transfers(
     deliveries = (
         (reference, transfers.baseline_transfers(register)),
         (date(y, 3, 20), transfers.crossing_and_underside_devolution(register)),
-        (date(y, 6, 15), transfers.development_zone_devolution(register)),
+        (date(y, 6, 15), transfers.daoli_area_devolution(register)),
         (
             date(y, 10, 15),
             transfers.future_bridge_devolution(register, rng_for(seed, "transfers")),

@@ -62,6 +62,9 @@ CORE_DISTRICTS: tuple[str, ...] = (
 # plausible: the economic development zone's 32 secondary roads lie in Nangang, Xiangfang and
 # Pingfang (the zone's Harbin parts are there).
 DEVELOPMENT_ZONE_DISTRICTS: tuple[str, ...] = ("230103", "230110", "230108")
+# The high-tech zone's Daoli area (哈高新区道里集中区) lies in Daoli; plausible: its size.
+DAOLI_DISTRICT = "230102"
+DAOLI_AREA_COUNTS: dict[str, int] = {"secondary_road": 4, "branch_road": 8, "green_belt": 3}
 
 # How the sample's districts are designed to come out of the kiosk-fee check for fiscal year Y
 # (every district not listed is compliant) and the assessment, so tests and demos have all
@@ -134,21 +137,26 @@ def street_offices() -> tuple[StreetOffice, ...]:
     return tuple(offices)
 
 
-# The responsibility matrix (shared/spec/domain.md; the default tier of each pair). Order is the
-# order the seed and the reference file list it in.
+# The responsibility matrix: domain.md's table, the default tier of each pair. The city keeps only
+# the maintenance of its expressways and trunk roads, the sweeping of the expressways (their bridge
+# decks through the bridge rule) and its parks; greening along its roads and under the elevated
+# roads is the districts'. A bridge's two pairs say `district`, the default of a bridge that names
+# no road: one that does follows its road (int_responsibility_intervals_resolved). Back lanes
+# carry no greening pair: the sample measures no green strip in them (a city that does delivers
+# the row, tier street). Order is the order the seed and the reference file list it in.
 RESPONSIBILITY_MATRIX: tuple[tuple[str, str, str], ...] = (
     ("expressway", "road_maintenance", "city"),
     ("expressway", "sweeping", "city"),
-    ("expressway", "greening", "city"),
+    ("expressway", "greening", "district"),
     ("trunk_road", "road_maintenance", "city"),
-    ("trunk_road", "greening", "city"),
+    ("trunk_road", "greening", "district"),
     ("trunk_road", "sweeping", "district"),
     ("secondary_road", "road_maintenance", "district"),
     ("secondary_road", "sweeping", "district"),
     ("secondary_road", "greening", "district"),
     ("branch_road", "road_maintenance", "district"),
     ("branch_road", "sweeping", "street"),
-    ("branch_road", "greening", "district"),
+    ("branch_road", "greening", "street"),
     ("back_lane", "road_maintenance", "street"),
     ("back_lane", "sweeping", "street"),
     ("courtyard", "road_maintenance", "street"),
@@ -157,7 +165,7 @@ RESPONSIBILITY_MATRIX: tuple[tuple[str, str, str], ...] = (
     ("bridge", "bridge_maintenance", "district"),
     ("bridge", "sweeping", "district"),
     ("elevated_underside", "sweeping", "city"),
-    ("elevated_underside", "greening", "city"),
+    ("elevated_underside", "greening", "district"),
     ("pedestrian_crossing", "bridge_maintenance", "city"),
     ("pedestrian_crossing", "sweeping", "city"),
     ("city_park", "greening", "city"),

@@ -6,7 +6,7 @@ import random
 from datetime import date
 
 from munifund.sample import harbin
-from munifund.sample.assets import AssetRegister, Transfer
+from munifund.sample.assets import Asset, AssetRegister, Transfer
 from munifund.sample.common import iso
 from munifund.sample.landing import Row
 
@@ -31,20 +31,24 @@ class TransferIds:
 
 
 def baseline_transfers(register: AssetRegister) -> list[Transfer]:
-    """Standing decisions of 2017: city bridges, district trunk roads, the development zone."""
+    """Standing decisions of 2017: the 6 trunk roads the city does not keep, and the Daoli area.
+
+    The city's bridges need none: a bridge follows the road it carries. The development zone's
+    32 roads need none either: the zone took over only their law enforcement (城管执法), and no
+    money moves with that.
+    """
     by_id = {a.asset_id: a for a in register.existing}
-    decree = "哈政发〔2017〕12号"
+    # the reform keeps 46 of the yearbook's 52 trunk roads: the other 6 stay with their district
+    trunk_decree = "哈政发〔2017〕12号"
     transfers = [
-        Transfer(i, "*", "city", "", BASELINE_TRANSFER_DATE, decree)
-        for i in register.city_bridge_ids
-    ]
-    transfers += [
-        Transfer(i, "*", "district", by_id[i].district_code, BASELINE_TRANSFER_DATE, decree)
+        Transfer(i, "*", "district", by_id[i].district_code, BASELINE_TRANSFER_DATE, trunk_decree)
         for i in register.district_trunk_ids
     ]
+    # the high-tech zone, a city body, has administered its Daoli area since its founding
+    zone_decree = "哈政发〔2017〕15号"
     transfers += [
-        Transfer(i, "*", "city", "", BASELINE_TRANSFER_DATE, "哈政发〔2017〕15号")
-        for i in register.zone_road_ids
+        Transfer(i, "*", "city", "", BASELINE_TRANSFER_DATE, zone_decree)
+        for i in register.daoli_area_ids
     ]
     return transfers
 
@@ -80,14 +84,13 @@ def crossing_and_underside_devolution(register: AssetRegister) -> list[Transfer]
     return transfers
 
 
-def development_zone_devolution(register: AssetRegister) -> list[Transfer]:
-    """The zone's 32 roads go to the district they lie in from Y-07-01."""
-    by_id = {a.asset_id: a for a in register.existing}
+def daoli_area_devolution(register: AssetRegister) -> list[Transfer]:
+    """事权下放: the Daoli area's streets, squares and greening go to Daoli district from Y-07-01."""
     effective = date(register.year, 7, 1)
     decree = f"哈政发〔{register.year}〕21号"
     return [
-        Transfer(i, "*", "district", by_id[i].district_code, effective, decree)
-        for i in register.zone_road_ids
+        Transfer(i, "*", "district", harbin.DAOLI_DISTRICT, effective, decree)
+        for i in register.daoli_area_ids
     ]
 
 
@@ -113,18 +116,28 @@ def future_bridge_devolution(register: AssetRegister, rng: random.Random) -> lis
 def district_standard_cost_fen(register: AssetRegister) -> int:
     """Rough yearly standard cost of district and street work, for sizing the budget pool.
 
-    Uses the reference register with its 2017 transfers and the rates of 1 January; the zone's
-    roads are counted with the district (they move there mid-year, and the pool is set ahead).
+    Uses the reference register with its 2017 transfers and the rates of 1 January; a bridge
+    takes the tier of its road's work; the Daoli area is counted with the district (it moves
+    there mid-year, and the pool is set ahead).
     """
-    city_ids = set(register.city_bridge_ids)
-    district_ids = set(register.district_trunk_ids) | set(register.zone_road_ids)
+    by_id = {a.asset_id: a for a in register.existing}
+    district_ids = set(register.district_trunk_ids) | set(register.daoli_area_ids)
+    followed = {"bridge_maintenance": "road_maintenance", "sweeping": "sweeping"}
+
+    def tier_of(asset: Asset, work_type: str) -> str:
+        if asset.asset_id in district_ids:
+            return "district"
+        road = by_id.get(asset.connected_to)
+        if asset.asset_class == "bridge" and road is not None:
+            return tier_of(road, followed[work_type])
+        return harbin.TIER_BY_PAIR[(asset.asset_class, work_type)]
+
     total = 0
     for asset in register.existing:
-        if asset.asset_id in register.unmeasured_ids or asset.asset_id in city_ids:
+        if asset.asset_id in register.unmeasured_ids:
             continue
         for work_type, quantity in asset.quantities:
-            tier = harbin.TIER_BY_PAIR[(asset.asset_class, work_type)]
-            if tier == "city" and asset.asset_id not in district_ids:
+            if tier_of(asset, work_type) == "city":
                 continue
             rate_fen = int(harbin.UNIT_COST_RATES[(work_type, asset.asset_class)] * 100)
             total += quantity * rate_fen

@@ -14,9 +14,13 @@ Choices the rules leave open, made here as in the models (and documented on the 
 - of two verified measurements effective on the same day, the later delivered wins, then the
   larger ``measurement_id``;
 - an adopted road's maintenance follows whoever (tier, district) maintains the road it connects
-  to; when that road is itself adopted, is not active in the year or has no such work type, the
-  adopted road's own matrix default in its own district applies (the chain is not chased);
+  to, and a bridge naming its road follows whoever maintains it (bridge_maintenance) and sweeps
+  it (deck sweeping); when the road's own pair follows another road, or the road is not active
+  in the year or has no such work type, the follower's own matrix default in its own district
+  applies (the chain is not chased); a bridge naming no road takes its matrix default;
 - the assessment threshold is compared exactly on the counts, never on the rounded score;
+- with incentive basis ``increase`` the weighed own investment is max(own_Y - own_Y-1, 0), a year
+  with no figure counting as 0;
 - a district's lines are rounded to the fen by largest remainder (ties by tier, work type, asset
   class, rate period) so that they add up to the district's standard cost.
 """
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,14 +40,17 @@ from zoneinfo import ZoneInfo
 
 CITY = ZoneInfo("Asia/Shanghai")
 MAINTENANCE = ("road_maintenance", "bridge_maintenance")
+# a bridge's work and the work of the road it carries that decides who does it
+BRIDGE_FOLLOWS = {"bridge_maintenance": "road_maintenance", "sweeping": "sweeping"}
 LOCAL_TIERS = ("district", "street")
 TRUE_WORDS = ("true", "t", "yes", "y", "1", "是")
 
 # the seeds that stand for a reference source until a partition of it is delivered
 SEEDS_DIR = Path(__file__).resolve().parents[3] / "dbt_project" / "seeds"
-SEEDED = {"districts", "responsibility_matrix", "unit_cost_standards"}
+SEEDED = {"districts", "street_offices", "responsibility_matrix", "unit_cost_standards"}
 KEYS = {
     "districts": ("district_code",),
+    "street_offices": ("street_code",),
     "responsibility_matrix": ("asset_class", "work_type"),
     "unit_cost_standards": ("work_type", "asset_class", "valid_from"),
     "assets": ("asset_id",),
@@ -62,6 +70,15 @@ def _clean(value: str | None) -> str | None:
         return None
     value = value.strip()
     return value or None
+
+
+def _decoded(path: Path) -> str:
+    """A delivered CSV's text: UTF-8 (with or without BOM), else GB18030 (sources.md)."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
 
 
 def known_rows(landing: Path, source: str, as_of: dt.date) -> list[dict[str, str | None]]:
@@ -96,14 +113,13 @@ def known_rows(landing: Path, source: str, as_of: dt.date) -> list[dict[str, str
         for path in sorted(partition.iterdir()):
             if path.suffix.lower() != ".csv":
                 continue
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                for raw in csv.DictReader(handle):
-                    row = {k.strip().lower(): _clean(v) for k, v in raw.items() if k is not None}
-                    row_key = tuple(row.get(k) for k in key)
-                    if any(v is None for v in row_key) or row_key in seen:
-                        continue
-                    seen.add(row_key)
-                    latest[row_key] = row
+            for raw in csv.DictReader(io.StringIO(_decoded(path), newline="")):
+                row = {k.strip().lower(): _clean(v) for k, v in raw.items() if k is not None}
+                row_key = tuple(row.get(k) for k in key)
+                if any(v is None for v in row_key) or row_key in seen:
+                    continue
+                seen.add(row_key)
+                latest[row_key] = row
     return list(latest.values())
 
 
@@ -127,6 +143,7 @@ class Asset:
     connected_to: str | None
     commissioned_on: dt.date
     retired_on: dt.date | None
+    street_code: str | None = None
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one object per delivered row
@@ -172,7 +189,14 @@ class Inputs:
     transfers: list[Transfer]
     pool: tuple[Decimal, Decimal] | None
     own_investment: dict[str, Decimal]
+    previous_own_investment: dict[str, Decimal]
     cases: list[tuple[str, dt.datetime, dt.datetime | None]]  # district, deadline, closed
+    # street_code -> district_code
+    street_offices: dict[str, str] = field(default_factory=dict)
+    # district, street, category, deadline, closed
+    work_orders: list[tuple[str, str | None, str | None, dt.datetime, dt.datetime | None]] = field(
+        default_factory=list
+    )
 
 
 def _partition_of(
@@ -227,6 +251,7 @@ def read_inputs(landing: Path, as_of: dt.date) -> Inputs:
             r.get("connected_to"),
             _date(r["commissioned_on"]),
             _date(r.get("retired_on")),
+            r.get("street_code"),
         )  # fmt: skip
         for r in known_rows(landing, "assets", as_of)
     }
@@ -259,15 +284,34 @@ def read_inputs(landing: Path, as_of: dt.date) -> Inputs:
     pool = None
     if year in pools:
         pool = (Decimal(pools[year]["pool_yuan"]), Decimal(pools[year]["incentive_share"]))
+    investments = known_rows(landing, "own_investment", as_of)
     own_investment = {
         r["district_code"]: Decimal(r["amount_yuan"])
-        for r in known_rows(landing, "own_investment", as_of)
+        for r in investments
         if int(r["fiscal_year"]) == year
+    }
+    previous_own_investment = {
+        r["district_code"]: Decimal(r["amount_yuan"])
+        for r in investments
+        if int(r["fiscal_year"]) == year - 1
     }
     cases = [
         (r["district_code"], _instant(r["deadline_at"]), _instant(r.get("closed_at")))
         for r in known_rows(landing, "work_orders", as_of)
     ]
+    work_orders = [
+        (
+            r["district_code"],
+            r.get("street_code"),
+            r.get("category"),
+            _instant(r["deadline_at"]),
+            _instant(r.get("closed_at")),
+        )
+        for r in known_rows(landing, "work_orders", as_of)
+    ]
+    street_offices = {
+        r["street_code"]: r["district_code"] for r in known_rows(landing, "street_offices", as_of)
+    }
     return Inputs(
         as_of,
         districts,
@@ -278,7 +322,10 @@ def read_inputs(landing: Path, as_of: dt.date) -> Inputs:
         transfers,
         pool,
         own_investment,
+        previous_own_investment,
         cases,
+        street_offices,
+        work_orders,
     )
 
 
@@ -376,16 +423,26 @@ class Rules:
         tier = self.inputs.matrix[(asset.asset_class, work_type)]
         return (tier, None if tier == "city" else asset.district_code)
 
+    @staticmethod
+    def followed_work_type(asset: Asset, work_type: str) -> str | None:
+        """The work on its connected road that a pair follows, if it follows one."""
+        if asset.connected_to is None:
+            return None
+        if asset.asset_class == "bridge":
+            return BRIDGE_FOLLOWS.get(work_type)
+        return work_type if work_type in MAINTENANCE else None
+
     def follows(self, asset: Asset, work_type: str) -> Asset | None:
-        """The road whose maintainer an adopted road's maintenance follows, if it can be followed."""
-        if asset.connected_to is None or work_type not in MAINTENANCE:
+        """The road whose responsibility a pair follows, if it can be followed."""
+        followed = self.followed_work_type(asset, work_type)
+        if followed is None:
             return None
         road = self.inputs.assets.get(asset.connected_to)
         if (
             road is None
-            or road.connected_to is not None  # itself adopted: not chased further
+            or self.followed_work_type(road, followed) is not None  # not chased further
             or not self.in_year(road)
-            or (road.asset_class, work_type) not in self.inputs.matrix
+            or (road.asset_class, followed) not in self.inputs.matrix
         ):
             return None
         return road
@@ -394,14 +451,15 @@ class Rules:
         transfer = self.latest_transfer(asset, work_type, day)
         if transfer is not None:
             return self.transferred(asset, transfer)
-        if asset.connected_to is None:
+        followed = self.followed_work_type(asset, work_type)
+        if followed is None:
+            if asset.connected_to is not None and asset.asset_class != "bridge":
+                return ("district", asset.district_code)  # adopted: sweeping, greening its own
             return self.matrix_default(asset, work_type)
-        if work_type not in MAINTENANCE:
-            return ("district", asset.district_code)  # sweeping, greening: its own district
         road = self.follows(asset, work_type)
         if road is None:
             return self.matrix_default(asset, work_type)
-        return self.responsible(road, work_type, day)
+        return self.responsible(road, followed, day)
 
     def quantity(self, asset: Asset, work_type: str, day: dt.date) -> Measurement | None:
         for m in reversed(self.measurements_of.get((asset.asset_id, work_type), ())):
@@ -440,6 +498,10 @@ class Allocation:
     unmeasured: dict[tuple[str, str], int]
     missing_rates: set[tuple[str, str]]
     cost_yuan_days: dict[str, Decimal]
+    # street_code -> figures of street_allocation
+    streets: dict[str, dict[str, object]] = field(default_factory=dict)
+    # (district_code, street_code or None, category) -> figures of assessment_results
+    assessment: dict[tuple, dict[str, object]] = field(default_factory=dict)
 
 
 def _line_figures(line: Line, days_in_year: int) -> dict[str, object]:
@@ -453,7 +515,7 @@ def _line_figures(line: Line, days_in_year: int) -> dict[str, object]:
     }
 
 
-def allocate(inputs: Inputs, threshold: int = 60) -> Allocation:
+def allocate(inputs: Inputs, threshold: int = 60, incentive_basis: str = "level") -> Allocation:
     rules = Rules(inputs)
     year = rules.year
     days = year_days(year)
@@ -551,8 +613,96 @@ def allocate(inputs: Inputs, threshold: int = 60) -> Allocation:
         for k, line in city.items()
     }
 
-    districts = _split_pool(inputs, cost, n_days, threshold)
-    return Allocation(n_days, districts, lines, city_lines, dict(unmeasured), missing_rates, cost)
+    districts = _split_pool(inputs, cost, n_days, threshold, incentive_basis)
+    street_cost: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
+    for (tier, district, _, _, standard, asset_id, measurement), n in day_counts.items():
+        if tier == "street":
+            street = inputs.assets[asset_id].street_code
+            street_cost[(district, street)] += measurement.quantity * n * standard.rate
+    return Allocation(
+        n_days,
+        districts,
+        lines,
+        city_lines,
+        dict(unmeasured),
+        missing_rates,
+        cost,
+        _streets(inputs, districts, cost, street_cost, n_days),
+        assessment_results(inputs),
+    )
+
+
+def _streets(
+    inputs: Inputs,
+    districts: dict[str, dict[str, object]],
+    cost: dict[str, Decimal],
+    street_cost: dict[tuple[str, str | None], Decimal],
+    n_days: int,
+) -> dict[str, dict[str, object]]:
+    """Each street office's street-tier cost, share of S_d and indicative amount: total_d split
+    by largest remainder between the district's streets and the rest of S_d (ties by
+    street_code, the rest last)."""
+    result = {}
+    for district, row in districts.items():
+        streets = sorted(s for s, d in inputs.street_offices.items() if d == district)
+        parts: dict[str | None, Fraction] = {
+            s: Fraction(street_cost.get((district, s), Decimal(0))) for s in streets
+        }
+        s_d = Fraction(cost[district])
+        parts[None] = s_d - sum(parts.values(), Fraction(0))
+        total_fen = int(row["total_yuan"] * 100) if s_d > 0 else 0
+        fen = largest_remainder(total_fen, parts, order=lambda k: (k is None, k or ""))
+        for street in streets:
+            result[street] = {
+                "district_code": district,
+                "street_tier_cost_yuan": round_half_up(parts[street] / n_days, 2),
+                "share_of_district": round_half_up(parts[street] / s_d, 10)
+                if s_d
+                else Decimal("0E-10"),
+                "indicative_yuan": Decimal(fen[street]) / 100,
+            }
+    return result
+
+
+def assessment_results(inputs: Inputs) -> dict[tuple, dict[str, object]]:
+    """Per district and per street office, per category: due, on time, late, still open, score
+    and the rank (among districts, or among street offices; ties share it)."""
+    year = inputs.as_of.year
+    start = dt.datetime(year, 1, 1, tzinfo=CITY)
+    end = min(
+        dt.datetime.combine(inputs.as_of + dt.timedelta(days=1), dt.time(), tzinfo=CITY),
+        dt.datetime(year + 1, 1, 1, tzinfo=CITY),
+    )
+    units: list[tuple[str, str | None]] = [(d, None) for d in inputs.districts]
+    units += [(d, s) for s, d in inputs.street_offices.items() if d in inputs.districts]
+    counts = {(d, s, c): [0, 0, 0, 0] for d, s in units for c in ("component", "event", "all")}
+    for district, street, category, deadline, closed in inputs.work_orders:
+        if not start <= deadline < end:
+            continue
+        kind = 1 if closed is not None and closed <= deadline else (3 if closed is None else 2)
+        categories = ["all"] + ([category] if category in ("component", "event") else [])
+        for unit_street in {None, street}:  # the district, and its street office if named
+            for c in categories:
+                if (district, unit_street, c) in counts:
+                    counts[(district, unit_street, c)][0] += 1
+                    counts[(district, unit_street, c)][kind] += 1
+    result = {}
+    for (district, street, category), (due, on_time, late, still_open) in counts.items():
+        share = Fraction(on_time, due) if due else None
+        peers = [
+            Fraction(c[1], c[0])
+            for (_, s, cat), c in counts.items()
+            if (s is None) == (street is None) and cat == category and c[0]
+        ]
+        result[(district, street, category)] = {
+            "cases_due": due,
+            "on_time": on_time,
+            "late": late,
+            "still_open": still_open,
+            "score": round_half_up(100 * share, 2) if share is not None else None,
+            "rank": 1 + sum(1 for p in peers if p > share) if share is not None else None,
+        }
+    return result
 
 
 def _scores(inputs: Inputs) -> dict[str, tuple[int, int]]:
@@ -572,8 +722,18 @@ def _scores(inputs: Inputs) -> dict[str, tuple[int, int]]:
     return {d: (due, on_time) for d, (due, on_time) in counts.items()}
 
 
+def weighed_investment(inputs: Inputs, code: str, incentive_basis: str) -> Decimal:
+    """The own investment the incentive weighs: the year's, or its rise over the year before
+    (floored at 0; a year with no figure counts as 0)."""
+    own = inputs.own_investment.get(code, Decimal(0))
+    if incentive_basis == "level":
+        return own
+    assert incentive_basis == "increase", incentive_basis
+    return max(own - inputs.previous_own_investment.get(code, Decimal(0)), Decimal(0))
+
+
 def _split_pool(
-    inputs: Inputs, cost: dict[str, Decimal], n_days: int, threshold: int
+    inputs: Inputs, cost: dict[str, Decimal], n_days: int, threshold: int, incentive_basis: str
 ) -> dict[str, dict[str, object]]:
     if inputs.pool is None:
         return {}
@@ -583,7 +743,7 @@ def _split_pool(
     weights: dict[str, Fraction] = {}
     for code in codes:
         due, on_time = scores.get(code, (0, 0))
-        own = inputs.own_investment.get(code, Decimal(0))
+        own = weighed_investment(inputs, code, incentive_basis)
         qualifies = due > 0 and Fraction(100 * on_time, due) >= threshold
         weights[code] = Fraction(own) * Fraction(on_time, due) if qualifies else Fraction(0)
     incentive_pool = round_half_up(Fraction(pool) * Fraction(share), 2)
@@ -623,12 +783,15 @@ def _split_pool(
             "incentive_pool_yuan": incentive_pool,
             "incentive_share": share,
             "incentive_fell_back": fell_back,
+            "incentive_basis": incentive_basis,
         }
     return result
 
 
-def allocate_landing(landing: Path, as_of: dt.date, threshold: int = 60) -> Allocation:
-    return allocate(read_inputs(landing, as_of), threshold)
+def allocate_landing(
+    landing: Path, as_of: dt.date, threshold: int = 60, incentive_basis: str = "level"
+) -> Allocation:
+    return allocate(read_inputs(landing, as_of), threshold, incentive_basis)
 
 
 def by_key(

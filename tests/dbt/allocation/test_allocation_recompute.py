@@ -1,13 +1,13 @@
 """The allocation marts against an independent recomputation in Python.
 
 Hypothesis draws small random cities (2-5 districts, 5-20 assets of several classes with an
-adopted road, verified and unverified measurements with re-surveys, transfers including ``*``, a
+adopted road and a bridge on a road, verified and unverified measurements with re-surveys, transfers including ``*``, a
 same-day pair and a future-dated decree, a rate revision, work orders on time, late and open, own
 investment, a pool with an incentive share in [0, 0.5]). Each city is written as landing
 partitions (with its own districts, responsibility matrix and unit-cost standards, so the seeds
 are replaced), ingested into an empty raw layer and built with dbt; then every figure of
-``district_allocation``, ``district_allocation_lines``, ``city_tier_costs`` and
-``unmeasured_assets`` is compared, to the fen, with `reference_allocation`, which reads the same
+``district_allocation``, ``district_allocation_lines``, ``city_tier_costs``,
+``unmeasured_assets``, ``street_allocation`` and ``assessment_results`` is compared, to the fen, with `reference_allocation`, which reads the same
 files and applies domain.md day by day with `Fraction`. The bundled sample city is checked the
 same way.
 
@@ -35,7 +35,10 @@ from munifund.ingest.contracts import BY_NAME
 from munifund.ingest.loader import ingest
 from munifund.warehouse import Warehouse
 
-SELECT = "+district_allocation +district_allocation_lines +city_tier_costs +unmeasured_assets +allocation_blockers"
+SELECT = (
+    "+district_allocation +district_allocation_lines +city_tier_costs +unmeasured_assets"
+    " +allocation_blockers +street_allocation +assessment_results"
+)
 FILE_NAME = "recompute.csv"
 # what each source delivers, in order: the ingest contract's columns
 COLUMNS = {name: contract.column_names for name, contract in BY_NAME.items()}
@@ -55,6 +58,7 @@ EXCLUDED_FROM_COMPARISON = ("fiscal_year", "as_of_date", "run_id")
 class City:
     year: int
     as_of: dt.date
+    incentive_basis: str = "level"
     rows: dict[tuple[str, dt.date], list[dict[str, str]]] = field(default_factory=dict)
 
     def deliver(self, source: str, partition: dt.date, **row: object) -> None:
@@ -71,7 +75,7 @@ class City:
                 writer.writerows(records)
 
     def describe(self) -> str:
-        lines = [f"fiscal year {self.year}, as of {self.as_of}"]
+        lines = [f"fiscal year {self.year}, as of {self.as_of}, basis {self.incentive_basis}"]
         for (source, partition), records in sorted(self.rows.items()):
             lines.append(f"-- {source}/{partition}")
             lines.extend(",".join(r.values()) for r in records)
@@ -118,12 +122,17 @@ def cities(draw: st.DrawFn) -> City:
     year = draw(st.sampled_from((2024, 2025, 2026, 2028)))
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     as_of = _day(draw, dt.date(year, 3, 1), dt.date(year, 11, 15))
-    city = City(year, as_of)
+    city = City(year, as_of, draw(st.sampled_from(("level", "increase"))))
     p0 = dt.date(year - 1, 12, 1)  # reference data, asset register, pool
 
     codes = [f"T{i}" for i in range(1, draw(st.integers(2, 5)) + 1)]
     for i, code in enumerate(codes, 1):
         city.deliver("districts", p0, district_code=code, name_zh=f"测试{i}区", name_en=f"Test {i}")
+        for n in (1, 2):
+            city.deliver(
+                "street_offices", p0, street_code=f"{code}S{n}", district_code=code,
+                name_zh=f"测试{i}区{n}街道",
+            )  # fmt: skip
 
     # the matrix: the seed's, with a few defaults moved to another tier (secondary roads keep
     # theirs, so some district always has work)
@@ -168,7 +177,7 @@ def cities(draw: st.DrawFn) -> City:
                 )  # fmt: skip
 
     # assets: a district road that always counts, a city trunk road, a road adopted onto it,
-    # sometimes a road adopted onto the adopted one, then random ones
+    # sometimes a road adopted onto the adopted one, a bridge, then random ones
     long_ago = dt.date(year - 3, 5, 1)
     assets: list[dict[str, object]] = [
         {"asset_id": "A00", "asset_class": "secondary_road", "district_code": codes[0], "commissioned_on": long_ago},
@@ -184,6 +193,12 @@ def cities(draw: st.DrawFn) -> City:
             {"asset_id": "A03", "asset_class": "branch_road", "district_code": draw(st.sampled_from(codes)),
              "connected_to": "A02", "commissioned_on": long_ago}
         )  # fmt: skip
+    # bridges: one carrying the trunk road (transferred mid-year below), sometimes one on the
+    # adopted road or on the district road, or naming no road
+    assets.append(
+        {"asset_id": "B01", "asset_class": "bridge", "district_code": draw(st.sampled_from(codes)),
+         "connected_to": draw(st.sampled_from(("A01", "A01", "A00", "A02", None))), "commissioned_on": long_ago}
+    )  # fmt: skip
     for i in range(len(assets), draw(st.integers(5, 20))):
         commissioned = draw(st.sampled_from((long_ago, _day(draw, start, end))))
         retired = None
@@ -194,7 +209,12 @@ def cities(draw: st.DrawFn) -> City:
              "district_code": draw(st.sampled_from(codes)), "commissioned_on": commissioned, "retired_on": retired}
         )  # fmt: skip
     for a in assets:
-        city.deliver("assets", p0, name=f"资产{a['asset_id']}", **a)
+        # most assets name a street office of their district, some none
+        street = draw(st.sampled_from((1, 2, 2, None)))
+        city.deliver(
+            "assets", p0, name=f"资产{a['asset_id']}",
+            street_code=f"{a['district_code']}S{street}" if street else None, **a,
+        )  # fmt: skip
 
     # measurements: verified from the start, or unverified, or none, or verified by a later
     # re-delivery; re-surveys inside the year, verified or not, known before or after the as-of date
@@ -263,7 +283,12 @@ def cities(draw: st.DrawFn) -> City:
         )  # fmt: skip
 
     mid = _day(draw, dt.date(year, 1, 2), as_of)
-    transfer("A01", draw(st.sampled_from(("*", "road_maintenance"))), mid, _day(draw, p0, mid))
+    transfer(
+        "A01",
+        draw(st.sampled_from(("*", "road_maintenance", "sweeping"))),
+        mid,
+        _day(draw, p0, mid),
+    )
     movable_assets = [a["asset_id"] for a in assets[1:] if work_types_of[a["asset_id"]]]
     future = draw(st.sampled_from(movable_assets))
     transfer(future, "*", _day(draw, as_of + dt.timedelta(days=1), end), _day(draw, p0, as_of))
@@ -307,9 +332,14 @@ def cities(draw: st.DrawFn) -> City:
             city.deliver(
                 "own_investment", p0, district_code=code, fiscal_year=year, amount_yuan=amount
             )
-        city.deliver(
-            "own_investment", p0, district_code=code, fiscal_year=year - 1, amount_yuan="1000.00"
-        )
+        # last year: the same, more, less or nothing delivered (counts as 0 for `increase`)
+        previous = draw(st.sampled_from(("same", "more", "less", "missing")))
+        if previous != "missing" and investment != "missing":
+            step = {"same": 0, "more": 1, "less": -1}[previous] * _money(draw, 1, 10_000_000)
+            city.deliver(
+                "own_investment", p0, district_code=code, fiscal_year=year - 1,
+                amount_yuan=max(amount - step, Decimal(0)),
+            )  # fmt: skip
     # work orders: a few per district, on time, at the deadline, late or still open; sometimes
     # the first district scores exactly 60 (3 of 5 on time)
     case_no = iter(range(1, 10_000))
@@ -342,7 +372,9 @@ def cities(draw: st.DrawFn) -> City:
                 "open": None,
             }[status]
             city.deliver(
-                "work_orders", as_of, case_id=f"WO{next(case_no):04d}", district_code=code, category="道路破损",
+                "work_orders", as_of, case_id=f"WO{next(case_no):04d}", district_code=code,
+                category=draw(st.sampled_from(("component", "event", "道路破损"))),
+                street_code=draw(st.sampled_from((f"{code}S1", f"{code}S2", None))),
                 reported_at=_timestamp(draw, deadline - dt.timedelta(days=3)), deadline_at=_timestamp(draw, deadline),
                 closed_at=None if closed is None else _timestamp(draw, closed),
             )  # fmt: skip
@@ -381,6 +413,8 @@ class Published:
     city_lines: dict[tuple, dict[str, object]]
     unmeasured: dict[tuple[str, str], int]
     blockers: list[tuple[str, str]]
+    streets: dict[str, dict[str, object]]
+    assessment: dict[tuple, dict[str, object]]
 
 
 def _rows(conn, table: str, as_of: dt.date, run_id: str) -> list[dict[str, object]]:
@@ -393,7 +427,12 @@ def _rows(conn, table: str, as_of: dt.date, run_id: str) -> list[dict[str, objec
 
 
 def ingest_and_build(
-    warehouse: Warehouse, landing: Path, as_of: dt.date, run_id: str, work: Path
+    warehouse: Warehouse,
+    landing: Path,
+    as_of: dt.date,
+    run_id: str,
+    work: Path,
+    incentive_basis: str = "level",
 ) -> object:
     """Load the landing into the (emptied) raw layer and build the allocation marts with their tests."""
     empty_raw_layer(warehouse)
@@ -406,7 +445,7 @@ def ingest_and_build(
             "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
         ],
         warehouse.pipeline_url,
-        {"as_of_date": as_of.isoformat(), "run_id": run_id},
+        {"as_of_date": as_of.isoformat(), "run_id": run_id, "incentive_basis": incentive_basis},
     )  # fmt: skip
     return report
 
@@ -437,7 +476,15 @@ def read_published(warehouse: Warehouse, as_of: dt.date, run_id: str) -> Publish
         blockers = [
             (r["blocker"], r["message"]) for r in _rows(conn, "allocation_blockers", as_of, run_id)
         ]
-    return Published(districts, lines, city_lines, unmeasured, blockers)
+        streets = {
+            r.pop("street_code"): {k: v for k, v in r.items() if k != "name_zh"}
+            for r in _rows(conn, "street_allocation", as_of, run_id)
+        }
+        assessment = {
+            (r.pop("district_code"), r.pop("street_code"), r.pop("category")): r
+            for r in _rows(conn, "assessment_results", as_of, run_id)
+        }
+    return Published(districts, lines, city_lines, unmeasured, blockers, streets, assessment)
 
 
 def assert_agrees(published: Published, expected: Allocation) -> None:
@@ -463,6 +510,8 @@ def assert_agrees(published: Published, expected: Allocation) -> None:
     for key, row in expected.city_lines.items():
         assert published.city_lines[key] == row, key
     assert published.unmeasured == expected.unmeasured
+    assert published.streets == expected.streets
+    assert published.assessment == expected.assessment
 
 
 def assert_adds_up(published: Published) -> None:
@@ -501,9 +550,11 @@ def test_random_cities_match_the_recomputation(
     with tempfile.TemporaryDirectory() as tmp:
         landing = Path(tmp) / "landing"
         city.write(landing)
-        report = ingest_and_build(clean_warehouse, landing, city.as_of, run_id, dbt_paths)
+        report = ingest_and_build(
+            clean_warehouse, landing, city.as_of, run_id, dbt_paths, city.incentive_basis
+        )
         assert report.rows_quarantined == 0 and not report.unreadable_files, report.as_dict()
-        expected = allocate_landing(landing, city.as_of)
+        expected = allocate_landing(landing, city.as_of, incentive_basis=city.incentive_basis)
     published = read_published(clean_warehouse, city.as_of, run_id)
     assert_agrees(published, expected)
     assert_adds_up(published)

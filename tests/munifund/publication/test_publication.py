@@ -108,11 +108,16 @@ def test_publication_adds_up_and_records_the_run(published_city) -> None:
             [AS_OF],
         ).fetchone()
         run = conn.execute(
-            "select review_status, code_version, row_counts, input_fingerprints"
+            "select review_status, code_version, row_counts, input_fingerprints, parameters"
             " from published.allocation_runs where run_id = 'run-good'"
         ).fetchone()
+        bases = conn.execute(
+            "select distinct incentive_basis from published.district_allocation"
+        ).fetchall()
     assert total == pool
-    status, code_version, row_counts, fingerprints = run
+    status, code_version, row_counts, fingerprints, parameters = run
+    assert parameters == {"incentive_basis": "level"}
+    assert bases == [("level",)]
     assert status == "draft"
     head = subprocess.run(
         ["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
@@ -233,8 +238,12 @@ def test_every_published_table_explains_itself_and_has_its_key(published_city) -
             undocumented = [column or "(the table)" for column, text in texts.items() if not text]
             assert not undocumented, f"published.{name} has no description for {undocumented}"
             if kind == "r":
+                # a key with a nullable part (a district's row of assessment_results has no
+                # street) is a unique key whose nulls are not distinct instead
                 key = conn.execute(
-                    "select 1 from pg_constraint where conrelid = %s::regclass and contype = 'p'",
+                    "select 1 from pg_constraint k join pg_index i on i.indexrelid = k.conindid"
+                    " where k.conrelid = %s::regclass and (k.contype = 'p'"
+                    " or (k.contype = 'u' and i.indnullsnotdistinct))",
                     [f"published.{name}"],
                 ).fetchone()
                 assert key, f"published.{name} has no primary key"

@@ -29,6 +29,9 @@ SEEDS = REPO / "dbt_project" / "seeds"
 #: vocabulary, like `work_type`, needs no entry).
 VOCABULARY_OF_COLUMN = {
     ("int_asset_work_types_assigned", "matrix_tier"): "tier",
+    ("int_asset_work_types_assigned", "followed_work_type"): "work_type",
+    ("int_assessment_results_scored", "category"): "work_order_category",
+    ("assessment_results", "category"): "work_order_category",
     ("int_kiosk_fee_movements_classified", "movement_type"): "kiosk_fee_movement_type",
     ("int_kiosk_fee_movements_classified", "category"): "kiosk_fee_category",
     ("int_kiosk_fee_movements_classified", "diversion_reason"): "kiosk_fee_flag_reason",

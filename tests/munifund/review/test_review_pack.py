@@ -76,6 +76,7 @@ def _allocation_rows() -> list[dict]:
         "incentive_pool_yuan": Decimal("1234567.89"),
         "incentive_share": Decimal("0.1000"),
         "incentive_fell_back": False,
+        "incentive_basis": "increase",
     }
     return [dict(zip(keys, d, strict=True)) | pools for d in DISTRICTS]
 
@@ -136,6 +137,27 @@ def _seed(conn: psycopg.Connection) -> None:
         for voucher, day, amount, purpose, reason in [
             ("NG-2031-0042", 3, "10000.00", "office_furniture", "ineligible"),
             ("NG-2031-0057", 18, "2500.00", None, "unsupported"),
+        ]
+    ])  # fmt: skip
+    _insert(conn, "street_allocation", [
+        {"district_code": code, "street_code": street, "name_zh": name,
+         "street_tier_cost_yuan": cost, "share_of_district": share, "indicative_yuan": amount}
+        for code, street, name, cost, share, amount in [
+            ("230102", "230102001", "兆麟街道", "400000.00", "0.1250000000", "708333.33"),
+            ("230102", "230102002", "新阳路街道", "200000.00", "0.0625000000", "354166.66"),
+            ("230104", "230104001", "靖宇街道", "150000.00", "0.1000000000", "253086.42"),
+        ]
+    ])  # fmt: skip
+    _insert(conn, "assessment_results", [
+        {"district_code": code, "street_code": street, "category": category, "cases_due": due,
+         "on_time": on_time, "late": late, "still_open": still_open, "score": score, "rank": rank}
+        for code, street, category, due, on_time, late, still_open, score, rank in [
+            ("230102", None, "all", 10, 9, 1, 0, "90.00", 1),
+            ("230103", None, "all", 0, 0, 0, 0, None, None),
+            ("230104", None, "all", 8, 6, 1, 1, "75.00", 2),
+            ("230102", None, "component", 4, 3, 1, 0, "75.00", 1),
+            ("230104", None, "component", 4, 3, 0, 1, "75.00", 1),
+            ("230102", "230102001", "all", 6, 6, 0, 0, "100.00", 1),
         ]
     ])  # fmt: skip
     for run_id, published_at, status in [
@@ -303,7 +325,7 @@ def test_an_empty_published_schema(seeded: Warehouse, tmp_path: Path) -> None:
     for name in [*TABLES, "data_quality_issues", "allocation_runs"]:
         assert f"published.{name}" in page, name
     assert 'id="allocation-chart"' not in page
-    assert len(openpyxl.load_workbook(folder / "review.xlsx").sheetnames) == 10
+    assert len(openpyxl.load_workbook(folder / "review.xlsx").sheetnames) == 12
 
 
 def test_a_date_with_nothing_published(seeded: Warehouse, tmp_path: Path) -> None:
@@ -355,3 +377,32 @@ def test_page_renders_in_chromium(pack: Path, tmp_path: Path) -> None:
         assert image.size == (1280, 2000)
         colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
         assert colours is None or len(colours) > 1, "the screenshot is blank"
+
+
+def test_page_shows_streets_ranking_and_incentive_basis(page: str) -> None:
+    header = _text(
+        re.search(r'<dl class="facts" id="run-facts">.*?</dl>', page, re.DOTALL).group(0)
+    )
+    assert "投入增量 / increase" in header
+    streets = re.search(
+        r'<details class="district-streets" data-district="230102">.*?</details>', page, re.DOTALL
+    ).group(0)
+    assert "兆麟街道" in streets and "708,333.33" in streets and "1,062,499.99" in streets
+    ranking = _text(_element(page, "assessment-all-table"))
+    assert ranking.index("道里区") < ranking.index("道外区") < ranking.index("南岗区")
+    components = _text(_element(page, "assessment-component-table"))
+    assert components.count("75.00") == 2  # a tie shares rank 1
+
+
+def test_workbook_holds_streets_and_assessment(pack: Path) -> None:
+    wb = openpyxl.load_workbook(pack / "review.xlsx")
+    streets = wb["streets 街道"]
+    assert [c.value for c in streets[1]][:2] == [
+        "区代码 / District code",
+        "街道代码 / Street office code",
+    ]
+    assert streets.max_row == 1 + 3 + 1  # header, three street offices, the total
+    assessment = wb["assessment 考核"]
+    assert assessment.max_row == 1 + 6
+    summary = {r[0].value: r[1].value for r in wb["review 审核"].iter_rows(min_row=2)}
+    assert summary["奖励依据 / Incentive basis"] == "increase"

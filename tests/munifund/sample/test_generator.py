@@ -56,16 +56,16 @@ REAL_DISTRICTS = {
 MATRIX = {
     ("expressway", "road_maintenance"): "city",
     ("expressway", "sweeping"): "city",
-    ("expressway", "greening"): "city",
+    ("expressway", "greening"): "district",
     ("trunk_road", "road_maintenance"): "city",
-    ("trunk_road", "greening"): "city",
+    ("trunk_road", "greening"): "district",
     ("trunk_road", "sweeping"): "district",
     ("secondary_road", "road_maintenance"): "district",
     ("secondary_road", "sweeping"): "district",
     ("secondary_road", "greening"): "district",
     ("branch_road", "road_maintenance"): "district",
     ("branch_road", "sweeping"): "street",
-    ("branch_road", "greening"): "district",
+    ("branch_road", "greening"): "street",
     ("back_lane", "road_maintenance"): "street",
     ("back_lane", "sweeping"): "street",
     ("courtyard", "road_maintenance"): "street",
@@ -74,7 +74,7 @@ MATRIX = {
     ("bridge", "bridge_maintenance"): "district",
     ("bridge", "sweeping"): "district",
     ("elevated_underside", "sweeping"): "city",
-    ("elevated_underside", "greening"): "city",
+    ("elevated_underside", "greening"): "district",
     ("pedestrian_crossing", "bridge_maintenance"): "city",
     ("pedestrian_crossing", "sweeping"): "city",
     ("city_park", "greening"): "city",
@@ -373,6 +373,39 @@ def test_thirteen_expressways_and_forty_six_city_trunk_roads(root: Path) -> None
     assert all(a["district_code"] in REAL_DISTRICTS for a in assets)
 
 
+def test_bridges_name_the_road_they_carry_and_need_no_transfer(root: Path) -> None:
+    """City bridges carry the city's expressways and trunk roads, the others district roads,
+    each in its own district; no bridge is handed to the city by a transfer any more."""
+    assets = {a["asset_id"]: a for a in records(root, "assets")}
+    bridges = [a for a in assets.values() if a["asset_class"] == "bridge"]
+    roads = Counter()
+    for bridge in bridges:
+        road = assets[bridge["connected_to"]]
+        assert road["district_code"] == bridge["district_code"], bridge
+        roads[road["asset_class"]] += 1
+    assert roads["expressway"] + roads["trunk_road"] == 162
+    assert roads["secondary_road"] == 256 - 162
+    to_city = [t for t in records(root, "asset_transfers") if t["to_tier"] == "city"]
+    assert not [t for t in to_city if assets[t["asset_id"]]["asset_class"] == "bridge"]
+
+
+def test_each_devolution_names_its_decree(root: Path) -> None:
+    """The development zone's roads move no money; the high-tech zone's Daoli area goes from
+    the city to Daoli district on 1 July; every transfer names its decree."""
+    assets = {a["asset_id"]: a for a in records(root, "assets")}
+    transfers = records(root, "asset_transfers")
+    assert all(t["decree_ref"] for t in transfers)
+    zone_roads = {a for a, asset in assets.items() if asset["remark"] == "经开区代管道路"}
+    assert len(zone_roads) == 32
+    assert not [t for t in transfers if t["asset_id"] in zone_roads]
+    to_daoli = [t for t in transfers if t["effective_date"] == f"{YEAR}-07-01"]
+    assert to_daoli and {t["to_district_code"] for t in to_daoli} == {"230102"}
+    classes = Counter(assets[t["asset_id"]]["asset_class"] for t in to_daoli)
+    assert classes == {"secondary_road": 4, "branch_road": 8, "green_belt": 3}
+    baseline = {t["asset_id"] for t in transfers if t["to_tier"] == "city"}
+    assert baseline == {t["asset_id"] for t in to_daoli}
+
+
 def test_every_matrix_pair_has_one_rate_on_every_day_of_the_year(root: Path) -> None:
     rates = records(root, "unit_cost_standards")
     days = [
@@ -421,7 +454,11 @@ def test_measurements_follow_the_matrix(root: Path) -> None:
 
 
 def test_adopted_roads_arrive_unverified_and_are_verified_later(root: Path) -> None:
-    adopted = {a["asset_id"] for a in records(root, "assets") if a["connected_to"]}
+    adopted = {
+        a["asset_id"]
+        for a in records(root, "assets")
+        if a["connected_to"] and a["asset_class"] != "bridge"
+    }
     assert 30 <= len(adopted) <= 50
     history: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for path in partitions(root, "area_measurements"):

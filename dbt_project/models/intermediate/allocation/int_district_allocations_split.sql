@@ -1,9 +1,15 @@
+{%- set incentive_basis = var('incentive_basis') -%}
+{%- if incentive_basis not in ('level', 'increase') -%}
+    {{ exceptions.raise_compiler_error(
+        "var incentive_basis is " ~ incentive_basis ~ ": it must be level or increase") }}
+{%- endif -%}
 with recursive
 -- One row per district, for the fiscal year of the as-of date (none while no pool for the year is
 -- known): the pool split (domain.md, 按作业量和经费标准分配). Base pool B = P - I split by
 -- standard cost; incentive pool I = round(P x s, 2) split by own investment x score / 100 among
 -- districts scoring at least the threshold (以奖代补), joining the base when no district
--- qualifies. Each split is rounded to the fen by largest remainder (ties to the smaller
+-- qualifies. The own investment weighed is the year's (incentive_basis `level`) or its increase
+-- over the previous year, floored at 0, a year with no figure counting as 0 (`increase`). Each split is rounded to the fen by largest remainder (ties to the smaller
 -- district_code), so the totals add up to the pool exactly. All arithmetic is exact numeric on
 -- integers of fen, cast once to the published types at the end: district_allocation only stamps
 -- the run.
@@ -23,6 +29,11 @@ scores as (
 own_investment as (
     select * from {{ ref('stg_own_investment__own_investments') }}
     where fiscal_year = {{ fiscal_year() }}
+),
+
+previous_own_investment as (
+    select * from {{ ref('stg_own_investment__own_investments') }}
+    where fiscal_year = {{ fiscal_year() }} - 1
 ),
 
 pool as (
@@ -52,7 +63,16 @@ district_inputs as (
         scores.cases_on_time,
         scores.assessment_score,
         scores.meets_threshold,
-        coalesce(own_investment.amount_yuan, 0) as own_investment_yuan
+        coalesce(own_investment.amount_yuan, 0) as own_investment_yuan,
+        {% if incentive_basis == 'increase' -%}
+        greatest(
+            coalesce(own_investment.amount_yuan, 0)
+            - coalesce(previous_own_investment.amount_yuan, 0),
+            0
+        )
+        {%- else -%}
+        coalesce(own_investment.amount_yuan, 0)
+        {%- endif %} as weighed_investment_yuan
     from districts
     left join standard_costs
         on standard_costs.district_code = districts.district_code
@@ -60,6 +80,8 @@ district_inputs as (
         on scores.district_code = districts.district_code
     left join own_investment
         on own_investment.district_code = districts.district_code
+    left join previous_own_investment
+        on previous_own_investment.district_code = districts.district_code
 ),
 
 -- w_d = own_investment x on_time / due, scaled by the least common multiple of the qualifying
@@ -70,7 +92,7 @@ qualifying as (
         cases_due,
         row_number() over (order by district_code) as position
     from district_inputs
-    where meets_threshold and own_investment_yuan > 0
+    where meets_threshold and weighed_investment_yuan > 0
 ),
 
 due_lcm (position, value) as (
@@ -90,8 +112,8 @@ weighted as (
     select
         district_inputs.*,
         case
-            when district_inputs.meets_threshold and district_inputs.own_investment_yuan > 0
-                then district_inputs.own_investment_yuan * 100 * district_inputs.cases_on_time
+            when district_inputs.meets_threshold and district_inputs.weighed_investment_yuan > 0
+                then district_inputs.weighed_investment_yuan * 100 * district_inputs.cases_on_time
                     * div(common_due.value, district_inputs.cases_due)
             else 0
         end as incentive_weight
@@ -163,6 +185,7 @@ final as (
         cast(base_rounded.assessment_score as numeric(5, 2)) as assessment_score,
         base_rounded.meets_threshold,
         {{ to_yuan('base_rounded.own_investment_yuan') }} as own_investment_yuan,
+        {{ to_yuan('base_rounded.weighed_investment_yuan') }} as weighed_investment_yuan,
         base_rounded.incentive_weight,
         cast(
             case when incentive_rounded.den > 0 then round(incentive_rounded.num / incentive_rounded.den, 10) else 0 end
@@ -174,7 +197,8 @@ final as (
         {{ to_yuan('base_rounded.base_pool_yuan') }} as base_pool_yuan,
         {{ to_yuan('base_rounded.incentive_pool_yuan') }} as incentive_pool_yuan,
         cast(base_rounded.incentive_share as numeric(6, 4)) as incentive_share,
-        base_rounded.incentive_fell_back
+        base_rounded.incentive_fell_back,
+        cast('{{ incentive_basis }}' as text) as incentive_basis
     from base_rounded
     inner join incentive_rounded
         on incentive_rounded.district_code = base_rounded.district_code

@@ -1,6 +1,7 @@
 -- One row per district: the assessment (考核) over its work orders (数字城管 cases) whose deadline
 -- falls in the fiscal year on or before the as-of date. On time: closed at or before the
--- deadline; still open counts as late. No due case: no score.
+-- deadline; still open counts as late. No due case: no score. The rule is the macros of
+-- macros/assessment, which the published results (int_assessment_results_scored) share.
 with districts as (
     select * from {{ ref('stg_districts__districts') }}
 ),
@@ -13,11 +14,9 @@ due as (
     select
         district_code,
         count(*) as cases_due,
-        count(*) filter (where closed_at is not null and closed_at <= deadline_at) as cases_on_time
+        count(*) filter (where {{ is_on_time_case('closed_at', 'deadline_at') }}) as cases_on_time
     from work_orders
-    where deadline_at >= (cast({{ fiscal_year_start() }} as timestamp) at time zone 'Asia/Shanghai')
-        and deadline_at < {{ as_of_end_instant() }}
-        and deadline_at < (cast({{ fiscal_year_end() }} as timestamp) at time zone 'Asia/Shanghai')
+    where {{ is_due_case('deadline_at') }}
     group by district_code
 ),
 
@@ -26,9 +25,7 @@ final as (
         districts.district_code,
         coalesce(due.cases_due, 0) as cases_due,
         coalesce(due.cases_on_time, 0) as cases_on_time,
-        case
-            when due.cases_due > 0 then round(100.0 * due.cases_on_time / due.cases_due, 2)
-        end as assessment_score,
+        {{ assessment_score('due.cases_on_time', 'due.cases_due') }} as assessment_score,
         -- the threshold compared exactly, not on the rounded score
         coalesce(due.cases_due > 0 and 100 * due.cases_on_time >= {{ var('incentive_score_threshold') }} * due.cases_due, false)
             as meets_threshold

@@ -1,11 +1,15 @@
 -- One row per asset per work type per interval [valid_from, valid_to) of the fiscal year over
 -- which one (tier, district) is responsible. The intervals of a pair cover the year without gap.
 --
--- Rules (domain.md): the matrix default for the asset's class, in the asset's district; for an
--- adopted road (connected_to set) maintenance follows whoever maintains the road it connects to,
--- day by day, while sweeping and greening go to its own district; then the latest transfer of
--- the pair, or of the asset for every work type (*), effective on the day wins. On one effective
--- date a transfer for the work type wins over a `*` one, then the larger transfer_id.
+-- Rules (domain.md): the matrix default for the asset's class, in the asset's district; a pair
+-- that follows a road (followed_work_type: an adopted road's maintenance, a bridge's maintenance
+-- and deck sweeping) takes whoever does that work on the road it connects to, day by day,
+-- including the road's transfers, while an adopted road's sweeping and greening go to its own
+-- district; then the latest transfer of the pair, or of the asset for every work type (*),
+-- effective on the day wins. On one effective date a transfer for the work type wins over a `*`
+-- one, then the larger transfer_id. The road followed is not chased further: when it follows
+-- a road itself, has no such work or is not active in the year, the follower's own matrix
+-- default applies.
 with pairs as (
     select * from {{ ref('int_asset_work_types_assigned') }}
 ),
@@ -76,7 +80,7 @@ static_defaults as (
         cast('-infinity' as date) as valid_from,
         {{ fiscal_year_end() }} as valid_to
     from pairs
-    where not (is_adopted_road and work_type in ('road_maintenance', 'bridge_maintenance'))
+    where followed_work_type is null
 ),
 
 -- default, then the pair's own transfers from the first one on
@@ -84,32 +88,31 @@ direct as (
     {{ overlay_transfers('static_defaults') }}
 ),
 
--- adopted roads' maintenance: the connected road's responsibility, interval by interval; the
--- matrix default of the adopted road's class when the connected road has no such work
-adopted_defaults as (
+-- pairs that follow a road: the road's responsibility for the followed work, interval by
+-- interval; the follower's own matrix default when the road has no such work
+following_defaults as (
     select
-        adopted.asset_id,
-        adopted.work_type,
-        coalesce(connected.tier, adopted.matrix_tier) as tier,
+        follower.asset_id,
+        follower.work_type,
+        coalesce(road.tier, follower.matrix_tier) as tier,
         case
-            when connected.asset_id is not null then connected.district_code
-            when adopted.matrix_tier = 'city' then null
-            else adopted.district_code
+            when road.asset_id is not null then road.district_code
+            when follower.matrix_tier = 'city' then null
+            else follower.district_code
         end as district_code,
-        connected.transfer_id,
-        connected.asset_id as follows_asset_id,
-        coalesce(connected.valid_from, cast('-infinity' as date)) as valid_from,
-        coalesce(connected.valid_to, {{ fiscal_year_end() }}) as valid_to
-    from pairs as adopted
-    left join direct as connected
-        on connected.asset_id = adopted.connected_to
-        and connected.work_type = adopted.work_type
-    where adopted.is_adopted_road
-        and adopted.work_type in ('road_maintenance', 'bridge_maintenance')
+        road.transfer_id,
+        road.asset_id as follows_asset_id,
+        coalesce(road.valid_from, cast('-infinity' as date)) as valid_from,
+        coalesce(road.valid_to, {{ fiscal_year_end() }}) as valid_to
+    from pairs as follower
+    left join direct as road
+        on road.asset_id = follower.connected_to
+        and road.work_type = follower.followed_work_type
+    where follower.followed_work_type is not null
 ),
 
-adopted as (
-    {{ overlay_transfers('adopted_defaults') }}
+following as (
+    {{ overlay_transfers('following_defaults') }}
 ),
 
 clipped as (
@@ -122,7 +125,7 @@ clipped as (
         follows_asset_id,
         greatest(valid_from, {{ fiscal_year_start() }}) as valid_from,
         least(valid_to, {{ fiscal_year_end() }}) as valid_to
-    from (select * from direct union all select * from adopted) as all_intervals
+    from (select * from direct union all select * from following) as all_intervals
 ),
 
 final as (

@@ -25,7 +25,8 @@ final as (
         base_pool_yuan,
         incentive_pool_yuan,
         incentive_share,
-        incentive_fell_back
+        incentive_fell_back,
+        incentive_basis
     from allocations
 )
 
