@@ -15,7 +15,6 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import IO
 
 import polars as pl
@@ -23,7 +22,7 @@ import psycopg
 from psycopg import sql
 
 from munifund.ingest.contracts import SourceContract
-from munifund.ingest.reader import ReadablePath, UnreadableFile, header_map
+from munifund.ingest.reader import ReadablePath, UnreadableFile, header_map, local_path
 from munifund.ingest.validation import LINE, FileChecks
 
 BATCH_BYTES = 8 << 20  # a block of lines: bounds the checks' memory whatever the file's size
@@ -36,10 +35,8 @@ def local_csv(path: ReadablePath) -> Iterator[str | None]:
     store. None for a file that is no CSV."""
     if not path.name.lower().endswith(".csv"):
         yield None
-    elif isinstance(path, Path):
-        yield str(path)
-    elif getattr(path, "protocol", None) == "file":
-        yield str(path.path)  # type: ignore[attr-defined]
+    elif (local := local_path(path)) is not None:
+        yield str(local)
     else:
         with tempfile.NamedTemporaryFile(suffix=".csv") as copy, path.open("rb") as handle:
             while chunk := handle.read(1 << 20):

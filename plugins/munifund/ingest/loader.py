@@ -37,7 +37,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from munifund.ingest.contracts import SourceContract, load_order
+from munifund.ingest.contracts import BY_NAME, SourceContract, load_order
 from munifund.ingest.duplicates import other_files_keys, repeated_lines
 from munifund.ingest.fast_copy import (
     copy_csv_beside_checks,
@@ -46,13 +46,14 @@ from munifund.ingest.fast_copy import (
     utf8_copy,
 )
 from munifund.ingest.landing import (
+    LandingIssue,
     fingerprint,
-    list_partitions,
     refresh_listings,
     size_and_modified,
+    survey_landing,
 )
 from munifund.ingest.ledger import files_taken, forget_file, note_file_seen, record_file_taken
-from munifund.ingest.quarantine import quarantine_bad_rows, quarantine_unreadable_file
+from munifund.ingest.quarantine import quarantine_bad_rows, quarantine_entry
 from munifund.ingest.reader import ReadablePath, UnreadableFile, detect_encoding
 from munifund.ingest.references import reference_keys, seed_keys
 from munifund.ingest.report import FileOutcome, IngestReport
@@ -67,11 +68,16 @@ def ingest(
 ) -> IngestReport:
     """Take every partition dated on or before `as_of` not yet taken; commit file by file."""
     refresh_listings(landing)
-    seeds = seed_keys()
+    delivered = survey_landing(landing, BY_NAME, as_of)
     report = IngestReport()
+    for issue in delivered.issues:
+        if _quarantine_landing_issue(conn, issue, as_of, run_id):
+            report.landing_issues.append(issue)
+    conn.commit()
+    seeds = seed_keys()
     taken = files_taken(conn)
     for contract in load_order():
-        for partition, files in list_partitions(landing, contract.name, as_of):
+        for partition, files in delivered.partitions.get(contract.name, []):
             for path in files:
                 size, modified = size_and_modified(path)
                 previous = taken.get((contract.name, partition, path.name))
@@ -87,6 +93,17 @@ def ingest(
                 conn.commit()
                 report.files.append(outcome)
     return report
+
+
+def _quarantine_landing_issue(
+    conn: psycopg.Connection, issue: LandingIssue, as_of: dt.date, run_id: str
+) -> bool:
+    """An entry that lies in no partition is recorded under the run's date (the quarantine's
+    partition date is never empty) and reported once whatever the date of later runs."""
+    return quarantine_entry(
+        conn, run_id, issue.source, issue.partition or as_of, issue.entry, issue.problem,
+        any_date=issue.partition is None,
+    )  # fmt: skip
 
 
 def load_file(
@@ -147,7 +164,9 @@ def load_file(
         conn.rollback()
         outcome.fingerprint = outcome.fingerprint or fingerprint(path)
         outcome.unreadable_reason = str(err)
-        quarantine_unreadable_file(conn, contract, partition, path.name, run_id, str(err))
+        quarantine_entry(
+            conn, run_id, contract.name, partition, path.name, f"file not loaded: {err}"
+        )
     return outcome
 
 

@@ -1,5 +1,6 @@
 """The quarantine, ``ops.quarantine``: one row per problem, with its file, line and column and
-the row as delivered; a file that cannot be read at all gets one row with the reason.
+the row as delivered; a file that cannot be read at all, or a folder or link of the landing area
+that is no delivery, gets one row with the reason.
 """
 
 from __future__ import annotations
@@ -73,17 +74,29 @@ def quarantine_bad_rows(
     return quarantined, removed
 
 
-def quarantine_unreadable_file(
-    conn: psycopg.Connection,
-    contract: SourceContract,
-    partition: dt.date,
-    file_name: str,
-    run_id: str,
-    reason: str,
-) -> None:
-    """The whole file in one row: none of it loaded."""
-    conn.execute(
-        "insert into ops.quarantine (run_id, source, partition_date, file, line, column_name,"
-        " problem, raw_row) values (%s, %s, %s, %s, null, null, %s, null)",
-        [run_id, contract.name, partition, file_name, f"file not loaded: {reason}"],
+def quarantine_entry(
+    conn: psycopg.Connection, run_id: str, source: str, partition: dt.date, entry: str,
+    problem: str, *, any_date: bool = False,
+) -> bool:  # fmt: skip
+    """One row for a whole file or folder (no line), once: a problem already recorded for the
+    same entry is not recorded again, so re-running a date adds nothing. `any_date`: the entry
+    lies in no partition; `partition` is then the date of the run that found it, and the entry
+    is known by its name and problem alone. Returns whether the row is new."""
+    return (
+        conn.execute(
+            "insert into ops.quarantine (run_id, source, partition_date, file, problem)"
+            " select %(run)s, %(source)s, %(day)s, %(entry)s, %(problem)s where not exists"
+            " (select from ops.quarantine where source = %(source)s and file = %(entry)s"
+            "  and line is null and problem = %(problem)s"
+            "  and (%(any_date)s or partition_date = %(day)s))",
+            {
+                "run": run_id,
+                "source": source,
+                "day": partition,
+                "entry": entry,
+                "problem": problem,
+                "any_date": any_date,
+            },
+        ).rowcount  # fmt: skip
+        == 1
     )

@@ -15,6 +15,7 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Protocol
 
 from munifund.ingest.contracts import SourceContract
@@ -33,6 +34,16 @@ class ReadablePath(Protocol):
     name: str
 
     def open(self, mode: str = ...) -> IO[bytes]: ...
+
+
+def local_path(path: ReadablePath) -> Path | None:
+    """The path on this machine: a pathlib.Path, or a file:// ObjectStoragePath's; None for a
+    file on an object store."""
+    if isinstance(path, Path):
+        return path
+    if getattr(path, "protocol", None) == "file":
+        return Path(path.path)  # type: ignore[attr-defined]
+    return None
 
 
 @dataclass

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from munifund.ingest.landing import LandingIssue
+
 
 @dataclass
 class FileOutcome:
@@ -20,6 +22,8 @@ class FileOutcome:
 @dataclass
 class IngestReport:
     files: list[FileOutcome] = field(default_factory=list)
+    # what in the landing area is no delivery, first found by this run
+    landing_issues: list[LandingIssue] = field(default_factory=list)
 
     @property
     def rows_loaded(self) -> int:
@@ -42,4 +46,5 @@ class IngestReport:
                 f"{f.source}/{f.partition_date}/{f.file}: {f.unreadable_reason}"
                 for f in self.unreadable_files
             ],
+            "landing_issues": [f"{i.path}: {i.problem}" for i in self.landing_issues],
         }

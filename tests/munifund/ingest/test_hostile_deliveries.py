@@ -1,0 +1,105 @@
+"""Hostile deliveries against a real PostgreSQL: each test makes the input and asserts what is
+quarantined, with which reason, and what still loads (sources.md, "Bad input": nothing is lost,
+nothing wrong is published, the run goes on)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from deliveries import ASSETS_HEADER, D1, D2, D3, deliver
+
+from munifund.ingest import landing as landing_module
+from munifund.ingest.loader import ingest
+
+EXPENDITURES_HEADER = (
+    "voucher_id,district_code,fiscal_year,paid_at,amount_yuan,funding_source,purpose_code\n"
+)
+A_GOOD = ASSETS_HEADER + "A1,expressway,ok,230102,,,2020-01-01,\n"
+
+
+def issues(conn) -> set[tuple]:
+    """The file- and folder-level rows of the quarantine, as analysts see them."""
+    return set(
+        conn.execute(
+            "select source, partition_date, file, problem from published.data_quality_issues"
+            " where line is null"
+        ).fetchall()
+    )
+
+
+def quarantined_rows(conn) -> int:
+    return conn.execute("select count(*) from ops.quarantine").fetchone()[0]
+
+
+def test_a_partition_folder_that_is_no_date_is_quarantined_and_the_run_goes_on(
+    empty_warehouse, landing
+) -> None:
+    good = EXPENDITURES_HEADER + "V1,230102,2026,2026-01-05T10:00:00,10.00,kiosk_fee,P1\n"
+    deliver(landing, "expenditures", D1, "e.csv", good)
+    for folder in ("2026-02-30", "2026-13-45"):
+        (landing / "expenditures" / folder).mkdir()
+        (landing / "expenditures" / folder / "e.csv").write_text(good.replace("V1", "V9"))
+    # a source loaded after expenditures: the run goes on to it
+    deliver(landing, "funding_plans", D1, "p.csv",
+            "district_code,fiscal_year,kiosk_fee_planned_yuan\n230102,2026,100.00\n")  # fmt: skip
+    with empty_warehouse.connect() as conn:
+        report = ingest(conn, landing, D3, "run-1")
+        assert conn.execute("select voucher_id from raw.expenditures").fetchall() == [("V1",)]
+        assert conn.execute("select count(*) from raw.funding_plans").fetchone()[0] == 1
+        found = issues(conn)
+        # the same date again, then a later one: the folders are still there, reported once
+        assert ingest(conn, landing, D3, "run-2").landing_issues == []
+        assert ingest(conn, landing, D3 + dt.timedelta(days=1), "run-3").landing_issues == []
+        assert issues(conn) == found
+    assert found == {
+        ("expenditures", D3, "2026-02-30/", landing_module.NOT_A_DATE),
+        ("expenditures", D3, "2026-13-45/", landing_module.NOT_A_DATE),
+    }
+    assert [i.path for i in report.landing_issues] == [
+        "expenditures/2026-02-30/",
+        "expenditures/2026-13-45/",
+    ]
+
+
+def test_unknown_and_odd_folders_and_links_out_of_the_landing_area_are_reported_once(
+    empty_warehouse, landing, tmp_path: Path
+) -> None:
+    deliver(landing, "assets", D1, "a.csv", A_GOOD)
+    deliver(landing, "expenses", D1, "x.csv", A_GOOD)  # no such source
+    for odd in ("2026-11-2'3", "..x"):
+        (landing / "assets" / odd).mkdir()
+        (landing / "assets" / odd / "a.csv").write_text(A_GOOD)
+    (landing / "assets" / "loose.csv").write_text(A_GOOD)  # outside any partition
+    (landing / "assets" / D1.isoformat() / "old").mkdir()  # a folder inside a partition
+    (landing / "assets" / D1.isoformat() / ".~lock.a.csv#").write_text("")  # passed over
+    outside = tmp_path / "outside"
+    (outside / "2026-01-01").mkdir(parents=True)
+    secret = ASSETS_HEADER + "SECRET,expressway,x,230102,,,2020-01-01,\n"
+    (outside / "secret.csv").write_text(secret)
+    (outside / "2026-01-01" / "secret.csv").write_text(secret)
+    (landing / "assets" / D2.isoformat()).mkdir()
+    (landing / "assets" / D2.isoformat() / "secret.csv").symlink_to(outside / "secret.csv")
+    (landing / "kiosks").symlink_to(outside)  # a whole source folder
+    # a link that stays inside the landing area is followed
+    (landing / "assets" / D2.isoformat() / "again.csv").symlink_to(
+        landing / "assets" / D1.isoformat() / "a.csv"
+    )
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D2, "run-1")
+        loaded = conn.execute("select asset_id, _partition_date from raw.assets").fetchall()
+        found = issues(conn)
+        rows = quarantined_rows(conn)
+        ingest(conn, landing, D2, "run-2")
+        ingest(conn, landing, D3, "run-3")
+        assert quarantined_rows(conn) == rows
+    assert sorted(loaded) == [("A1", D1), ("A1", D2)]
+    assert found == {
+        ("expenses", D2, "expenses/", landing_module.UNKNOWN_SOURCE),
+        ("assets", D2, "2026-11-2'3/", landing_module.NOT_A_DATE),
+        ("assets", D2, "..x/", landing_module.NOT_A_DATE),
+        ("assets", D2, "loose.csv", landing_module.LOOSE_FILE),
+        ("assets", D1, "old/", landing_module.INNER_FOLDER),
+        ("assets", D2, "secret.csv", landing_module.OUTSIDE),
+        ("kiosks", D2, "kiosks/", landing_module.OUTSIDE),
+    }
