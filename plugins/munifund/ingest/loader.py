@@ -159,6 +159,8 @@ def load_file(
                 outcome.rows_quarantined, removed = quarantine_bad_rows(
                     conn, contract, partition, path.name, run_id, checks, repeated
                 )
+                for problem in checks.file_problems:
+                    quarantine_entry(conn, run_id, contract.name, partition, path.name, problem)
             outcome.rows_loaded = loaded - removed
     except UnreadableFile as err:
         conn.rollback()

@@ -24,7 +24,10 @@ import polars as pl
 from munifund.ingest.contracts import BOOLEAN_FALSE, BOOLEAN_TRUE, Column, Kind, SourceContract
 
 LINE = "_line"
-SHAPE = "_shape"  # set by the streaming reader: a ragged row's problem
+# set by the streaming reader: what reading a row found wrong, as (column, problem) pairs: a
+# ragged row (column "*"), a cell with no value to read (a formula never calculated)
+READ = "_read"
+READ_PROBLEMS = pl.List(pl.Struct({"column_name": pl.String, "problem": pl.String}))
 KEY_SEPARATOR = "\x1f"  # joins the columns of a composite key; cannot occur in delivered text
 
 DATE_SHAPE = r"^\d{4}-\d{2}-\d{2}$"
@@ -193,6 +196,8 @@ class FileChecks:
     other_files_keys: pl.Series | None = None
     duplicate_candidates: set[str] = field(default_factory=set)
     untrimmed_columns: set[str] = field(default_factory=set)
+    # what of the file was not read though the rest loads (a workbook's other sheets)
+    file_problems: list[str] = field(default_factory=list)
     rows: int = 0
     problems: int = 0
     bad_lines: int = 0
@@ -221,9 +226,11 @@ class FileChecks:
         """Check one batch and return the lines with a problem, which must not load.
 
         The batch has the contract's columns (an absent optional one may be missing), a `_line`
-        column, and from the streaming reader a `_shape` column."""
+        column, and from the streaming reader a `_read` column; a problem found by reading a
+        cell stands for that column's problem (a formula with no result is not "missing")."""
         names = [c.name for c in self.contract.columns]
-        delivered = [c for c in batch.columns if c not in (LINE, SHAPE)]
+        delivered = [c for c in batch.columns if c not in (LINE, READ)]
+        read = [READ] if READ in batch.columns else []
         batch = batch.with_columns(
             pl.lit(None, dtype=pl.String).alias(n) for n in names if n not in batch.columns
         )
@@ -236,19 +243,18 @@ class FileChecks:
         self._mark_duplicate_candidates(screened.get_column("key"))
         self.untrimmed_columns.update(n for n in names if screened.get_column(n)[0])
         suspects = batch.filter(~screened.get_column("good"))
-        if SHAPE in batch.columns:
-            suspects = pl.concat([suspects, batch.filter(pl.col(SHAPE).is_not_null())]).unique(
+        if read:
+            suspects = pl.concat([suspects, batch.filter(pl.col(READ).is_not_null())]).unique(
                 LINE, keep="first", maintain_order=True
             )
         if suspects.is_empty():
             return []
-        checks = list(self._checks)
-        if SHAPE in batch.columns:
-            checks.append(("*", pl.col(SHAPE)))
-        labels = {f"p{i}": label for i, (label, _) in enumerate(checks)}
+        labels = {f"p{i}": label for i, (label, _) in enumerate(self._checks)}
         flagged = suspects.select(
-            pl.col(LINE), *(expression.alias(f"p{i}") for i, (_, expression) in enumerate(checks))
-        ).filter(pl.any_horizontal(pl.col(p).is_not_null() for p in labels))
+            pl.col(LINE),
+            *(expression.alias(f"p{i}") for i, (_, expression) in enumerate(self._checks)),
+            *read,
+        ).filter(pl.any_horizontal(pl.col(*labels, *read).is_not_null()))
         if flagged.is_empty():
             return []
         problems = (
@@ -256,8 +262,13 @@ class FileChecks:
                 index=LINE, on=list(labels), variable_name="check", value_name="problem"
             )
             .drop_nulls("problem")
-            .with_columns(pl.col("check").replace_strict(labels).alias("column_name"))
+            .select(LINE, pl.col("check").replace_strict(labels).alias("column_name"), "problem")
         )
+        if read:
+            found = flagged.select(LINE, READ).drop_nulls(READ).explode(READ).unnest(READ)
+            problems = pl.concat(
+                [problems.join(found, on=[LINE, "column_name"], how="anti"), found]
+            )
         rows = suspects.join(flagged.select(LINE), on=LINE, how="semi").select(
             LINE, pl.struct(delivered).struct.json_encode().alias("raw_row")
         )

@@ -5,9 +5,12 @@ nothing wrong is published, the run goes on)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from pathlib import Path
 
-from deliveries import ASSETS_HEADER, D1, D2, D3, deliver
+import openpyxl
+from deliveries import ASSETS_HEADER, D1, D2, D3, deliver, quarantine
 
 from munifund.ingest import landing as landing_module
 from munifund.ingest.loader import ingest
@@ -103,3 +106,64 @@ def test_unknown_and_odd_folders_and_links_out_of_the_landing_area_are_reported_
         ("assets", D2, "secret.csv", landing_module.OUTSIDE),
         ("kiosks", D2, "kiosks/", landing_module.OUTSIDE),
     }
+
+
+def _workbook(path: Path, *sheets: list[list], saved: dict[str, str] | None = None) -> None:
+    """A workbook as openpyxl writes it: formulas without a saved result, as any program that
+    does not calculate leaves them; `saved` gives some formulas the result Excel would save."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for number, rows in enumerate(sheets, start=1):
+        sheet = book.create_sheet(f"Sheet{number}")
+        for row in rows:
+            sheet.append(row)
+    content = io.BytesIO()
+    book.save(content)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(content) as given, zipfile.ZipFile(path, "w") as written:
+        for member in given.namelist():
+            data = given.read(member)
+            for formula, result in (saved or {}).items():
+                data = data.replace(
+                    f"<f>{formula}</f><v></v>".encode(), f"<f>{formula}</f><v>{result}</v>".encode()
+                )
+            written.writestr(member, data)
+
+
+def test_a_workbook_s_other_sheets_and_cells_without_a_value_are_reported(
+    empty_warehouse, landing
+) -> None:
+    header = EXPENDITURES_HEADER.strip().split(",")
+    paid = "2026-01-05T10:00:00"
+    _workbook(
+        landing / "expenditures" / D1.isoformat() / "e.xlsx",
+        [
+            header,
+            ["V1", "230102", 2026, paid, 10, "kiosk_fee", "P1"],
+            ["V2", "230102", 2026, paid, 20, "kiosk_fee", "=VLOOKUP(A3,Sheet2!A:B,2,FALSE)"],
+            ["V3", "230102", 2026, paid, "=2*10", "kiosk_fee", "P1"],
+            ["V4", "230102", 2026, paid, "=20+20", "kiosk_fee", "P1"],  # saved: 40
+            ["V5", "230102", 2026, paid, 50, "kiosk_fee", "#N/A"],  # an error, saved as such
+        ],
+        [["voucher_id", "purpose_code"], ["V2", "P2"]],  # data on a second sheet
+        [],  # and an empty third, as spreadsheet programs add
+        saved={"20+20": "40"},
+    )
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D1, "run-1")
+        loaded = conn.execute(
+            "select voucher_id, amount_yuan from raw.expenditures order by 1"
+        ).fetchall()
+        rows = quarantine(conn, "expenditures")
+        ingest(conn, landing, D2, "run-2")
+        assert quarantine(conn, "expenditures") == rows
+    assert loaded == [("V1", "10"), ("V4", "40")]
+    redo = ": open the workbook in Excel, save it and deliver it again, or deliver values"
+    assert rows == [
+        ("e.xlsx", None, None, "sheet(s) 'Sheet2' not read: a delivery is the workbook's first"
+         " sheet ('Sheet1') only; deliver other data as a file of its own"),
+        ("e.xlsx", 3, "purpose_code",
+         "a formula with no saved result (=VLOOKUP(A3,Sheet2!A:B,2,FALSE))" + redo),
+        ("e.xlsx", 4, "amount_yuan", "a formula with no saved result (=2*10)" + redo),
+        ("e.xlsx", 6, "purpose_code", "an error instead of a value: #N/A"),
+    ]  # fmt: skip
