@@ -119,8 +119,59 @@ def detect_encoding(path: ReadablePath) -> str:
     if _decodes_as(path, "utf-8"):
         return "utf-8"
     if _decodes_as(path, "gb18030"):
+        _require_chinese(path)
         return "gb18030"
-    raise UnreadableFile("encoding is none of UTF-8, UTF-8 with BOM or GB18030/GBK")
+    raise UnreadableFile(NOT_ACCEPTED)
+
+
+NOT_ACCEPTED = "encoding is none of UTF-8, UTF-8 with BOM or GB18030/GBK"
+SAMPLE_BYTES = 1 << 16
+# a character beyond ASCII with a Latin letter next to it: how Latin-1 or CP1252 text reads as
+# GB18030 (an accented letter and the ASCII letter after it make one CJK character: "M黮ler")
+TORN_WORD = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f]|[^\x00-\x7f](?=[A-Za-z])")
+
+
+def _require_chinese(path: ReadablePath) -> None:
+    """Bytes that are not UTF-8 but decode as GB18030 may be another encoding altogether (most
+    byte sequences decode as GB18030), which would load as mojibake. Judged on a sample (the
+    header and the lines holding non-ASCII bytes), the text must read as Chinese:
+
+    - at most half of its non-ASCII characters torn into Latin words (Latin-1, CP1252);
+    - at least a quarter of them common Chinese characters or punctuation (GB2312's):
+      Shift-JIS's kana and nearly all its kanji fall outside GB2312's byte ranges;
+    - from three quarters up, it is Chinese; in between (rare names are no GB2312 characters),
+      charset-normalizer judges whether the GB18030 reading is coherent text.
+
+    charset-normalizer does not decide the clear cases: on a few lines of Chinese it errs both
+    ways (it calls some real GB18030 files chaotic, and finds Shift-JIS read as GB18030
+    orderly enough). Text in another script whose bytes fall inside GB2312's ranges (EUC-KR
+    Korean, Big5, a Cyrillic code page) still reads as Chinese here. Only files that are not
+    UTF-8 get here: the fast path's UTF-8 files never pay for it."""
+    sample = bytearray()
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle):
+            if number == 0 or not line.isascii():
+                sample += line
+                if len(sample) >= SAMPLE_BYTES:
+                    break
+    text = bytes(sample).decode("gb18030", errors="ignore")
+    beyond_ascii = "".join(re.findall(r"[^\x00-\x7f]+", text))
+    common = len(beyond_ascii.encode("gb2312", errors="ignore")) // 2 / len(beyond_ascii)
+    torn = len(TORN_WORD.findall(text)) / len(beyond_ascii)
+    if torn <= 0.5 and (common >= 0.75 or (common >= 0.25 and _coherent_gb18030(bytes(sample)))):
+        return
+    garbled = TORN_WORD.search(text) or re.search(r"[^\x00-\x7f]+", text)
+    around = text[max(garbled.start() - 12, 0) : garbled.end() + 12].splitlines()  # type: ignore[union-attr]
+    raise UnreadableFile(
+        f"{NOT_ACCEPTED}: read as GB18030 it is no Chinese text ({max(around, key=len)!r});"
+        " deliver UTF-8"
+    )
+
+
+def _coherent_gb18030(sample: bytes) -> bool:
+    from charset_normalizer import from_bytes
+
+    return from_bytes(sample, cp_isolation=["gb18030"]).best() is not None
 
 
 def _open_csv(path: ReadablePath) -> DeliveredFile:

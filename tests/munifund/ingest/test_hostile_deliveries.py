@@ -167,3 +167,46 @@ def test_a_workbook_s_other_sheets_and_cells_without_a_value_are_reported(
         ("e.xlsx", 4, "amount_yuan", "a formula with no saved result (=2*10)" + redo),
         ("e.xlsx", 6, "purpose_code", "an error instead of a value: #N/A"),
     ]  # fmt: skip
+
+
+def test_a_file_in_another_encoding_is_quarantined_whole_and_real_gb18030_loads(
+    empty_warehouse, landing, monkeypatch
+) -> None:
+    from munifund.ingest import reader
+
+    judged: list[str] = []
+    judge = reader._require_chinese
+    monkeypatch.setattr(reader, "_require_chinese", lambda p: judged.append(p.name) or judge(p))
+    header = "purpose_code,name_zh,is_city_management\n"
+    files = {
+        "gb.csv": ("P1,道路清扫（主干道）,true\nP2,兆麟街道“门前三包”,false\n", "gb18030"),
+        "utf8.csv": ("P3,绿化养护,true\n", "utf-8"),
+        # decodes as GB18030, into "M黮ler Stra遝"
+        "latin1.csv": ("P4,Müller Straße,true\n", "latin-1"),
+        "cp1252.csv": ("P5,Größe Öffnungszeiten,true\n", "cp1252"),
+        "sjis.csv": ("P6,道路清掃の費用,true\nP7,ごみ収集,false\n", "shift_jis"),
+        # "é " is no GB18030 sequence: this one was refused already
+        "cafe.csv": ("P8,Café Müller Straße,true\n", "latin-1"),
+    }
+    for name, (rows, encoding) in files.items():
+        deliver(landing, "expenditure_purposes", D1, name, (header + rows).encode(encoding))
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D1, "run-1")
+        loaded = conn.execute(
+            "select purpose_code, name_zh from raw.expenditure_purposes order by 1"
+        ).fetchall()
+        rows = sorted(quarantine(conn, "expenditure_purposes"))
+    assert loaded == [
+        ("P1", "道路清扫（主干道）"),
+        ("P2", "兆麟街道“门前三包”"),
+        ("P3", "绿化养护"),
+    ]
+    not_chinese = "file not loaded: encoding is none of UTF-8, UTF-8 with BOM or GB18030/GBK: read as GB18030 it is no Chinese text"
+    assert rows == [
+        ("cafe.csv", None, None, "file not loaded: encoding is none of UTF-8, UTF-8 with BOM or GB18030/GBK"),
+        ("cp1252.csv", None, None, f"{not_chinese} ('P5,Gr鲞e 謋fnungszei'); deliver UTF-8"),
+        ("latin1.csv", None, None, f"{not_chinese} ('P4,M黮ler Stra遝,tr'); deliver UTF-8"),
+        ("sjis.csv", None, None, f"{not_chinese} ('P6,摴楬惔憒偺旓梡,true'); deliver UTF-8"),
+    ]  # fmt: skip
+    # the judgement is for bytes that are not UTF-8 only
+    assert sorted(judged) == ["cp1252.csv", "gb.csv", "latin1.csv", "sjis.csv"]
