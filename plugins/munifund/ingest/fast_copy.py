@@ -22,7 +22,13 @@ import psycopg
 from psycopg import sql
 
 from munifund.ingest.contracts import SourceContract
-from munifund.ingest.reader import ReadablePath, UnreadableFile, header_map, local_path
+from munifund.ingest.reader import (
+    CSV_FIELD_LIMIT,
+    ReadablePath,
+    UnreadableFile,
+    header_map,
+    local_path,
+)
 from munifund.ingest.validation import LINE, FileChecks
 
 BATCH_BYTES = 8 << 20  # a block of lines: bounds the checks' memory whatever the file's size
@@ -86,13 +92,17 @@ class _NotPlain(Exception):
 
 
 def line_blocks(handle: IO[bytes]) -> Iterator[tuple[bytes, int]]:
-    """The rest of the file in blocks of whole lines, each with the number of its first line."""
+    """The rest of the file in blocks of whole lines, each with the number of its first line. A
+    line longer than the streaming reader's longest field is not plain: the streaming path
+    judges it, so that both paths agree on it, and memory stays bounded."""
     line, rest = 2, b""
     while True:
         chunk = handle.read(BATCH_BYTES)
         block = rest + chunk
         cut = len(block) if not chunk else block.rfind(b"\n") + 1
         block, rest = block[:cut], block[cut:]
+        if len(rest) > CSV_FIELD_LIMIT:
+            raise _NotPlain
         if block:
             yield block, line
             line += block.count(b"\n") + (not block.endswith(b"\n"))

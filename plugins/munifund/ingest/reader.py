@@ -24,7 +24,10 @@ from xml.etree.ElementTree import Element, iterparse
 from munifund.ingest.contracts import SourceContract
 
 CHUNK = 1 << 20
-CSV_FIELD_LIMIT = 1 << 20
+# Above every contract's longest value, so that an over-long one is a row's problem (validation.py)
+# rather than the file's, and bounded so that a file with no line breaks does not fill memory:
+# a longer field makes the file unreadable.
+CSV_FIELD_LIMIT = 64 << 20
 
 
 class UnreadableFile(Exception):

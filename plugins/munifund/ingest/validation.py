@@ -76,6 +76,12 @@ def column_problem(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
     rules: list[tuple[pl.Expr, pl.Expr]] = []
     if column.required:
         rules.append((~present, pl.lit("missing value")))
+    if (limit := column.length_limit) is not None:
+        # first, and without the value: the other rules would repeat the whole of it
+        length = v.str.len_chars()
+        rules.append(
+            (length > limit, pl.format(f"too long: {{}} characters, at most {limit}", length))
+        )
     kind = column.kind
     if kind is Kind.DATE:
         bad = (
@@ -157,6 +163,8 @@ def column_screen(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
     that has spaces to trim (such a file takes the streaming path, which trims first)."""
     v = pl.col(column.name)
     tests: list[pl.Expr] = []
+    if (limit := column.length_limit) is not None:
+        tests.append(v.str.len_bytes() <= limit)  # no fewer bytes than characters: certain
     if column.kind in SCREEN:
         tests.append(v.str.contains(SCREEN[column.kind]))
     elif column.kind is Kind.BOOLEAN:

@@ -210,3 +210,58 @@ def test_a_file_in_another_encoding_is_quarantined_whole_and_real_gb18030_loads(
     ]  # fmt: skip
     # the judgement is for bytes that are not UTF-8 only
     assert sorted(judged) == ["cp1252.csv", "gb.csv", "latin1.csv", "sjis.csv"]
+
+
+def test_an_over_long_value_is_a_bad_row_whichever_path_loads_the_file(
+    empty_warehouse, landing, fast_loads
+) -> None:
+    paid = "2026-01-05T10:00:00"
+    plain = EXPENDITURES_HEADER + (
+        f"V1,230102,2026,{paid},10.00,kiosk_fee,P1\n"
+        f"V2,230102,2026,{paid},20.00,kiosk_fee,{'P' * (10 << 20)}\n"  # a 10 MB code
+        f"V3,230102,2026,{paid},30.{'0' * 50},kiosk_fee,P1\n"
+    )
+    deliver(landing, "expenditures", D1, "plain.csv", plain)
+    # one quoted field: the streaming path
+    deliver(landing, "expenditures", D2, "quoted.csv", plain.replace("V1,", '"V1",'))
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D2, "run-1")
+        loaded = conn.execute(
+            "select _file, voucher_id from raw.expenditures order by 1"
+        ).fetchall()
+        rows = quarantine(conn, "expenditures")
+    assert fast_loads == [2, 1, None]  # districts; plain.csv by the fast path; not quoted.csv
+    assert loaded == [("plain.csv", "V1"), ("quoted.csv", "V1")]
+    assert sorted(rows) == [
+        (file, line, column, problem)
+        for file in ("plain.csv", "quoted.csv")
+        for line, column, problem in [
+            (3, "purpose_code", "too long: 10485760 characters, at most 64"),
+            (4, "amount_yuan", "too long: 53 characters, at most 40"),
+        ]
+    ]
+
+
+def test_a_field_beyond_what_the_reader_holds_makes_the_file_unreadable_in_both_paths(
+    empty_warehouse, landing, fast_loads, monkeypatch
+) -> None:
+    from munifund.ingest import fast_copy, reader
+
+    monkeypatch.setattr(reader, "CSV_FIELD_LIMIT", 1000)
+    monkeypatch.setattr(fast_copy, "CSV_FIELD_LIMIT", 1000)
+    monkeypatch.setattr(fast_copy, "BATCH_BYTES", 256)
+    deliver(
+        landing,
+        "assets",
+        D1,
+        "a.csv",
+        A_GOOD + f"A2,expressway,{'x' * 2000},230102,,,2020-01-01,\n",
+    )
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D1, "run-1")
+        rows = quarantine(conn, "assets")
+    assert fast_loads == [2, None]
+    assert rows == [
+        ("a.csv", None, None,
+         "file not loaded: not readable as CSV after line 2: field larger than field limit (1000)"),
+    ]  # fmt: skip
