@@ -52,8 +52,18 @@ from munifund.ingest.landing import (
     size_and_modified,
     survey_landing,
 )
-from munifund.ingest.ledger import files_taken, forget_file, note_file_seen, record_file_taken
-from munifund.ingest.quarantine import quarantine_bad_rows, quarantine_entry
+from munifund.ingest.ledger import (
+    TakenFile,
+    files_taken,
+    forget_file,
+    note_file_seen,
+    record_file_taken,
+)
+from munifund.ingest.quarantine import (
+    quarantine_bad_rows,
+    quarantine_entry,
+    withdraw_other_copies,
+)
 from munifund.ingest.reader import ReadablePath, UnreadableFile, detect_encoding
 from munifund.ingest.references import reference_keys, seed_keys
 from munifund.ingest.report import FileOutcome, IngestReport
@@ -78,21 +88,40 @@ def ingest(
     taken = files_taken(conn)
     for contract in load_order():
         for partition, files in delivered.partitions.get(contract.name, []):
-            for path in files:
-                size, modified = size_and_modified(path)
-                previous = taken.get((contract.name, partition, path.name))
-                if previous is not None:
-                    if modified and (previous.size, previous.modified) == (size, modified):
-                        continue  # untouched since it was taken: not read again
-                    if fingerprint(path) == previous.fingerprint:
-                        note_file_seen(conn, contract.name, partition, path.name, size, modified)
-                        continue
-                    forget_file(conn, contract.name, partition, path.name)
+            for path, size, modified in _files_due(conn, taken, contract.name, partition, files):
                 outcome = load_file(conn, contract, partition, path, run_id, seeds)
                 record_file_taken(conn, outcome, run_id, size, modified)
                 conn.commit()
                 report.files.append(outcome)
     return report
+
+
+def _files_due(
+    conn: psycopg.Connection, taken: dict[tuple[str, dt.date, str], TakenFile], source: str,
+    partition: dt.date, files: list,
+) -> list[tuple[ReadablePath, int, dt.datetime | None]]:  # fmt: skip
+    """The files of a delivery to load: new ones, and those re-delivered with other content. A
+    re-delivered file takes the whole delivery with it (its files forgotten, all loaded again):
+    which of the other files' rows were quarantined as copies of its keys depends on what it
+    held, and a department that fixes a key found in two files re-delivers one of them."""
+    due, redelivered = [], False
+    for path in files:
+        size, modified = size_and_modified(path)
+        previous = taken.get((source, partition, path.name))
+        if previous is not None:
+            if modified and (previous.size, previous.modified) == (size, modified):
+                continue  # untouched since it was taken: not read again
+            if fingerprint(path) == previous.fingerprint:
+                note_file_seen(conn, source, partition, path.name, size, modified)
+                continue
+            redelivered = True
+        due.append((path, size, modified))
+    if not redelivered:
+        return due
+    for path in files:
+        if (source, partition, path.name) in taken:
+            forget_file(conn, source, partition, path.name)
+    return [(path, *size_and_modified(path)) for path in files]
 
 
 def _quarantine_landing_issue(
@@ -158,6 +187,9 @@ def load_file(
                 )
                 outcome.rows_quarantined, removed = quarantine_bad_rows(
                     conn, contract, partition, path.name, run_id, checks, repeated
+                )
+                outcome.rows_withdrawn = withdraw_other_copies(
+                    conn, contract, partition, path.name, run_id, checks.keys_elsewhere
                 )
                 for problem in checks.file_problems:
                     quarantine_entry(conn, run_id, contract.name, partition, path.name, problem)

@@ -11,9 +11,12 @@ import psycopg
 from psycopg import sql
 
 from munifund.ingest.contracts import SourceContract
-from munifund.ingest.validation import FileChecks
+from munifund.ingest.duplicates import key_sql
+from munifund.ingest.validation import DUPLICATE, FileChecks
 
 LINEAGE_COLUMNS = ("_partition_date", "_file", "_line", "_run_id")
+# a raw row as delivered: `to_jsonb(r) - {lineage}`
+WITHOUT_LINEAGE = sql.SQL(" - ").join(map(sql.Literal, LINEAGE_COLUMNS))
 
 
 def quarantine_bad_rows(
@@ -27,7 +30,7 @@ def quarantine_bad_rows(
     if not checks.problems and not repeated:
         return 0, 0
     table = sql.Identifier("raw", contract.name)
-    message = "duplicate key in this delivery (first at line "
+    message = f"{DUPLICATE} (first at line "
     label = ",".join(contract.key)
     removed = 0
     with conn.cursor() as cur:
@@ -60,7 +63,7 @@ def quarantine_bad_rows(
                     "  returning _line, to_jsonb(r) - {lineage} as row)"
                     " insert into _problems select r.line, %s, %s || r.first_line || ')', x.row"
                     " from removed x join _repeated r on r.line = x._line"
-                ).format(t=table, lineage=sql.SQL(" - ").join(map(sql.Literal, LINEAGE_COLUMNS))),
+                ).format(t=table, lineage=WITHOUT_LINEAGE),
                 [partition, file_name, label, message],
             )
             removed = cur.rowcount
@@ -72,6 +75,45 @@ def quarantine_bad_rows(
         )
         quarantined = cur.execute("select count(distinct line) from _problems").fetchone()[0]  # type: ignore[index]
     return quarantined, removed
+
+
+def withdraw_other_copies(
+    conn: psycopg.Connection, contract: SourceContract, partition: dt.date, file_name: str,
+    run_id: str, keys: set[str],
+) -> int:  # fmt: skip
+    """Take the rows of the given keys that the delivery's other files loaded out of raw into
+    the quarantine, naming this file, and correct those files' counts in the ledger: a key
+    may not repeat across a delivery's files, and no copy can be told right. Returns the rows
+    taken out."""
+    if not keys:
+        return 0
+    with conn.cursor() as cur:
+        cur.execute("create temp table _elsewhere (key text primary key) on commit drop")
+        with cur.copy("copy _elsewhere from stdin") as copy:
+            for key in keys:
+                copy.write_row((key,))
+        cur.execute(
+            sql.SQL(
+                "with removed as (delete from {t} r where _partition_date = %(day)s"
+                "  and _file <> %(file)s and {k} in (select key from _elsewhere)"
+                "  returning _file, _line, to_jsonb(r) - {lineage} as row),"
+                " recorded as (insert into ops.quarantine (run_id, source, partition_date, file,"
+                "  line, column_name, problem, raw_row) select %(run)s, %(source)s, %(day)s,"
+                "  _file, _line, %(label)s, %(problem)s, row from removed),"
+                " counted as (update ops.partitions_taken p set"
+                "  rows_loaded = rows_loaded - n, rows_quarantined = rows_quarantined + n"
+                "  from (select _file, count(*) as n from removed group by _file) c"
+                "  where p.source = %(source)s and p.partition_date = %(day)s and p.file = c._file)"
+                " select count(*) from removed"
+            ).format(
+                t=sql.Identifier("raw", contract.name),
+                k=key_sql(contract),
+                lineage=WITHOUT_LINEAGE,
+            ),
+            {"day": partition, "file": file_name, "run": run_id, "source": contract.name,
+             "label": ",".join(contract.key), "problem": f"{DUPLICATE} (also in {file_name})"},
+        )  # fmt: skip
+        return cur.fetchone()[0]  # type: ignore[index]
 
 
 def quarantine_entry(

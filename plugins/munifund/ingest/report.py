@@ -16,6 +16,8 @@ class FileOutcome:
     fingerprint: str = ""
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    # rows other files of the delivery had loaded, quarantined as copies of this file's keys
+    rows_withdrawn: int = 0
     unreadable_reason: str | None = None
 
 
@@ -27,11 +29,12 @@ class IngestReport:
 
     @property
     def rows_loaded(self) -> int:
-        return sum(f.rows_loaded for f in self.files)
+        """Rows this run added to raw, less those it took out again."""
+        return sum(f.rows_loaded - f.rows_withdrawn for f in self.files)
 
     @property
     def rows_quarantined(self) -> int:
-        return sum(f.rows_quarantined for f in self.files)
+        return sum(f.rows_quarantined + f.rows_withdrawn for f in self.files)
 
     @property
     def unreadable_files(self) -> list[FileOutcome]:

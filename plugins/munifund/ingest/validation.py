@@ -29,6 +29,7 @@ LINE = "_line"
 READ = "_read"
 READ_PROBLEMS = pl.List(pl.Struct({"column_name": pl.String, "problem": pl.String}))
 KEY_SEPARATOR = "\x1f"  # joins the columns of a composite key; cannot occur in delivered text
+DUPLICATE = "duplicate key in this delivery"
 
 DATE_SHAPE = r"^\d{4}-\d{2}-\d{2}$"
 # ISO 8601 as sources.md allows it: a date, or a date and time (T or space), seconds and
@@ -200,9 +201,12 @@ class FileChecks:
     contract: SourceContract
     known: Mapping[str, pl.Series]
     spill: IO[bytes]
-    # keys of the same delivery (source and partition) that other files already loaded
-    other_files_keys: pl.Series | None = None
+    # keys of the same delivery (source and partition) that other files hold, with the files
+    # (duplicates.other_files_keys)
+    other_files_keys: pl.DataFrame | None = None
     duplicate_candidates: set[str] = field(default_factory=set)
+    # this file's keys that other files of the delivery hold: their copies there must go too
+    keys_elsewhere: set[str] = field(default_factory=set)
     untrimmed_columns: set[str] = field(default_factory=set)
     # what of the file was not read though the rest loads (a workbook's other sheets)
     file_problems: list[str] = field(default_factory=list)
@@ -215,19 +219,16 @@ class FileChecks:
         # (quarantine column label, problem expression) per check
         self._checks = [(c.name, column_problem(c, self.known)) for c in self.contract.columns]
         self._screens = [column_screen(c, self.known) for c in self.contract.columns]
-        if self.other_files_keys is not None and len(self.other_files_keys):
-            self._checks.append(
-                (
-                    ",".join(self.contract.key),
-                    pl.when(key_expression(self.contract).is_in(self.other_files_keys.implode()))
-                    .then(pl.lit("duplicate key in this delivery (in another file)"))
-                    .otherwise(None),
-                )
+        self._elsewhere: pl.Series | None = None
+        if self.other_files_keys is not None and self.other_files_keys.height:
+            self._elsewhere = self.other_files_keys.get_column("key")
+            files = key_expression(self.contract).replace_strict(
+                self._elsewhere, self.other_files_keys.get_column("files"), default=None
             )
+            label = ",".join(self.contract.key)
+            self._checks.append((label, pl.format(f"{DUPLICATE} (also in {{}})", files)))
             self._screens.append(
-                ~key_expression(self.contract)
-                .is_in(self.other_files_keys.implode())
-                .fill_null(False)
+                ~key_expression(self.contract).is_in(self._elsewhere.implode()).fill_null(False)
             )
 
     def check(self, batch: pl.DataFrame) -> list[int]:
@@ -249,6 +250,9 @@ class FileChecks:
             *((pl.col(n).str.strip_chars() != pl.col(n)).any().alias(n) for n in names),
         )
         self._mark_duplicate_candidates(screened.get_column("key"))
+        if self._elsewhere is not None:
+            keys = screened.get_column("key")
+            self.keys_elsewhere.update(keys.filter(keys.is_in(self._elsewhere.implode())))
         self.untrimmed_columns.update(n for n in names if screened.get_column(n)[0])
         suspects = batch.filter(~screened.get_column("good"))
         if read:

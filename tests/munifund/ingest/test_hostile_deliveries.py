@@ -265,3 +265,68 @@ def test_a_field_beyond_what_the_reader_holds_makes_the_file_unreadable_in_both_
         ("a.csv", None, None,
          "file not loaded: not readable as CSV after line 2: field larger than field limit (1000)"),
     ]  # fmt: skip
+
+
+def _vouchers(*rows: tuple[str, str]) -> str:
+    return EXPENDITURES_HEADER + "".join(
+        f"{voucher},230102,2026,2026-01-05T10:00:00,{amount},kiosk_fee,P1\n"
+        for voucher, amount in rows
+    )
+
+
+def _delivery_state(conn) -> tuple[list, list, list]:
+    return (
+        conn.execute(
+            "select _file, _line, voucher_id, amount_yuan from raw.expenditures order by 1, 2"
+        ).fetchall(),
+        sorted(quarantine(conn, "expenditures")),
+        conn.execute(
+            "select file, rows_loaded, rows_quarantined from ops.partitions_taken"
+            " where source = 'expenditures' order by 1"
+        ).fetchall(),
+    )
+
+
+def test_a_key_in_two_files_of_one_delivery_is_quarantined_in_every_file(
+    empty_warehouse, landing
+) -> None:
+    """The first file is committed when the second is read: the second file's transaction takes
+    the first file's copy out of raw. Whatever the order or the nights, the outcome is the same."""
+    deliver(landing, "expenditures", D1, "a.csv", _vouchers(("V1", "10.00"), ("V2", "20.00")))
+    deliver(landing, "expenditures", D1, "b.csv", _vouchers(("V2", "25.00"), ("V3", "30.00")))
+    also_in = "duplicate key in this delivery (also in {})"
+    with empty_warehouse.connect() as conn:
+        report = ingest(conn, landing, D1, "run-1")
+        first = _delivery_state(conn)
+        assert ingest(conn, landing, D1, "run-2").files == []
+        assert _delivery_state(conn) == first
+        # a third file with the same key, delivered later into the same partition
+        deliver(landing, "expenditures", D1, "c.csv", _vouchers(("V2", "26.00")))
+        ingest(conn, landing, D2, "run-3")
+        third = _delivery_state(conn)
+        # the same files taken in one catch-up run
+        conn.execute(
+            "truncate raw.expenditures, raw.districts, ops.partitions_taken, ops.quarantine"
+        )
+        conn.commit()
+        ingest(conn, landing, D2, "catch-up")
+        assert _delivery_state(conn) == third
+        # the department fixes the delivery: the later files again, without V2
+        deliver(landing, "expenditures", D1, "b.csv", _vouchers(("V3", "30.00")))
+        deliver(landing, "expenditures", D1, "c.csv", _vouchers())
+        ingest(conn, landing, D2, "run-4")
+        fixed = _delivery_state(conn)
+    assert first == (
+        [("a.csv", 2, "V1", "10.00"), ("b.csv", 3, "V3", "30.00")],
+        [("a.csv", 3, "voucher_id", also_in.format("b.csv")),
+         ("b.csv", 2, "voucher_id", also_in.format("a.csv"))],
+        [("a.csv", 1, 1), ("b.csv", 1, 1)],
+    )  # fmt: skip
+    assert report.rows_loaded == 2 + 2 and report.rows_quarantined == 2  # districts, vouchers
+    assert third[0] == first[0]
+    assert third[1] == [*first[1], ("c.csv", 2, "voucher_id", also_in.format("a.csv, b.csv"))]
+    assert fixed == (
+        [("a.csv", 2, "V1", "10.00"), ("a.csv", 3, "V2", "20.00"), ("b.csv", 2, "V3", "30.00")],
+        [],
+        [("a.csv", 2, 0), ("b.csv", 1, 0), ("c.csv", 0, 0)],
+    )
