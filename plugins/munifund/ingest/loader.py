@@ -3,7 +3,10 @@
 The landing area holds ``<landing>/<source>/<YYYY-MM-DD>/<file>.csv|.xlsx``. A run for logical
 date A takes every partition dated on or before A whose files it has not yet taken (a file is
 known by source, partition and name; its SHA-256 tells a re-delivery with other content, which
-replaces the earlier rows of that file). Each file loads in one transaction:
+replaces the earlier rows of that file, and of the other files of its delivery, loaded again
+with it). First, whatever in the landing area is no delivery (a folder that is not a date or
+not a source, a link out of the landing area) is recorded in the quarantine, once. Then each
+file loads in one transaction:
 
 1. every row goes through ``COPY`` into ``raw.<source>`` as text, with its partition, file, line
    and run. A plain CSV goes as its own bytes, parsed by the server (a GB18030 one through a
@@ -12,7 +15,8 @@ replaces the earlier rows of that file). Each file loads in one transaction:
 2. at the same time polars checks the same rows against the contract (types, ranges,
    references, a key repeated inside the delivery: see validation.py);
 3. the rows with a problem are moved from raw to ``ops.quarantine``, one row per problem with
-   its column, and the row as delivered.
+   its column, and the row as delivered; so are the rows that the delivery's other files loaded
+   with a key this file holds too.
 
 A reference (district, asset, kiosk) is checked against what was delivered in partitions dated
 on or before the row's own partition, so the outcome is the same whether partitions are taken
