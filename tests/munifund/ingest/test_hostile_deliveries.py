@@ -31,6 +31,15 @@ def issues(conn) -> set[tuple]:
     )
 
 
+def expenditures(conn) -> tuple[list, list]:
+    """The vouchers loaded (file, line, voucher, amount) and the quarantine's rows of them."""
+    loaded = conn.execute(
+        "select _file, _line, voucher_id, amount_yuan from raw.expenditures order by 1, 2"
+    ).fetchall()
+    rows = quarantine(conn, "expenditures")
+    return loaded, sorted(rows, key=lambda r: (r[0], r[1] or 0, r[2] or ""))  # file first
+
+
 def quarantined_rows(conn) -> int:
     return conn.execute("select count(*) from ops.quarantine").fetchone()[0]
 
@@ -151,13 +160,10 @@ def test_a_workbook_s_other_sheets_and_cells_without_a_value_are_reported(
     )
     with empty_warehouse.connect() as conn:
         ingest(conn, landing, D1, "run-1")
-        loaded = conn.execute(
-            "select voucher_id, amount_yuan from raw.expenditures order by 1"
-        ).fetchall()
-        rows = quarantine(conn, "expenditures")
+        loaded, rows = expenditures(conn)
         ingest(conn, landing, D2, "run-2")
-        assert quarantine(conn, "expenditures") == rows
-    assert loaded == [("V1", "10"), ("V4", "40")]
+        assert expenditures(conn) == (loaded, rows)
+    assert loaded == [("e.xlsx", 2, "V1", "10"), ("e.xlsx", 5, "V4", "40")]
     redo = ": open the workbook in Excel, save it and deliver it again, or deliver values"
     assert rows == [
         ("e.xlsx", None, None, "sheet(s) 'Sheet2' not read: a delivery is the workbook's first"
@@ -226,13 +232,10 @@ def test_an_over_long_value_is_a_bad_row_whichever_path_loads_the_file(
     deliver(landing, "expenditures", D2, "quoted.csv", plain.replace("V1,", '"V1",'))
     with empty_warehouse.connect() as conn:
         ingest(conn, landing, D2, "run-1")
-        loaded = conn.execute(
-            "select _file, voucher_id from raw.expenditures order by 1"
-        ).fetchall()
-        rows = quarantine(conn, "expenditures")
+        loaded, rows = expenditures(conn)
     assert fast_loads == [2, 1, None]  # districts; plain.csv by the fast path; not quoted.csv
-    assert loaded == [("plain.csv", "V1"), ("quoted.csv", "V1")]
-    assert sorted(rows) == [
+    assert loaded == [("plain.csv", 2, "V1", "10.00"), ("quoted.csv", 2, "V1", "10.00")]
+    assert rows == [
         (file, line, column, problem)
         for file in ("plain.csv", "quoted.csv")
         for line, column, problem in [
@@ -276,10 +279,7 @@ def _vouchers(*rows: tuple[str, str]) -> str:
 
 def _delivery_state(conn) -> tuple[list, list, list]:
     return (
-        conn.execute(
-            "select _file, _line, voucher_id, amount_yuan from raw.expenditures order by 1, 2"
-        ).fetchall(),
-        sorted(quarantine(conn, "expenditures")),
+        *expenditures(conn),
         conn.execute(
             "select file, rows_loaded, rows_quarantined from ops.partitions_taken"
             " where source = 'expenditures' order by 1"
