@@ -159,6 +159,8 @@ def _require_chinese(path: ReadablePath) -> None:
                     break
     text = bytes(sample).decode("gb18030", errors="ignore")
     beyond_ascii = "".join(re.findall(r"[^\x00-\x7f]+", text))
+    if not beyond_ascii:
+        return
     common = len(beyond_ascii.encode("gb2312", errors="ignore")) // 2 / len(beyond_ascii)
     torn = len(TORN_WORD.findall(text)) / len(beyond_ascii)
     if torn <= 0.5 and (common >= 0.75 or (common >= 0.25 and _coherent_gb18030(bytes(sample)))):
