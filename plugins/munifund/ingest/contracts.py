@@ -35,6 +35,20 @@ class Kind(Enum):
     BOOLEAN = "boolean"
 
 
+# The most characters a value may hold, so that a runaway export (a 10 MB code) is quarantined
+# rather than loaded. A key, code or reference holds a code; a name a name.
+CODE_LENGTH = 64
+NAME_LENGTH = 200
+# a decimal: 16 digits before the point, and room for zeros after the allowed decimals
+NUMBER_LENGTH = 40
+# by kind, for a column that names none of its own; a date, timestamp, year or boolean is
+# bounded by its shape already
+MAX_LENGTH = {
+    Kind.TEXT: CODE_LENGTH,
+    **dict.fromkeys((Kind.QUANTITY, Kind.MONEY, Kind.BALANCE, Kind.SHARE), NUMBER_LENGTH),
+}
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -45,6 +59,12 @@ class Column:
     references: tuple[str, str] | None = None
     # a reference that may also be `*` (asset_transfers.work_type)
     wildcard: str | None = None
+    # the most characters a value may hold; None: the kind's (MAX_LENGTH)
+    max_length: int | None = None
+
+    @property
+    def length_limit(self) -> int | None:
+        return self.max_length or MAX_LENGTH.get(self.kind)
 
 
 @dataclass(frozen=True)
@@ -70,19 +90,24 @@ def _c(name: str, kind: Kind = Kind.TEXT, **kw: object) -> Column:
     return Column(name, kind, **kw)  # type: ignore[arg-type]
 
 
+def _name(name: str, **kw: object) -> Column:
+    """A name or other words, as people write them: longer than a code."""
+    return _c(name, max_length=NAME_LENGTH, **kw)
+
+
 DISTRICT = ("districts", "district_code")
 _district = _c("district_code", required=True, references=DISTRICT)
 
 CONTRACTS: tuple[SourceContract, ...] = (
     SourceContract(
         "districts",
-        (_c("district_code", required=True), _c("name_zh", required=True), _c("name_en")),
+        (_c("district_code", required=True), _name("name_zh", required=True), _name("name_en")),
         key=("district_code",),
         has_seed=True,
     ),
     SourceContract(
         "street_offices",
-        (_c("street_code", required=True), _district, _c("name_zh")),
+        (_c("street_code", required=True), _district, _name("name_zh")),
         key=("street_code",),
         has_seed=True,
     ),
@@ -113,7 +138,7 @@ CONTRACTS: tuple[SourceContract, ...] = (
         "expenditure_purposes",
         (
             _c("purpose_code", required=True),
-            _c("name_zh"),
+            _name("name_zh"),
             _c("is_city_management", Kind.BOOLEAN, required=True),
         ),
         key=("purpose_code",),
@@ -124,7 +149,7 @@ CONTRACTS: tuple[SourceContract, ...] = (
         (
             _c("asset_id", required=True),
             _c("asset_class", required=True, allowed=ASSET_CLASSES),
-            _c("name"),
+            _name("name"),
             _district,
             _c("street_code"),
             _c("connected_to"),
@@ -143,7 +168,7 @@ CONTRACTS: tuple[SourceContract, ...] = (
             _c("unit"),
             _c("effective_from", Kind.DATE, required=True),
             _c("verified", Kind.BOOLEAN, required=True),
-            _c("verified_by"),
+            _name("verified_by"),
             _c("verified_on", Kind.DATE),
         ),
         key=("measurement_id",),
@@ -157,7 +182,7 @@ CONTRACTS: tuple[SourceContract, ...] = (
             _c("to_tier", required=True, allowed=TIERS),
             _c("to_district_code", references=DISTRICT),
             _c("effective_date", Kind.DATE, required=True),
-            _c("decree_ref"),
+            _name("decree_ref"),
         ),
         key=("transfer_id",),
     ),
@@ -185,7 +210,7 @@ CONTRACTS: tuple[SourceContract, ...] = (
             _c("case_id", required=True),
             _district,
             _c("street_code"),
-            _c("category"),
+            _name("category"),  # other text than the two categories is kept
             _c("reported_at", Kind.TIMESTAMP, required=True),
             _c("deadline_at", Kind.TIMESTAMP, required=True),
             _c("closed_at", Kind.TIMESTAMP),
@@ -199,7 +224,7 @@ CONTRACTS: tuple[SourceContract, ...] = (
             _c("kiosk_id", required=True),
             _district,
             _c("street_code"),
-            _c("kiosk_type"),
+            _name("kiosk_type"),
             _c("permit_no"),
             _c("area_m2", Kind.QUANTITY, required=True),
             _c("monthly_rate_yuan_per_m2", Kind.MONEY, required=True),

@@ -3,8 +3,14 @@ files.
 
 Within a file, the checks' Bloom filter (validation.py) names candidates while the file loads;
 here they are settled exactly by reading the file's keys again, so that the warehouse is
-touched only for true repeats. Across files, the keys that the delivery's other files loaded
-are handed to the checks, which quarantine a row naming one of them.
+touched only for true repeats; the first line of a key loads, the others are quarantined.
+
+Across files no copy loads, since none can be told right: the keys of the delivery's other
+files (loaded or quarantined) are handed to the checks, which quarantine a row naming one of
+them, and the loader then takes the other files' loaded rows of those keys out of raw into the
+quarantine, in the same transaction (quarantine.withdraw_other_copies). The first file's rows
+are committed by then (a file loads in one transaction of its own), and reading every file of
+a delivery twice to look ahead would cost a large delivery dearly.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from munifund.ingest.reader import ReadablePath, header_map, open_delivered_file
 from munifund.ingest.validation import KEY_SEPARATOR, LINE, key_expression, known_keys
 
 
-def _key_sql(contract: SourceContract, json_column: str | None = None) -> sql.Composable:
+def key_sql(contract: SourceContract, json_column: str | None = None) -> sql.Composable:
     """The key as validation.key_expression builds it: parts joined, null if a part is null;
     from the columns of a raw table, or from the fields of a JSON row."""
     separator = sql.Literal(KEY_SEPARATOR)
@@ -39,18 +45,30 @@ def _key_sql(contract: SourceContract, json_column: str | None = None) -> sql.Co
 
 def other_files_keys(
     conn: psycopg.Connection, contract: SourceContract, partition: dt.date, file_name: str
-) -> pl.Series | None:
-    """Keys that other files of the same delivery loaded: a key may not repeat across them."""
+) -> pl.DataFrame | None:
+    """The keys of the delivery's other files, loaded or quarantined, each with the files that
+    hold it (comma-separated): a key may not repeat across them."""
     if not other_files_taken(conn, contract.name, partition, file_name):
         return None
-    keys = conn.execute(
+    pairs = conn.execute(
         sql.SQL(
-            "select distinct {k} from {t} where _partition_date = %s and _file <> %s"
+            "select {k}, _file from {t} where _partition_date = %(day)s and _file <> %(file)s"
             " and {k} is not null"
-        ).format(k=_key_sql(contract), t=sql.Identifier("raw", contract.name)),
-        [partition, file_name],
+            " union select {j}, file from ops.quarantine where source = %(source)s"
+            " and partition_date = %(day)s and file <> %(file)s and line is not null"
+            " and {j} is not null"
+        ).format(
+            k=key_sql(contract),
+            j=key_sql(contract, "raw_row"),
+            t=sql.Identifier("raw", contract.name),
+        ),
+        {"day": partition, "file": file_name, "source": contract.name},
+    ).fetchall()
+    return (
+        pl.DataFrame(pairs, schema={"key": pl.String, "file": pl.String}, orient="row")
+        .group_by("key")
+        .agg(pl.col("file").sort().str.join(", ").alias("files"))
     )
-    return known_keys([k for (k,) in keys])
 
 
 def repeated_lines(

@@ -15,7 +15,6 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import IO
 
 import polars as pl
@@ -23,7 +22,13 @@ import psycopg
 from psycopg import sql
 
 from munifund.ingest.contracts import SourceContract
-from munifund.ingest.reader import ReadablePath, UnreadableFile, header_map
+from munifund.ingest.reader import (
+    CSV_FIELD_LIMIT,
+    ReadablePath,
+    UnreadableFile,
+    header_map,
+    local_path,
+)
 from munifund.ingest.validation import LINE, FileChecks
 
 BATCH_BYTES = 8 << 20  # a block of lines: bounds the checks' memory whatever the file's size
@@ -36,10 +41,8 @@ def local_csv(path: ReadablePath) -> Iterator[str | None]:
     store. None for a file that is no CSV."""
     if not path.name.lower().endswith(".csv"):
         yield None
-    elif isinstance(path, Path):
-        yield str(path)
-    elif getattr(path, "protocol", None) == "file":
-        yield str(path.path)  # type: ignore[attr-defined]
+    elif (local := local_path(path)) is not None:
+        yield str(local)
     else:
         with tempfile.NamedTemporaryFile(suffix=".csv") as copy, path.open("rb") as handle:
             while chunk := handle.read(1 << 20):
@@ -89,13 +92,17 @@ class _NotPlain(Exception):
 
 
 def line_blocks(handle: IO[bytes]) -> Iterator[tuple[bytes, int]]:
-    """The rest of the file in blocks of whole lines, each with the number of its first line."""
+    """The rest of the file in blocks of whole lines, each with the number of its first line. A
+    line longer than the streaming reader's longest field is not plain: the streaming path
+    judges it, so that both paths agree on it, and memory stays bounded."""
     line, rest = 2, b""
     while True:
         chunk = handle.read(BATCH_BYTES)
         block = rest + chunk
         cut = len(block) if not chunk else block.rfind(b"\n") + 1
         block, rest = block[:cut], block[cut:]
+        if len(rest) > CSV_FIELD_LIMIT:
+            raise _NotPlain
         if block:
             yield block, line
             line += block.count(b"\n") + (not block.endswith(b"\n"))

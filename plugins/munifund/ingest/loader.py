@@ -3,7 +3,10 @@
 The landing area holds ``<landing>/<source>/<YYYY-MM-DD>/<file>.csv|.xlsx``. A run for logical
 date A takes every partition dated on or before A whose files it has not yet taken (a file is
 known by source, partition and name; its SHA-256 tells a re-delivery with other content, which
-replaces the earlier rows of that file). Each file loads in one transaction:
+replaces the earlier rows of that file, and of the other files of its delivery, loaded again
+with it). First, whatever in the landing area is no delivery (a folder that is not a date or
+not a source, a link out of the landing area) is recorded in the quarantine, once. Then each
+file loads in one transaction:
 
 1. every row goes through ``COPY`` into ``raw.<source>`` as text, with its partition, file, line
    and run. A plain CSV goes as its own bytes, parsed by the server (a GB18030 one through a
@@ -12,7 +15,8 @@ replaces the earlier rows of that file). Each file loads in one transaction:
 2. at the same time polars checks the same rows against the contract (types, ranges,
    references, a key repeated inside the delivery: see validation.py);
 3. the rows with a problem are moved from raw to ``ops.quarantine``, one row per problem with
-   its column, and the row as delivered.
+   its column, and the row as delivered; so are the rows that the delivery's other files loaded
+   with a key this file holds too.
 
 A reference (district, asset, kiosk) is checked against what was delivered in partitions dated
 on or before the row's own partition, so the outcome is the same whether partitions are taken
@@ -37,7 +41,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from munifund.ingest.contracts import SourceContract, load_order
+from munifund.ingest.contracts import BY_NAME, SourceContract, load_order
 from munifund.ingest.duplicates import other_files_keys, repeated_lines
 from munifund.ingest.fast_copy import (
     copy_csv_beside_checks,
@@ -46,13 +50,24 @@ from munifund.ingest.fast_copy import (
     utf8_copy,
 )
 from munifund.ingest.landing import (
+    LandingIssue,
     fingerprint,
-    list_partitions,
     refresh_listings,
     size_and_modified,
+    survey_landing,
 )
-from munifund.ingest.ledger import files_taken, forget_file, note_file_seen, record_file_taken
-from munifund.ingest.quarantine import quarantine_bad_rows, quarantine_unreadable_file
+from munifund.ingest.ledger import (
+    TakenFile,
+    files_taken,
+    forget_file,
+    note_file_seen,
+    record_file_taken,
+)
+from munifund.ingest.quarantine import (
+    quarantine_bad_rows,
+    quarantine_entry,
+    withdraw_other_copies,
+)
 from munifund.ingest.reader import ReadablePath, UnreadableFile, detect_encoding
 from munifund.ingest.references import reference_keys, seed_keys
 from munifund.ingest.report import FileOutcome, IngestReport
@@ -67,26 +82,61 @@ def ingest(
 ) -> IngestReport:
     """Take every partition dated on or before `as_of` not yet taken; commit file by file."""
     refresh_listings(landing)
-    seeds = seed_keys()
+    delivered = survey_landing(landing, BY_NAME, as_of)
     report = IngestReport()
+    for issue in delivered.issues:
+        if _quarantine_landing_issue(conn, issue, as_of, run_id):
+            report.landing_issues.append(issue)
+    conn.commit()
+    seeds = seed_keys()
     taken = files_taken(conn)
     for contract in load_order():
-        for partition, files in list_partitions(landing, contract.name, as_of):
-            for path in files:
-                size, modified = size_and_modified(path)
-                previous = taken.get((contract.name, partition, path.name))
-                if previous is not None:
-                    if modified and (previous.size, previous.modified) == (size, modified):
-                        continue  # untouched since it was taken: not read again
-                    if fingerprint(path) == previous.fingerprint:
-                        note_file_seen(conn, contract.name, partition, path.name, size, modified)
-                        continue
-                    forget_file(conn, contract.name, partition, path.name)
+        for partition, files in delivered.partitions.get(contract.name, []):
+            for path, size, modified in _files_due(conn, taken, contract.name, partition, files):
                 outcome = load_file(conn, contract, partition, path, run_id, seeds)
                 record_file_taken(conn, outcome, run_id, size, modified)
                 conn.commit()
                 report.files.append(outcome)
     return report
+
+
+def _files_due(
+    conn: psycopg.Connection, taken: dict[tuple[str, dt.date, str], TakenFile], source: str,
+    partition: dt.date, files: list,
+) -> list[tuple[ReadablePath, int, dt.datetime | None]]:  # fmt: skip
+    """The files of a delivery to load: new ones, and those re-delivered with other content. A
+    re-delivered file takes the whole delivery with it (its files forgotten, all loaded again):
+    which of the other files' rows were quarantined as copies of its keys depends on what it
+    held, and a department that fixes a key found in two files re-delivers one of them."""
+    due, redelivered = [], False
+    for path in files:
+        size, modified = size_and_modified(path)
+        previous = taken.get((source, partition, path.name))
+        if previous is not None:
+            if modified and (previous.size, previous.modified) == (size, modified):
+                continue  # untouched since it was taken: not read again
+            if fingerprint(path) == previous.fingerprint:
+                note_file_seen(conn, source, partition, path.name, size, modified)
+                continue
+            redelivered = True
+        due.append((path, size, modified))
+    if not redelivered:
+        return due
+    for path in files:
+        if (source, partition, path.name) in taken:
+            forget_file(conn, source, partition, path.name)
+    return [(path, *size_and_modified(path)) for path in files]
+
+
+def _quarantine_landing_issue(
+    conn: psycopg.Connection, issue: LandingIssue, as_of: dt.date, run_id: str
+) -> bool:
+    """An entry that lies in no partition is recorded under the run's date (the quarantine's
+    partition date is never empty) and reported once whatever the date of later runs."""
+    return quarantine_entry(
+        conn, run_id, issue.source, issue.partition or as_of, issue.entry, issue.problem,
+        any_date=issue.partition is None,
+    )  # fmt: skip
 
 
 def load_file(
@@ -142,12 +192,19 @@ def load_file(
                 outcome.rows_quarantined, removed = quarantine_bad_rows(
                     conn, contract, partition, path.name, run_id, checks, repeated
                 )
+                outcome.rows_withdrawn = withdraw_other_copies(
+                    conn, contract, partition, path.name, run_id, checks.keys_elsewhere
+                )
+                for problem in checks.file_problems:
+                    quarantine_entry(conn, run_id, contract.name, partition, path.name, problem)
             outcome.rows_loaded = loaded - removed
     except UnreadableFile as err:
         conn.rollback()
         outcome.fingerprint = outcome.fingerprint or fingerprint(path)
         outcome.unreadable_reason = str(err)
-        quarantine_unreadable_file(conn, contract, partition, path.name, run_id, str(err))
+        quarantine_entry(
+            conn, run_id, contract.name, partition, path.name, f"file not loaded: {err}"
+        )
     return outcome
 
 

@@ -1,5 +1,6 @@
 """The quarantine, ``ops.quarantine``: one row per problem, with its file, line and column and
-the row as delivered; a file that cannot be read at all gets one row with the reason.
+the row as delivered; a file that cannot be read at all, or a folder or link of the landing area
+that is no delivery, gets one row with the reason.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ import psycopg
 from psycopg import sql
 
 from munifund.ingest.contracts import SourceContract
-from munifund.ingest.validation import FileChecks
+from munifund.ingest.duplicates import key_sql
+from munifund.ingest.validation import DUPLICATE, FileChecks
 
 LINEAGE_COLUMNS = ("_partition_date", "_file", "_line", "_run_id")
+# a raw row as delivered: `to_jsonb(r) - {lineage}`
+WITHOUT_LINEAGE = sql.SQL(" - ").join(map(sql.Literal, LINEAGE_COLUMNS))
 
 
 def quarantine_bad_rows(
@@ -26,7 +30,7 @@ def quarantine_bad_rows(
     if not checks.problems and not repeated:
         return 0, 0
     table = sql.Identifier("raw", contract.name)
-    message = "duplicate key in this delivery (first at line "
+    message = f"{DUPLICATE} (first at line "
     label = ",".join(contract.key)
     removed = 0
     with conn.cursor() as cur:
@@ -59,7 +63,7 @@ def quarantine_bad_rows(
                     "  returning _line, to_jsonb(r) - {lineage} as row)"
                     " insert into _problems select r.line, %s, %s || r.first_line || ')', x.row"
                     " from removed x join _repeated r on r.line = x._line"
-                ).format(t=table, lineage=sql.SQL(" - ").join(map(sql.Literal, LINEAGE_COLUMNS))),
+                ).format(t=table, lineage=WITHOUT_LINEAGE),
                 [partition, file_name, label, message],
             )
             removed = cur.rowcount
@@ -73,17 +77,68 @@ def quarantine_bad_rows(
     return quarantined, removed
 
 
-def quarantine_unreadable_file(
-    conn: psycopg.Connection,
-    contract: SourceContract,
-    partition: dt.date,
-    file_name: str,
-    run_id: str,
-    reason: str,
-) -> None:
-    """The whole file in one row: none of it loaded."""
-    conn.execute(
-        "insert into ops.quarantine (run_id, source, partition_date, file, line, column_name,"
-        " problem, raw_row) values (%s, %s, %s, %s, null, null, %s, null)",
-        [run_id, contract.name, partition, file_name, f"file not loaded: {reason}"],
+def withdraw_other_copies(
+    conn: psycopg.Connection, contract: SourceContract, partition: dt.date, file_name: str,
+    run_id: str, keys: set[str],
+) -> int:  # fmt: skip
+    """Take the rows of the given keys that the delivery's other files loaded out of raw into
+    the quarantine, naming this file, and correct those files' counts in the ledger: a key
+    may not repeat across a delivery's files, and no copy can be told right. Returns the rows
+    taken out."""
+    if not keys:
+        return 0
+    with conn.cursor() as cur:
+        cur.execute("create temp table _elsewhere (key text primary key) on commit drop")
+        with cur.copy("copy _elsewhere from stdin") as copy:
+            for key in keys:
+                copy.write_row((key,))
+        cur.execute(
+            sql.SQL(
+                "with removed as (delete from {t} r where _partition_date = %(day)s"
+                "  and _file <> %(file)s and {k} in (select key from _elsewhere)"
+                "  returning _file, _line, to_jsonb(r) - {lineage} as row),"
+                " recorded as (insert into ops.quarantine (run_id, source, partition_date, file,"
+                "  line, column_name, problem, raw_row) select %(run)s, %(source)s, %(day)s,"
+                "  _file, _line, %(label)s, %(problem)s, row from removed),"
+                " counted as (update ops.partitions_taken p set"
+                "  rows_loaded = rows_loaded - n, rows_quarantined = rows_quarantined + n"
+                "  from (select _file, count(*) as n from removed group by _file) c"
+                "  where p.source = %(source)s and p.partition_date = %(day)s and p.file = c._file)"
+                " select count(*) from removed"
+            ).format(
+                t=sql.Identifier("raw", contract.name),
+                k=key_sql(contract),
+                lineage=WITHOUT_LINEAGE,
+            ),
+            {"day": partition, "file": file_name, "run": run_id, "source": contract.name,
+             "label": ",".join(contract.key), "problem": f"{DUPLICATE} (also in {file_name})"},
+        )  # fmt: skip
+        return cur.fetchone()[0]  # type: ignore[index]
+
+
+def quarantine_entry(
+    conn: psycopg.Connection, run_id: str, source: str, partition: dt.date, entry: str,
+    problem: str, *, any_date: bool = False,
+) -> bool:  # fmt: skip
+    """One row for a whole file or folder (no line), once: a problem already recorded for the
+    same entry is not recorded again, so re-running a date adds nothing. `any_date`: the entry
+    lies in no partition; `partition` is then the date of the run that found it, and the entry
+    is known by its name and problem alone. Returns whether the row is new."""
+    return (
+        conn.execute(
+            "insert into ops.quarantine (run_id, source, partition_date, file, problem)"
+            " select %(run)s, %(source)s, %(day)s, %(entry)s, %(problem)s where not exists"
+            " (select from ops.quarantine where source = %(source)s and file = %(entry)s"
+            "  and line is null and problem = %(problem)s"
+            "  and (%(any_date)s or partition_date = %(day)s))",
+            {
+                "run": run_id,
+                "source": source,
+                "day": partition,
+                "entry": entry,
+                "problem": problem,
+                "any_date": any_date,
+            },
+        ).rowcount  # fmt: skip
+        == 1
     )

@@ -14,7 +14,7 @@ from psycopg import sql
 
 from munifund.ingest.contracts import SourceContract
 from munifund.ingest.reader import ReadablePath, header_map, open_delivered_file
-from munifund.ingest.validation import LINE, SHAPE, FileChecks
+from munifund.ingest.validation import LINE, READ, READ_PROBLEMS, FileChecks
 
 BATCH_ROWS = 100_000  # rows per polars batch: bounds the checks' memory whatever the file's size
 
@@ -30,7 +30,12 @@ def stream_rows_beside_checks(
     width = len(delivered.header)
     names = list(contract.column_names)
     extra_names = [name for _, name in extras if name.lower() not in names and name[:1] != "_"]
-    frame_schema = {LINE: pl.Int64, **dict.fromkeys([*names, SHAPE, *extra_names], pl.String)}
+    frame_schema = {
+        LINE: pl.Int64, **dict.fromkeys(names, pl.String), READ: READ_PROBLEMS,
+        **dict.fromkeys(extra_names, pl.String),
+    }  # fmt: skip
+    cell_problems = delivered.cell_problems
+    checks.file_problems.extend(delivered.unread)
     batch: list[tuple] = []
     records: list[tuple] = []
     rows = 0
@@ -54,7 +59,8 @@ def stream_rows_beside_checks(
     ):
         for line, record in delivered.rows:
             values = [(f.strip() or None) if f is not None else None for f in record]
-            if not any(values):
+            cells = cell_problems.get(line) if cell_problems else None
+            if not any(values) and not cells:
                 continue  # a blank line
             n = len(values)
             fields = [values[i] if i is not None and i < n else None for i in positions]
@@ -62,10 +68,16 @@ def stream_rows_beside_checks(
             records.append(
                 (*fields, json.dumps(extra, ensure_ascii=False) if extras else None, line)
             )
-            shape = None if n == width else f"has {n} fields, the header has {width}"
-            batch.append((line, *fields, shape, *(extra.get(e) for e in extra_names)))
+            read = [] if n == width else [("*", f"has {n} fields, the header has {width}")]
+            if cells:
+                read += [(names[c], cells[i]) for c, i in enumerate(positions) if i in cells]
+            batch.append((line, *fields, _as_problems(read), *(extra.get(e) for e in extra_names)))
             if len(batch) == BATCH_ROWS:
                 rows += load_batch(copy)
         if batch:
             rows += load_batch(copy)
     return rows
+
+
+def _as_problems(read: list[tuple[str, str]]) -> list[dict[str, str]] | None:
+    return [{"column_name": c, "problem": p} for c, p in read] if read else None

@@ -24,8 +24,12 @@ import polars as pl
 from munifund.ingest.contracts import BOOLEAN_FALSE, BOOLEAN_TRUE, Column, Kind, SourceContract
 
 LINE = "_line"
-SHAPE = "_shape"  # set by the streaming reader: a ragged row's problem
+# set by the streaming reader: what reading a row found wrong, as (column, problem) pairs: a
+# ragged row (column "*"), a cell with no value to read (a formula never calculated)
+READ = "_read"
+READ_PROBLEMS = pl.List(pl.Struct({"column_name": pl.String, "problem": pl.String}))
 KEY_SEPARATOR = "\x1f"  # joins the columns of a composite key; cannot occur in delivered text
+DUPLICATE = "duplicate key in this delivery"
 
 DATE_SHAPE = r"^\d{4}-\d{2}-\d{2}$"
 # ISO 8601 as sources.md allows it: a date, or a date and time (T or space), seconds and
@@ -73,6 +77,12 @@ def column_problem(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
     rules: list[tuple[pl.Expr, pl.Expr]] = []
     if column.required:
         rules.append((~present, pl.lit("missing value")))
+    if (limit := column.length_limit) is not None:
+        # first, and without the value: the other rules would repeat the whole of it
+        length = v.str.len_chars()
+        rules.append(
+            (length > limit, pl.format(f"too long: {{}} characters, at most {limit}", length))
+        )
     kind = column.kind
     if kind is Kind.DATE:
         bad = (
@@ -154,6 +164,8 @@ def column_screen(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
     that has spaces to trim (such a file takes the streaming path, which trims first)."""
     v = pl.col(column.name)
     tests: list[pl.Expr] = []
+    if (limit := column.length_limit) is not None:
+        tests.append(v.str.len_bytes() <= limit)  # no fewer bytes than characters: certain
     if column.kind in SCREEN:
         tests.append(v.str.contains(SCREEN[column.kind]))
     elif column.kind is Kind.BOOLEAN:
@@ -189,10 +201,15 @@ class FileChecks:
     contract: SourceContract
     known: Mapping[str, pl.Series]
     spill: IO[bytes]
-    # keys of the same delivery (source and partition) that other files already loaded
-    other_files_keys: pl.Series | None = None
+    # keys of the same delivery (source and partition) that other files hold, with the files
+    # (duplicates.other_files_keys)
+    other_files_keys: pl.DataFrame | None = None
     duplicate_candidates: set[str] = field(default_factory=set)
+    # this file's keys that other files of the delivery hold: their copies there must go too
+    keys_elsewhere: set[str] = field(default_factory=set)
     untrimmed_columns: set[str] = field(default_factory=set)
+    # what of the file was not read though the rest loads (a workbook's other sheets)
+    file_problems: list[str] = field(default_factory=list)
     rows: int = 0
     problems: int = 0
     bad_lines: int = 0
@@ -202,28 +219,27 @@ class FileChecks:
         # (quarantine column label, problem expression) per check
         self._checks = [(c.name, column_problem(c, self.known)) for c in self.contract.columns]
         self._screens = [column_screen(c, self.known) for c in self.contract.columns]
-        if self.other_files_keys is not None and len(self.other_files_keys):
-            self._checks.append(
-                (
-                    ",".join(self.contract.key),
-                    pl.when(key_expression(self.contract).is_in(self.other_files_keys.implode()))
-                    .then(pl.lit("duplicate key in this delivery (in another file)"))
-                    .otherwise(None),
-                )
+        self._elsewhere: pl.Series | None = None
+        if self.other_files_keys is not None and self.other_files_keys.height:
+            self._elsewhere = self.other_files_keys.get_column("key")
+            files = key_expression(self.contract).replace_strict(
+                self._elsewhere, self.other_files_keys.get_column("files"), default=None
             )
+            label = ",".join(self.contract.key)
+            self._checks.append((label, pl.format(f"{DUPLICATE} (also in {{}})", files)))
             self._screens.append(
-                ~key_expression(self.contract)
-                .is_in(self.other_files_keys.implode())
-                .fill_null(False)
+                ~key_expression(self.contract).is_in(self._elsewhere.implode()).fill_null(False)
             )
 
     def check(self, batch: pl.DataFrame) -> list[int]:
         """Check one batch and return the lines with a problem, which must not load.
 
         The batch has the contract's columns (an absent optional one may be missing), a `_line`
-        column, and from the streaming reader a `_shape` column."""
+        column, and from the streaming reader a `_read` column; a problem found by reading a
+        cell stands for that column's problem (a formula with no result is not "missing")."""
         names = [c.name for c in self.contract.columns]
-        delivered = [c for c in batch.columns if c not in (LINE, SHAPE)]
+        delivered = [c for c in batch.columns if c not in (LINE, READ)]
+        read = [READ] if READ in batch.columns else []
         batch = batch.with_columns(
             pl.lit(None, dtype=pl.String).alias(n) for n in names if n not in batch.columns
         )
@@ -234,21 +250,23 @@ class FileChecks:
             *((pl.col(n).str.strip_chars() != pl.col(n)).any().alias(n) for n in names),
         )
         self._mark_duplicate_candidates(screened.get_column("key"))
+        if self._elsewhere is not None:
+            keys = screened.get_column("key")
+            self.keys_elsewhere.update(keys.filter(keys.is_in(self._elsewhere.implode())))
         self.untrimmed_columns.update(n for n in names if screened.get_column(n)[0])
         suspects = batch.filter(~screened.get_column("good"))
-        if SHAPE in batch.columns:
-            suspects = pl.concat([suspects, batch.filter(pl.col(SHAPE).is_not_null())]).unique(
+        if read:
+            suspects = pl.concat([suspects, batch.filter(pl.col(READ).is_not_null())]).unique(
                 LINE, keep="first", maintain_order=True
             )
         if suspects.is_empty():
             return []
-        checks = list(self._checks)
-        if SHAPE in batch.columns:
-            checks.append(("*", pl.col(SHAPE)))
-        labels = {f"p{i}": label for i, (label, _) in enumerate(checks)}
+        labels = {f"p{i}": label for i, (label, _) in enumerate(self._checks)}
         flagged = suspects.select(
-            pl.col(LINE), *(expression.alias(f"p{i}") for i, (_, expression) in enumerate(checks))
-        ).filter(pl.any_horizontal(pl.col(p).is_not_null() for p in labels))
+            pl.col(LINE),
+            *(expression.alias(f"p{i}") for i, (_, expression) in enumerate(self._checks)),
+            *read,
+        ).filter(pl.any_horizontal(pl.col(*labels, *read).is_not_null()))
         if flagged.is_empty():
             return []
         problems = (
@@ -256,8 +274,13 @@ class FileChecks:
                 index=LINE, on=list(labels), variable_name="check", value_name="problem"
             )
             .drop_nulls("problem")
-            .with_columns(pl.col("check").replace_strict(labels).alias("column_name"))
+            .select(LINE, pl.col("check").replace_strict(labels).alias("column_name"), "problem")
         )
+        if read:
+            found = flagged.select(LINE, READ).drop_nulls(READ).explode(READ).unnest(READ)
+            problems = pl.concat(
+                [problems.join(found, on=[LINE, "column_name"], how="anti"), found]
+            )
         rows = suspects.join(flagged.select(LINE), on=LINE, how="semi").select(
             LINE, pl.struct(delivered).struct.json_encode().alias("raw_row")
         )

@@ -10,55 +10,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from deliveries import ASSETS_HEADER, D1, D2, D3, DISTRICTS, deliver, quarantine
 
 from munifund.ingest.loader import ingest
-
-D1, D2, D3 = dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)
-DISTRICTS = "district_code,name_zh,name_en\n230102,道里区,Daoli\n230103,南岗区,Nangang\n"
-ASSETS_HEADER = (
-    "asset_id,asset_class,name,district_code,street_code,connected_to,commissioned_on,retired_on\n"
-)
-
-
-def deliver(landing: Path, source: str, day: dt.date, name: str, content: str | bytes) -> Path:
-    folder = landing / source / day.isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    if isinstance(content, str):
-        path.write_text(content, encoding="utf-8")
-    else:
-        path.write_bytes(content)
-    return path
-
-
-@pytest.fixture()
-def landing(tmp_path: Path) -> Path:
-    root = tmp_path / "landing"
-    deliver(root, "districts", D1, "districts.csv", DISTRICTS)
-    return root
-
-
-@pytest.fixture()
-def fast_loads(monkeypatch) -> list[int | None]:
-    """What each attempt of the fast path returned: rows loaded, or None when it handed over."""
-    from munifund.ingest import loader
-
-    results: list[int | None] = []
-    fast_path = loader.copy_csv_beside_checks
-    monkeypatch.setattr(
-        loader,
-        "copy_csv_beside_checks",
-        lambda *a, **k: results.append(fast_path(*a, **k)) or results[-1],
-    )
-    return results
-
-
-def quarantine(conn, source: str) -> list[tuple]:
-    return conn.execute(
-        "select file, line, column_name, problem from ops.quarantine where source = %s"
-        " order by line nulls first, column_name",
-        [source],
-    ).fetchall()
 
 
 def test_bad_rows_are_quarantined_by_line_and_column_and_good_rows_load(

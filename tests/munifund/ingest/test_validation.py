@@ -25,6 +25,8 @@ TYPED = [
     Column("s", Kind.SHARE, required=True),
     Column("w", allowed=("sweeping", "greening"), wildcard="*", required=True),
     Column("k", references=("kiosks", "kiosk_id")),
+    Column("c"),  # a code: at most 64 characters
+    Column("n", max_length=8),
 ]
 
 
@@ -40,6 +42,7 @@ def judge(column: Column, values: list[str | None]) -> tuple[list[bool], list[st
 value_text = st.one_of(
     st.none(),
     st.text(alphabet="0123456789-:.+TZ ", max_size=26),
+    st.text(alphabet="1.0道 ", min_size=6, max_size=70),  # about the length limits
     st.sampled_from(
         ["2026-02-29", "2024-02-29", "2026-04-31", "2026-01-05T24:00", "1.005", "-0.00",
          "12345678901234567", "0.5", "0.5001", "是", "TRUE", "*", "K1", " K1", "sweeping"]
@@ -82,6 +85,12 @@ def test_the_screen_passes_only_values_the_full_check_accepts(
         (TYPED[9], "K3", "unknown kiosk: K3"),
         (TYPED[9], None, None),
         (TYPED[6], "  ", "missing value"),
+        (TYPED[10], "x" * 65, "too long: 65 characters, at most 64"),
+        (TYPED[10], "x" * 64, None),
+        (TYPED[11], "道" * 9, "too long: 9 characters, at most 8"),
+        (TYPED[11], " 道道道道道道道道 ", None),  # trimmed first
+        (TYPED[4], "1." + "0" * 45, "too long: 47 characters, at most 40"),
+        (TYPED[0], "2026-01-01" * 9, "not a date (YYYY-MM-DD): " + "2026-01-01" * 9),
     ],
 )  # fmt: skip
 def test_the_full_check_names_the_problem(column: Column, value: str, problem: str | None) -> None:

@@ -1,0 +1,332 @@
+"""Hostile deliveries against a real PostgreSQL: each test makes the input and asserts what is
+quarantined, with which reason, and what still loads (sources.md, "Bad input": nothing is lost,
+nothing wrong is published, the run goes on)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+from deliveries import ASSETS_HEADER, D1, D2, D3, deliver, quarantine
+
+from munifund.ingest import landing as landing_module
+from munifund.ingest.loader import ingest
+
+EXPENDITURES_HEADER = (
+    "voucher_id,district_code,fiscal_year,paid_at,amount_yuan,funding_source,purpose_code\n"
+)
+A_GOOD = ASSETS_HEADER + "A1,expressway,ok,230102,,,2020-01-01,\n"
+
+
+def issues(conn) -> set[tuple]:
+    """The file- and folder-level rows of the quarantine, as analysts see them."""
+    return set(
+        conn.execute(
+            "select source, partition_date, file, problem from published.data_quality_issues"
+            " where line is null"
+        ).fetchall()
+    )
+
+
+def expenditures(conn) -> tuple[list, list]:
+    """The vouchers loaded (file, line, voucher, amount) and the quarantine's rows of them."""
+    loaded = conn.execute(
+        "select _file, _line, voucher_id, amount_yuan from raw.expenditures order by 1, 2"
+    ).fetchall()
+    rows = quarantine(conn, "expenditures")
+    return loaded, sorted(rows, key=lambda r: (r[0], r[1] or 0, r[2] or ""))  # file first
+
+
+def quarantined_rows(conn) -> int:
+    return conn.execute("select count(*) from ops.quarantine").fetchone()[0]
+
+
+def test_a_partition_folder_that_is_no_date_is_quarantined_and_the_run_goes_on(
+    empty_warehouse, landing
+) -> None:
+    good = EXPENDITURES_HEADER + "V1,230102,2026,2026-01-05T10:00:00,10.00,kiosk_fee,P1\n"
+    deliver(landing, "expenditures", D1, "e.csv", good)
+    for folder in ("2026-02-30", "2026-13-45"):
+        (landing / "expenditures" / folder).mkdir()
+        (landing / "expenditures" / folder / "e.csv").write_text(good.replace("V1", "V9"))
+    # a source loaded after expenditures: the run goes on to it
+    deliver(landing, "funding_plans", D1, "p.csv",
+            "district_code,fiscal_year,kiosk_fee_planned_yuan\n230102,2026,100.00\n")  # fmt: skip
+    with empty_warehouse.connect() as conn:
+        report = ingest(conn, landing, D3, "run-1")
+        assert conn.execute("select voucher_id from raw.expenditures").fetchall() == [("V1",)]
+        assert conn.execute("select count(*) from raw.funding_plans").fetchone()[0] == 1
+        found = issues(conn)
+        # the same date again, then a later one: the folders are still there, reported once
+        assert ingest(conn, landing, D3, "run-2").landing_issues == []
+        assert ingest(conn, landing, D3 + dt.timedelta(days=1), "run-3").landing_issues == []
+        assert issues(conn) == found
+    assert found == {
+        ("expenditures", D3, "2026-02-30/", landing_module.NOT_A_DATE),
+        ("expenditures", D3, "2026-13-45/", landing_module.NOT_A_DATE),
+    }
+    assert [i.path for i in report.landing_issues] == [
+        "expenditures/2026-02-30/",
+        "expenditures/2026-13-45/",
+    ]
+
+
+def test_unknown_and_odd_folders_and_links_out_of_the_landing_area_are_reported_once(
+    empty_warehouse, landing, tmp_path: Path
+) -> None:
+    deliver(landing, "assets", D1, "a.csv", A_GOOD)
+    deliver(landing, "expenses", D1, "x.csv", A_GOOD)  # no such source
+    for odd in ("2026-11-2'3", "..x"):
+        (landing / "assets" / odd).mkdir()
+        (landing / "assets" / odd / "a.csv").write_text(A_GOOD)
+    (landing / "assets" / "loose.csv").write_text(A_GOOD)  # outside any partition
+    (landing / "assets" / D1.isoformat() / "old").mkdir()  # a folder inside a partition
+    (landing / "assets" / D1.isoformat() / ".~lock.a.csv#").write_text("")  # passed over
+    outside = tmp_path / "outside"
+    (outside / "2026-01-01").mkdir(parents=True)
+    secret = ASSETS_HEADER + "SECRET,expressway,x,230102,,,2020-01-01,\n"
+    (outside / "secret.csv").write_text(secret)
+    (outside / "2026-01-01" / "secret.csv").write_text(secret)
+    (landing / "assets" / D2.isoformat()).mkdir()
+    (landing / "assets" / D2.isoformat() / "secret.csv").symlink_to(outside / "secret.csv")
+    (landing / "kiosks").symlink_to(outside)  # a whole source folder
+    # a link that stays inside the landing area is followed
+    (landing / "assets" / D2.isoformat() / "again.csv").symlink_to(
+        landing / "assets" / D1.isoformat() / "a.csv"
+    )
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D2, "run-1")
+        loaded = conn.execute("select asset_id, _partition_date from raw.assets").fetchall()
+        found = issues(conn)
+        rows = quarantined_rows(conn)
+        ingest(conn, landing, D2, "run-2")
+        ingest(conn, landing, D3, "run-3")
+        assert quarantined_rows(conn) == rows
+    assert sorted(loaded) == [("A1", D1), ("A1", D2)]
+    assert found == {
+        ("expenses", D2, "expenses/", landing_module.UNKNOWN_SOURCE),
+        ("assets", D2, "2026-11-2'3/", landing_module.NOT_A_DATE),
+        ("assets", D2, "..x/", landing_module.NOT_A_DATE),
+        ("assets", D2, "loose.csv", landing_module.LOOSE_FILE),
+        ("assets", D1, "old/", landing_module.INNER_FOLDER),
+        ("assets", D2, "secret.csv", landing_module.OUTSIDE),
+        ("kiosks", D2, "kiosks/", landing_module.OUTSIDE),
+    }
+
+
+def _workbook(path: Path, *sheets: list[list], saved: dict[str, str] | None = None) -> None:
+    """A workbook as openpyxl writes it: formulas without a saved result, as any program that
+    does not calculate leaves them; `saved` gives some formulas the result Excel would save."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for number, rows in enumerate(sheets, start=1):
+        sheet = book.create_sheet(f"Sheet{number}")
+        for row in rows:
+            sheet.append(row)
+    content = io.BytesIO()
+    book.save(content)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(content) as given, zipfile.ZipFile(path, "w") as written:
+        for member in given.namelist():
+            data = given.read(member)
+            for formula, result in (saved or {}).items():
+                data = data.replace(
+                    f"<f>{formula}</f><v></v>".encode(), f"<f>{formula}</f><v>{result}</v>".encode()
+                )
+            written.writestr(member, data)
+
+
+def test_a_workbook_s_other_sheets_and_cells_without_a_value_are_reported(
+    empty_warehouse, landing
+) -> None:
+    header = EXPENDITURES_HEADER.strip().split(",")
+    paid = "2026-01-05T10:00:00"
+    _workbook(
+        landing / "expenditures" / D1.isoformat() / "e.xlsx",
+        [
+            header,
+            ["V1", "230102", 2026, paid, 10, "kiosk_fee", "P1"],
+            ["V2", "230102", 2026, paid, 20, "kiosk_fee", "=VLOOKUP(A3,Sheet2!A:B,2,FALSE)"],
+            ["V3", "230102", 2026, paid, "=2*10", "kiosk_fee", "P1"],
+            ["V4", "230102", 2026, paid, "=20+20", "kiosk_fee", "P1"],  # saved: 40
+            ["V5", "230102", 2026, paid, 50, "kiosk_fee", "#N/A"],  # an error, saved as such
+        ],
+        [["voucher_id", "purpose_code"], ["V2", "P2"]],  # data on a second sheet
+        [],  # and an empty third, as spreadsheet programs add
+        saved={"20+20": "40"},
+    )
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D1, "run-1")
+        loaded, rows = expenditures(conn)
+        ingest(conn, landing, D2, "run-2")
+        assert expenditures(conn) == (loaded, rows)
+    assert loaded == [("e.xlsx", 2, "V1", "10"), ("e.xlsx", 5, "V4", "40")]
+    redo = ": open the workbook in Excel, save it and deliver it again, or deliver values"
+    assert rows == [
+        ("e.xlsx", None, None, "sheet(s) 'Sheet2' not read: a delivery is the workbook's first"
+         " sheet ('Sheet1') only; deliver other data as a file of its own"),
+        ("e.xlsx", 3, "purpose_code",
+         "a formula with no saved result (=VLOOKUP(A3,Sheet2!A:B,2,FALSE))" + redo),
+        ("e.xlsx", 4, "amount_yuan", "a formula with no saved result (=2*10)" + redo),
+        ("e.xlsx", 6, "purpose_code", "an error instead of a value: #N/A"),
+    ]  # fmt: skip
+
+
+def test_a_file_in_another_encoding_is_quarantined_whole_and_real_gb18030_loads(
+    empty_warehouse, landing, monkeypatch
+) -> None:
+    from munifund.ingest import reader
+
+    judged: list[str] = []
+    judge = reader._require_chinese
+    monkeypatch.setattr(reader, "_require_chinese", lambda p: judged.append(p.name) or judge(p))
+    header = "purpose_code,name_zh,is_city_management\n"
+    files = {
+        "gb.csv": ("P1,道路清扫（主干道）,true\nP2,兆麟街道“门前三包”,false\n", "gb18030"),
+        "utf8.csv": ("P3,绿化养护,true\n", "utf-8"),
+        # decodes as GB18030, into "M黮ler Stra遝"
+        "latin1.csv": ("P4,Müller Straße,true\n", "latin-1"),
+        "cp1252.csv": ("P5,Größe Öffnungszeiten,true\n", "cp1252"),
+        "sjis.csv": ("P6,道路清掃の費用,true\nP7,ごみ収集,false\n", "shift_jis"),
+        # "é " is no GB18030 sequence: this one was refused already
+        "cafe.csv": ("P8,Café Müller Straße,true\n", "latin-1"),
+    }
+    for name, (rows, encoding) in files.items():
+        deliver(landing, "expenditure_purposes", D1, name, (header + rows).encode(encoding))
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D1, "run-1")
+        loaded = conn.execute(
+            "select purpose_code, name_zh from raw.expenditure_purposes order by 1"
+        ).fetchall()
+        rows = sorted(quarantine(conn, "expenditure_purposes"))
+    assert loaded == [
+        ("P1", "道路清扫（主干道）"),
+        ("P2", "兆麟街道“门前三包”"),
+        ("P3", "绿化养护"),
+    ]
+    not_chinese = "file not loaded: encoding is none of UTF-8, UTF-8 with BOM or GB18030/GBK: read as GB18030 it is no Chinese text"
+    assert rows == [
+        ("cafe.csv", None, None, "file not loaded: encoding is none of UTF-8, UTF-8 with BOM or GB18030/GBK"),
+        ("cp1252.csv", None, None, f"{not_chinese} ('P5,Gr鲞e 謋fnungszei'); deliver UTF-8"),
+        ("latin1.csv", None, None, f"{not_chinese} ('P4,M黮ler Stra遝,tr'); deliver UTF-8"),
+        ("sjis.csv", None, None, f"{not_chinese} ('P6,摴楬惔憒偺旓梡,true'); deliver UTF-8"),
+    ]  # fmt: skip
+    # the judgement is for bytes that are not UTF-8 only
+    assert sorted(judged) == ["cp1252.csv", "gb.csv", "latin1.csv", "sjis.csv"]
+
+
+def test_an_over_long_value_is_a_bad_row_whichever_path_loads_the_file(
+    empty_warehouse, landing, fast_loads
+) -> None:
+    paid = "2026-01-05T10:00:00"
+    plain = EXPENDITURES_HEADER + (
+        f"V1,230102,2026,{paid},10.00,kiosk_fee,P1\n"
+        f"V2,230102,2026,{paid},20.00,kiosk_fee,{'P' * (10 << 20)}\n"  # a 10 MB code
+        f"V3,230102,2026,{paid},30.{'0' * 50},kiosk_fee,P1\n"
+    )
+    deliver(landing, "expenditures", D1, "plain.csv", plain)
+    # one quoted field: the streaming path
+    deliver(landing, "expenditures", D2, "quoted.csv", plain.replace("V1,", '"V1",'))
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D2, "run-1")
+        loaded, rows = expenditures(conn)
+    assert fast_loads == [2, 1, None]  # districts; plain.csv by the fast path; not quoted.csv
+    assert loaded == [("plain.csv", 2, "V1", "10.00"), ("quoted.csv", 2, "V1", "10.00")]
+    assert rows == [
+        (file, line, column, problem)
+        for file in ("plain.csv", "quoted.csv")
+        for line, column, problem in [
+            (3, "purpose_code", "too long: 10485760 characters, at most 64"),
+            (4, "amount_yuan", "too long: 53 characters, at most 40"),
+        ]
+    ]
+
+
+def test_a_field_beyond_what_the_reader_holds_makes_the_file_unreadable_in_both_paths(
+    empty_warehouse, landing, fast_loads, monkeypatch
+) -> None:
+    from munifund.ingest import fast_copy, reader
+
+    monkeypatch.setattr(reader, "CSV_FIELD_LIMIT", 1000)
+    monkeypatch.setattr(fast_copy, "CSV_FIELD_LIMIT", 1000)
+    monkeypatch.setattr(fast_copy, "BATCH_BYTES", 256)
+    deliver(
+        landing,
+        "assets",
+        D1,
+        "a.csv",
+        A_GOOD + f"A2,expressway,{'x' * 2000},230102,,,2020-01-01,\n",
+    )
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D1, "run-1")
+        rows = quarantine(conn, "assets")
+    assert fast_loads == [2, None]
+    assert rows == [
+        ("a.csv", None, None,
+         "file not loaded: not readable as CSV after line 2: field larger than field limit (1000)"),
+    ]  # fmt: skip
+
+
+def _vouchers(*rows: tuple[str, str]) -> str:
+    return EXPENDITURES_HEADER + "".join(
+        f"{voucher},230102,2026,2026-01-05T10:00:00,{amount},kiosk_fee,P1\n"
+        for voucher, amount in rows
+    )
+
+
+def _delivery_state(conn) -> tuple[list, list, list]:
+    return (
+        *expenditures(conn),
+        conn.execute(
+            "select file, rows_loaded, rows_quarantined from ops.partitions_taken"
+            " where source = 'expenditures' order by 1"
+        ).fetchall(),
+    )
+
+
+def test_a_key_in_two_files_of_one_delivery_is_quarantined_in_every_file(
+    empty_warehouse, landing
+) -> None:
+    """The first file is committed when the second is read: the second file's transaction takes
+    the first file's copy out of raw. Whatever the order or the nights, the outcome is the same."""
+    deliver(landing, "expenditures", D1, "a.csv", _vouchers(("V1", "10.00"), ("V2", "20.00")))
+    deliver(landing, "expenditures", D1, "b.csv", _vouchers(("V2", "25.00"), ("V3", "30.00")))
+    also_in = "duplicate key in this delivery (also in {})"
+    with empty_warehouse.connect() as conn:
+        report = ingest(conn, landing, D1, "run-1")
+        first = _delivery_state(conn)
+        assert ingest(conn, landing, D1, "run-2").files == []
+        assert _delivery_state(conn) == first
+        # a third file with the same key, delivered later into the same partition
+        deliver(landing, "expenditures", D1, "c.csv", _vouchers(("V2", "26.00")))
+        ingest(conn, landing, D2, "run-3")
+        third = _delivery_state(conn)
+        # the same files taken in one catch-up run
+        conn.execute(
+            "truncate raw.expenditures, raw.districts, ops.partitions_taken, ops.quarantine"
+        )
+        conn.commit()
+        ingest(conn, landing, D2, "catch-up")
+        assert _delivery_state(conn) == third
+        # the department fixes the delivery: the later files again, without V2
+        deliver(landing, "expenditures", D1, "b.csv", _vouchers(("V3", "30.00")))
+        deliver(landing, "expenditures", D1, "c.csv", _vouchers())
+        ingest(conn, landing, D2, "run-4")
+        fixed = _delivery_state(conn)
+    assert first == (
+        [("a.csv", 2, "V1", "10.00"), ("b.csv", 3, "V3", "30.00")],
+        [("a.csv", 3, "voucher_id", also_in.format("b.csv")),
+         ("b.csv", 2, "voucher_id", also_in.format("a.csv"))],
+        [("a.csv", 1, 1), ("b.csv", 1, 1)],
+    )  # fmt: skip
+    assert report.rows_loaded == 2 + 2 and report.rows_quarantined == 2  # districts, vouchers
+    assert third[0] == first[0]
+    assert third[1] == [*first[1], ("c.csv", 2, "voucher_id", also_in.format("a.csv, b.csv"))]
+    assert fixed == (
+        [("a.csv", 2, "V1", "10.00"), ("a.csv", 3, "V2", "20.00"), ("b.csv", 2, "V3", "30.00")],
+        [],
+        [("a.csv", 2, 0), ("b.csv", 1, 0), ("c.csv", 0, 0)],
+    )
