@@ -22,6 +22,7 @@ from munifund.warehouse.migrate import (
     head_revision,
     migrate,
     require_current_schema,
+    upgrade_sql,
 )
 
 LEGACY_SCHEMA = Path(__file__).with_name("legacy_schema.sql")
@@ -195,3 +196,19 @@ def test_every_published_table_matches_its_mart_contract(warehouse: Warehouse) -
             assert actual == expected, (
                 f"published.{mart} differs from its contract: add a migration"
             )
+
+
+def test_the_printed_sql_builds_the_same_schema(new_database) -> None:
+    """`munifund warehouse init --sql` is what an administrator runs by hand, as the pipeline's
+    role: it must build what the migrations build (a `%` in it once came out doubled)."""
+    migrated = new_database("munifund_schema_migrated")
+    printed = new_database("munifund_schema_printed")
+    migrate(migrated)
+    psql = subprocess.run(
+        [_bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", "-d", printed.pipeline_url],
+        input=upgrade_sql(), capture_output=True, text=True,
+    )  # fmt: skip
+    assert psql.returncode == 0, psql.stderr
+    with migrated.connect() as a, printed.connect() as b:
+        assert schema_snapshot(a) == schema_snapshot(b)
+        assert current_revision(b) == head_revision()
