@@ -23,6 +23,9 @@ next run, which takes every landing partition dated on or before its date).
   published.
 - `audit_allocation`: the message says what does not add up (a missing rate names work type,
   asset class and date; a missing pool names the year). Fix the input, re-run the date.
+- `approve_allocation`: the decision was refused and not recorded (the person who started the
+  run cannot approve it; a run already decided in `munifund review` is changed only there, with
+  `--revokes`). Clear the task for another person to answer.
 """
 
 from __future__ import annotations
@@ -98,13 +101,14 @@ def municipal_maintenance_funding() -> None:
 
     @task(outlets=[PUBLISHED_ALLOCATION])
     def publish_allocation(
-        ingested: dict, audited: dict, logical_date=None, run_id: str | None = None
+        ingested: dict, audited: dict, logical_date=None, run_id: str | None = None, dag_run=None
     ) -> dict:
-        from munifund.tasks import publish_task
+        from munifund.tasks import publish_task, run_starter
 
         return publish_task(
-            as_of=city_date(logical_date), run_id=run_id, ingested=ingested, audited=audited
-        )
+            as_of=city_date(logical_date), run_id=run_id, ingested=ingested, audited=audited,
+            started_by=run_starter(dag_run),
+        )  # fmt: skip
 
     @task
     def write_review_pack(published: dict, logical_date=None) -> str:

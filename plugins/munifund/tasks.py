@@ -9,6 +9,8 @@ date does the same thing. Each reaches the warehouse through the Airflow connect
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from typing import Any
 
 from munifund.config import PROJECT_ROOT, load_settings
 from munifund.publication import RunContext
@@ -19,6 +21,16 @@ def _context(as_of: str | None, run_id: str | None) -> RunContext:
     if not as_of or not run_id:
         raise ValueError("a task needs the logical date (ds) and the run id")
     return RunContext(dt.date.fromisoformat(as_of), run_id)
+
+
+def run_starter(dag_run: Any) -> str:
+    """Who started an Airflow run: the user who triggered it, else "scheduler" for a scheduled
+    run."""
+    user = getattr(dag_run, "triggering_user_name", None)
+    if user:
+        return str(user)
+    run_type = str(getattr(dag_run, "run_type", "") or "").lower()
+    return "scheduler" if run_type.endswith("scheduled") else f"airflow ({run_type or 'unknown'})"
 
 
 def _landing_path(landing: str):
@@ -51,10 +63,16 @@ def audit_task(as_of: str | None, run_id: str | None) -> dict:
         return audit_candidate(conn, ctx)
 
 
-def publish_task(as_of: str | None, run_id: str | None, ingested: dict, audited: dict) -> dict:
+def publish_task(
+    as_of: str | None,
+    run_id: str | None,
+    ingested: dict,
+    audited: dict,
+    started_by: str | None = None,
+) -> dict:
     from munifund.publication.publish import publish_candidate
 
-    ctx = _context(as_of, run_id)
+    ctx = replace(_context(as_of, run_id), started_by=started_by)
     with task_warehouse().connect() as conn:
         marts = publish_candidate(conn, ctx, ingested, audited)
     return {"as_of_date": ctx.as_of.isoformat(), "run_id": ctx.run_id, "marts": marts}

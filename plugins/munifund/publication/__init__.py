@@ -23,10 +23,12 @@ PUBLISHED_MARTS = (
 
 @dataclass(frozen=True)
 class RunContext:
-    """A run of the pipeline: its as-of date (the logical date in the city) and Airflow run id."""
+    """A run of the pipeline: its as-of date (the logical date in the city), Airflow run id, and
+    who started it (recorded with the run: that person may not approve it)."""
 
     as_of: dt.date
     run_id: str
+    started_by: str | None = None
 
     @property
     def fiscal_year(self) -> int:

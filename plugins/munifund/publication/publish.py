@@ -92,15 +92,16 @@ def _record_run(conn: psycopg.Connection, ctx: RunContext, ingested: dict, audit
     ).fetchone()[0]  # type: ignore[index]
     conn.execute(
         "insert into ops.allocation_runs (run_id, as_of_date, fiscal_year, input_fingerprints,"
-        " code_version, dbt_version, airflow_version, row_counts, ingest_summary)"
-        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " code_version, dbt_version, airflow_version, row_counts, ingest_summary, started_by)"
+        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         " on conflict (run_id) do update set as_of_date = excluded.as_of_date,"
         "  fiscal_year = excluded.fiscal_year, input_fingerprints = excluded.input_fingerprints,"
         "  code_version = excluded.code_version, row_counts = excluded.row_counts,"
-        "  ingest_summary = excluded.ingest_summary, published_at = now()",
+        "  ingest_summary = excluded.ingest_summary, published_at = now(),"
+        "  started_by = coalesce(ops.allocation_runs.started_by, excluded.started_by)",
         [
             ctx.run_id, ctx.as_of, ctx.fiscal_year, json.dumps(fingerprints), _code_version(),
             dbt_version, airflow.__version__, json.dumps(audited.get("row_counts", {})),
-            json.dumps(ingested),
+            json.dumps(ingested), ctx.started_by,
         ],
     )  # fmt: skip

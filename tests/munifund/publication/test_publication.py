@@ -20,6 +20,7 @@ from munifund.tasks import audit_task, publish_task
 
 AS_OF = dt.date(2026, 11, 28)
 EARLY = dt.date(2026, 6, 30)
+OPERATOR = "张工"
 SNAPSHOTS: dict[str, list[tuple]] = {}
 
 
@@ -37,13 +38,8 @@ LANDING: list[Path] = []
 
 
 @pytest.fixture(scope="module")
-def published_city(tmp_path_factory, warehouse):
-    with warehouse.connect() as conn:  # a clean slate for this module
-        conn.execute(
-            "do $$ declare t record; begin for t in select schemaname, tablename from pg_tables"
-            " where schemaname in ('raw', 'ops', 'audit', 'published') loop"
-            " execute format('truncate table %I.%I', t.schemaname, t.tablename); end loop; end $$"
-        )
+def published_city(tmp_path_factory, warehouse, clear_schemas):
+    clear_schemas("raw", "ops", "audit", "published")  # a clean slate for this module
     landing = tmp_path_factory.mktemp("landing")
     generate_sample_city(landing, year=2026, scale=1, seed=7)
     LANDING[:] = [landing]
@@ -51,7 +47,7 @@ def published_city(tmp_path_factory, warehouse):
     for as_of, run_id in ((EARLY, "run-early"), (AS_OF, "run-good")):
         build(warehouse, as_of, run_id)
         audited = audit_task(as_of.isoformat(), run_id)
-        publish_task(as_of.isoformat(), run_id, {"rows_loaded": 1}, audited)
+        publish_task(as_of.isoformat(), run_id, {"rows_loaded": 1}, audited, started_by=OPERATOR)
         with warehouse.connect() as conn:
             SNAPSHOTS[run_id] = allocation_figures(conn, as_of)
     return warehouse
@@ -106,12 +102,12 @@ def test_publication_adds_up_and_records_the_run(published_city) -> None:
             [AS_OF],
         ).fetchone()
         run = conn.execute(
-            "select review_status, code_version, row_counts, input_fingerprints"
+            "select review_status, code_version, row_counts, input_fingerprints, started_by"
             " from published.allocation_runs where run_id = 'run-good'"
         ).fetchone()
     assert total == pool
-    status, code_version, row_counts, fingerprints = run
-    assert status == "draft"
+    status, code_version, row_counts, fingerprints, started_by = run
+    assert (status, started_by) == ("draft", OPERATOR)
     head = subprocess.run(
         ["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
@@ -159,10 +155,13 @@ def test_approval_freezes_what_the_bureau_saw(published_city) -> None:
     with published_city.connect() as conn:
         with pytest.raises(ReviewError, match="no published run"):
             record_decision(conn, "no-such-run", "approved", "王科长", None)
-        record_decision(conn, "run-good", "approved", "王科长", "核对无误")
+        with pytest.raises(ReviewError, match=f"{OPERATOR} started run run-good"):
+            record_decision(conn, "run-good", "approved", OPERATOR, None)
+        approval = record_decision(conn, "run-good", "approved", "王科长", "核对无误")
         approved = conn.execute(
             "select district_code, total_yuan, reviewer, review_comment"
-            " from published.approved_district_allocation order by district_code"
+            " from published.approved_district_allocation where fiscal_year = 2026"
+            " order by district_code"
         ).fetchall()
         published = conn.execute(
             "select district_code, total_yuan from published.district_allocation"
@@ -175,13 +174,16 @@ def test_approval_freezes_what_the_bureau_saw(published_city) -> None:
     assert {(r, c) for _, _, r, c in approved} == {("王科长", "核对无误")}
     assert status == ("approved", "王科长")
     with published_city.connect() as conn:
-        record_decision(conn, "run-good", "rejected", "李处长", "重新核对")
-        assert (
-            conn.execute("select count(*) from published.approved_district_allocation").fetchone()[
-                0
-            ]
-            == 0
+        record_decision(conn, "run-good", "rejected", "李处长", "重新核对", approval.decision_id)
+        shown = (
+            "select count(*) from published.approved_district_allocation where fiscal_year = 2026"
         )
+        assert conn.execute(shown).fetchone()[0] == 0
+        # what was approved is kept, under its decision
+        assert conn.execute(
+            "select count(*) from ops.approved_district_allocation where decision_id = %s",
+            [approval.decision_id],
+        ).fetchone()[0] == len(published)
 
 
 def test_row_counts_far_below_the_last_run_stop_publication(published_city) -> None:
