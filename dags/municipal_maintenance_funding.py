@@ -17,6 +17,10 @@ next run, which takes every landing partition dated on or before its date).
 `published.allocation_runs`).
 
 **When it fails**
+- `ingest_landing` or `publish_allocation` says "another run holds the warehouse": a
+  `munifund run` by hand (or another DAG run) is loading or publishing; the message names it
+  (as-of date, who started it, since when, pid and host). The task retries; if the other run
+  published in between, `publish_allocation` refuses a candidate it rebuilt: re-run the date.
 - `ingest_landing`: the warehouse is unreachable (check the `warehouse` connection); bad rows
   never fail it: see `published.data_quality_issues`.
 - a `dbt_build` task: a model or a test of error severity failed; the log names it. Nothing was
@@ -66,10 +70,12 @@ RUN_VARS = {"as_of_date": "{{ city_date(logical_date) }}", "run_id": "{{ run_id 
 )
 def municipal_maintenance_funding() -> None:
     @task
-    def ingest_landing(logical_date=None, run_id: str | None = None) -> dict:
-        from munifund.tasks import ingest_landing_task
+    def ingest_landing(logical_date=None, run_id: str | None = None, dag_run=None) -> dict:
+        from munifund.tasks import ingest_landing_task, run_starter
 
-        return ingest_landing_task(as_of=city_date(logical_date), run_id=run_id)
+        return ingest_landing_task(
+            as_of=city_date(logical_date), run_id=run_id, started_by=run_starter(dag_run)
+        )
 
     dbt_build = DbtTaskGroup(
         group_id="dbt_build",

@@ -65,13 +65,26 @@ def run(
             help="Landing area: a folder or an object-store URL. Default: the bundled sample city."
         ),
     ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Who starts the run (default: $MUNIFUND_OPERATOR, else your login name);"
+            " recorded with it, and that person cannot approve it.",
+        ),
+    ] = None,
 ) -> None:
-    """Run the nightly DAG once for a date, in-process through Airflow, and print the allocation."""
-    from munifund.runner import RunFailed, run_nightly
+    """Run the nightly DAG once for a date, in-process through Airflow, and print the allocation.
+
+    One run at a time per warehouse: while another runs, this one is refused (exit 2)."""
+    from munifund.runner import RunFailed, operator_name, run_nightly
+    from munifund.warehouse.run_lock import RunLocked
 
     as_of = _parse_date(date)
     try:
-        outcome = run_nightly(as_of, landing, console)
+        outcome = run_nightly(as_of, landing, console, operator_name(by))
+    except RunLocked as err:
+        raise _fail(str(err), 2) from None
     except RunFailed as err:
         raise _fail(str(err)) from None
     if not outcome.published:

@@ -1,6 +1,7 @@
 """One run at a time, and no decision lost: who holds the run lock, who started a run, and the
 finance bureau's decisions as an append-only log.
 
+- `ops.run_locks`: one row each time the run lock (`munifund.warehouse.run_lock`) is taken.
 - `ops.allocation_runs.started_by`: who started the run (four eyes: that person cannot approve
   it); `review_decision_id`: the standing decision, whose reviewer, time and comment the
   columns `review_status`, `reviewer`, `reviewed_at`, `review_comment` repeat.
@@ -29,6 +30,7 @@ APPEND_ONLY = ("ops.review_decisions", "ops.approved_district_allocation")
 
 def upgrade() -> None:
     op.execute(f"set local role {PIPELINE}")
+    _run_locks()
     _decision_log()
     _carry_over_recorded_decisions()
     _approved_copy_per_decision()
@@ -38,6 +40,31 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     raise NotImplementedError("the warehouse schema is not downgraded")
+
+
+def _run_locks() -> None:
+    # The lock itself is a session-level advisory lock, which PostgreSQL drops with its session;
+    # a row here only names who took it. The live holder is the row whose backend (pid and start
+    # time, so that a reused pid is not mistaken for it) holds the lock now: a row left by a
+    # killed process is history, never a false "busy".
+    op.execute(
+        """
+        create table ops.run_locks (
+            lock_id       bigint      generated always as identity primary key,
+            token         text        not null unique,  -- handed to the holder's own tasks
+            holder        text        not null,         -- `munifund run` or the task's id
+            as_of_date    date        not null,
+            run_id        text,                         -- the Airflow run, when known
+            started_by    text        not null,
+            acquired_at   timestamptz not null default now(),
+            client_pid    integer     not null,
+            client_host   text        not null,
+            backend_pid   integer     not null,
+            backend_start timestamptz not null
+        )
+        """
+    )
+    op.execute("create index run_locks_backend_idx on ops.run_locks (backend_pid, backend_start)")
 
 
 def _decision_log() -> None:
