@@ -23,14 +23,29 @@ class SchemaDrift(RuntimeError):
     """A mart's columns differ from its published table's: a migration is missing."""
 
 
+class CandidateChanged(RuntimeError):
+    """`audit` no longer holds what the audit passed (another run rebuilt it since)."""
+
+
 def publish_candidate(
     conn: psycopg.Connection, ctx: RunContext, ingested: dict, audited: dict
 ) -> list[str]:
-    """Publish every built mart and record the run, all or nothing; return the marts."""
+    """Publish every built mart and record the run, all or nothing; return the marts.
+
+    Only the audited run's rows are copied, and only as many as the audit counted: a candidate
+    rebuilt by another run between the audit and now is refused, not published.
+    """
     marts = built_marts(conn)
+    counted = audited.get("row_counts", {})
+    if set(marts) != set(counted):
+        raise CandidateChanged(
+            f"audit holds the marts {sorted(marts)}, the audit of run {ctx.run_id} checked"
+            f" {sorted(counted)}: another run rebuilt the candidate; nothing was published,"
+            " run the date again"
+        )
     with conn.transaction():
         for mart in marts:
-            _publish_mart(conn, mart, ctx)
+            _publish_mart(conn, mart, ctx, counted[mart])
         _record_run(conn, ctx, ingested, audited)
     return marts
 
@@ -47,7 +62,7 @@ def column_names(conn: psycopg.Connection, schema: str, table: str) -> list[str]
     ]
 
 
-def _publish_mart(conn: psycopg.Connection, mart: str, ctx: RunContext) -> None:
+def _publish_mart(conn: psycopg.Connection, mart: str, ctx: RunContext, audited_rows: int) -> None:
     built = column_names(conn, "audit", mart)
     published = column_names(conn, "published", mart)
     if built != published:
@@ -62,11 +77,17 @@ def _publish_mart(conn: psycopg.Connection, mart: str, ctx: RunContext) -> None:
         sql.SQL("delete from {} where fiscal_year = %s and as_of_date = %s").format(target),
         [ctx.fiscal_year, ctx.as_of],
     )
-    conn.execute(
-        sql.SQL("insert into {} ({}) select {} from {}").format(
-            target, names, names, sql.Identifier("audit", mart)
+    copied = conn.execute(
+        sql.SQL("insert into {} ({}) select {} from {} where run_id = %s and as_of_date = %s")
+        .format(target, names, names, sql.Identifier("audit", mart)),
+        [ctx.run_id, ctx.as_of],
+    ).rowcount  # fmt: skip
+    if copied != audited_rows:
+        raise CandidateChanged(
+            f"audit.{mart} holds {copied} rows of run {ctx.run_id} where its audit counted"
+            f" {audited_rows}: another run rebuilt the candidate; nothing was published, run the"
+            " date again"
         )
-    )
 
 
 def _code_version() -> str | None:

@@ -13,7 +13,9 @@ import pytest
 
 from munifund.config import PROJECT_ROOT
 from munifund.dbt_project import run_dbt
+from munifund.publication import PUBLISHED_MARTS, RunContext
 from munifund.publication.audit import AuditFailed
+from munifund.publication.publish import CandidateChanged, publish_candidate
 from munifund.review.decisions import ReviewError, record_decision
 from munifund.sample import generate_sample_city
 from munifund.tasks import audit_task, publish_task
@@ -22,6 +24,7 @@ AS_OF = dt.date(2026, 11, 28)
 EARLY = dt.date(2026, 6, 30)
 OPERATOR = "张工"
 SNAPSHOTS: dict[str, list[tuple]] = {}
+COUNTS: dict[str, dict[tuple[str, dt.date], tuple[int, int]]] = {}
 
 
 def build(warehouse, as_of: dt.date, run_id: str) -> None:
@@ -50,7 +53,24 @@ def published_city(tmp_path_factory, warehouse, clear_schemas):
         publish_task(as_of.isoformat(), run_id, {"rows_loaded": 1}, audited, started_by=OPERATOR)
         with warehouse.connect() as conn:
             SNAPSHOTS[run_id] = allocation_figures(conn, as_of)
+            COUNTS[run_id] = rows_per_date(conn)
     return warehouse
+
+
+def rows_per_date(conn) -> dict[tuple[str, dt.date], tuple[int, int]]:
+    """Each published mart's rows and run ids, per as-of date."""
+    counts = {}
+    for mart in PUBLISHED_MARTS:
+        for as_of, rows, runs in conn.execute(
+            f"select as_of_date, count(*), count(distinct run_id) from published.{mart}"
+            " group by as_of_date"
+        ).fetchall():
+            counts[(mart, as_of)] = (rows, runs)
+    return counts
+
+
+def of_date(counts: dict, as_of: dt.date) -> dict:
+    return {mart: n for (mart, day), n in counts.items() if day == as_of}
 
 
 def allocation_figures(conn, as_of: dt.date) -> list[tuple]:
@@ -77,7 +97,11 @@ def allocation_figures(conn, as_of: dt.date) -> list[tuple]:
 
 
 def test_an_earlier_date_rerun_after_later_data_publishes_what_it_published(published_city) -> None:
+    """Date A, then date B, then A again: neither deletes nor duplicates the other's rows."""
     assert SNAPSHOTS["run-early"] != SNAPSHOTS["run-good"]  # later deliveries changed things
+    early = of_date(COUNTS["run-early"], EARLY)
+    assert early and all(runs == 1 for _, runs in early.values())
+    assert of_date(COUNTS["run-good"], EARLY) == early  # B left A's rows alone
     build(published_city, EARLY, "run-early-again")
     audited = audit_task(EARLY.isoformat(), "run-early-again")
     publish_task(EARLY.isoformat(), "run-early-again", {"rows_loaded": 1}, audited)
@@ -85,6 +109,45 @@ def test_an_earlier_date_rerun_after_later_data_publishes_what_it_published(publ
         assert allocation_figures(conn, EARLY) == SNAPSHOTS["run-early"]
         # and the later date's publication was left alone
         assert allocation_figures(conn, AS_OF) == SNAPSHOTS["run-good"]
+        assert rows_per_date(conn) == COUNTS["run-good"]
+        assert {mart: rows for mart, (rows, _) in of_date(rows_per_date(conn), EARLY).items()} == {
+            mart: count for mart, count in audited["row_counts"].items() if count
+        }
+
+
+def audited_candidate(warehouse) -> tuple[RunContext, dict]:
+    """The candidate `audit` holds now (the last one built), and what its audit counted."""
+    with warehouse.connect() as conn:
+        [(run_id, as_of)] = conn.execute(
+            "select distinct run_id, as_of_date from audit.district_allocation"
+        ).fetchall()
+    return RunContext(as_of, run_id), audit_task(as_of.isoformat(), run_id)
+
+
+def test_publication_copies_only_the_audited_run_s_rows(published_city) -> None:
+    """Rows of another date and run in `audit` are not published with the run's."""
+    ctx, audited = audited_candidate(published_city)
+    with published_city.connect() as conn, conn.transaction(force_rollback=True):
+        publish_candidate(conn, ctx, {"rows_loaded": 1}, audited)
+        before = rows_per_date(conn)
+        conn.execute("create temp table stray as select * from audit.district_allocation")
+        conn.execute(
+            "update stray set as_of_date = %s, run_id = 'stray'", [ctx.as_of - dt.timedelta(days=1)]
+        )
+        conn.execute("insert into audit.district_allocation select * from stray")
+        publish_candidate(conn, ctx, {"rows_loaded": 1}, audited)
+        assert rows_per_date(conn) == before
+
+
+def test_a_candidate_rebuilt_after_its_audit_is_not_published(published_city) -> None:
+    ctx, audited = audited_candidate(published_city)
+    assert audited["row_counts"]["kiosk_arrears"] > 0
+    with published_city.connect() as conn, conn.transaction(force_rollback=True):
+        before = rows_per_date(conn)
+        conn.execute("update audit.kiosk_arrears set run_id = 'another-run'")
+        with pytest.raises(CandidateChanged, match="audit.kiosk_arrears holds 0 rows of run"):
+            publish_candidate(conn, ctx, {"rows_loaded": 1}, audited)
+        assert rows_per_date(conn) == before  # the marts before it are rolled back too
 
 
 def published_allocation(conn) -> list[tuple]:
