@@ -1,14 +1,21 @@
 """Write-audit-publish and the review decision, on the sample city, without Airflow's runner:
 the DAG's own task functions, in order, against the real warehouse, reached as in a task through
-the Airflow connection `warehouse`."""
+the Airflow connection `warehouse`. Also: a publisher killed inside its transaction leaves the
+previous publication whole (the publish step in a process of its own, SIGKILLed midway)."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
+import os
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from munifund.config import PROJECT_ROOT
@@ -19,6 +26,7 @@ from munifund.publication.publish import CandidateChanged, publish_candidate
 from munifund.review.decisions import ReviewError, record_decision
 from munifund.sample import generate_sample_city
 from munifund.tasks import audit_task, publish_task
+from munifund.warehouse.run_lock import current_holder
 
 AS_OF = dt.date(2026, 11, 28)
 EARLY = dt.date(2026, 6, 30)
@@ -262,3 +270,102 @@ def test_row_counts_far_below_the_last_run_stop_publication(published_city) -> N
         problems = _row_count_problems(conn, RunContext(AS_OF, "run-next"), halved)
     assert len(problems) == 1
     assert "audit.district_allocation_lines has" in problems[0]
+
+
+# The publish step in a process of its own, as a worker runs it.
+PUBLISHER = """
+import json, sys
+from munifund.tasks import publish_task
+
+publish_task(sys.argv[1], sys.argv[2], {"rows_loaded": 1}, json.loads(sys.argv[3]), "crash")
+"""
+# Publication goes through the marts in order; a lock on this one stops it midway, with the
+# marts before it deleted and inserted in its open transaction.
+LOCKED = "kiosk_fee_compliance"
+WRITTEN_BEFORE = PUBLISHED_MARTS[: PUBLISHED_MARTS.index(LOCKED)]
+
+
+def publication(conn, as_of: dt.date, marts=PUBLISHED_MARTS) -> dict[str, tuple]:
+    """Each mart's rows of a date as a reader sees them: how many, of which runs, a digest."""
+    return {
+        mart: conn.execute(
+            "select count(*), array_agg(distinct run_id),"
+            f" md5(string_agg(t::text, '|' order by t::text)) from published.{mart} t"
+            " where as_of_date = %s",
+            [as_of],
+        ).fetchone()
+        for mart in marts
+    }
+
+
+def wait_for(query, publisher: subprocess.Popen, seconds: float = 240):
+    deadline = time.monotonic() + seconds
+    while not (found := query()):
+        if publisher.poll() is not None:
+            pytest.fail(f"the publisher ended ({publisher.returncode}): {publisher.stderr.read()}")
+        assert time.monotonic() < deadline, "the publisher never reached the locked table"
+        time.sleep(0.2)
+    return found
+
+
+def test_a_publisher_killed_inside_its_transaction_leaves_the_old_publication_whole(
+    published_city,
+) -> None:
+    build(published_city, AS_OF, "run-crash")
+    audited = audit_task(AS_OF.isoformat(), "run-crash")
+    with published_city.connect(autocommit=True) as reader:
+        old = publication(reader, AS_OF)
+        assert old["district_allocation"][0] == 9 and old[LOCKED][0] > 0
+        assert not any("run-crash" in (runs or []) for _, runs, _ in old.values())
+
+        with psycopg.connect(published_city.pipeline_url) as locker:
+            locker.execute(f"lock table published.{LOCKED} in access exclusive mode")
+            publisher = subprocess.Popen(
+                [sys.executable, "-c", PUBLISHER, AS_OF.isoformat(), "run-crash",
+                 json.dumps(audited)],
+                env=dict(os.environ), stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            try:
+                [blocked] = wait_for(
+                    lambda: reader.execute(
+                        "select pid from pg_stat_activity where %s = any(pg_blocking_pids(pid))",
+                        [locker.info.backend_pid],
+                    ).fetchone(),
+                    publisher,
+                )
+                # midway: it has rewritten the marts before the locked one, uncommitted ...
+                written = reader.execute(
+                    "select array_agg(relation::regclass::text) from pg_locks"
+                    " where pid = %s and granted and mode = 'RowExclusiveLock'",
+                    [blocked],
+                ).fetchone()[0]
+                assert {f"published.{m}" for m in WRITTEN_BEFORE} <= set(written)
+                # ... and a reader still sees them as they were
+                assert publication(reader, AS_OF, WRITTEN_BEFORE) == {
+                    m: old[m] for m in WRITTEN_BEFORE
+                }
+            finally:
+                publisher.send_signal(signal.SIGKILL)
+                publisher.wait(timeout=30)
+            locker.rollback()
+
+        deadline = time.monotonic() + 30
+        while reader.execute(
+            "select 1 from pg_stat_activity where pid = %s", [blocked]
+        ).fetchone() or current_holder(reader):
+            assert time.monotonic() < deadline, "the killed publisher's session lives on"
+            time.sleep(0.2)
+        assert publication(reader, AS_OF) == old
+        assert not reader.execute(
+            "select 1 from ops.allocation_runs where run_id = 'run-crash'"
+        ).fetchone()
+
+        # a re-run publishes the new one whole
+        publish_task(AS_OF.isoformat(), "run-crash", {"rows_loaded": 1}, audited, OPERATOR)
+        new = publication(reader, AS_OF)
+        for mart, (rows, runs, _) in new.items():
+            assert rows == audited["row_counts"][mart], mart
+            assert runs == (["run-crash"] if rows else None), mart
+        assert reader.execute(
+            "select started_by from ops.allocation_runs where run_id = 'run-crash'"
+        ).fetchone() == (OPERATOR,)
