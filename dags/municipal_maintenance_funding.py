@@ -17,12 +17,19 @@ next run, which takes every landing partition dated on or before its date).
 `published.allocation_runs`).
 
 **When it fails**
+- `ingest_landing` or `publish_allocation` says "another run holds the warehouse": a
+  `munifund run` by hand (or another DAG run) is loading or publishing; the message names it
+  (as-of date, who started it, since when, pid and host). The task retries; if the other run
+  published in between, `publish_allocation` refuses a candidate it rebuilt: re-run the date.
 - `ingest_landing`: the warehouse is unreachable (check the `warehouse` connection); bad rows
   never fail it: see `published.data_quality_issues`.
 - a `dbt_build` task: a model or a test of error severity failed; the log names it. Nothing was
   published.
 - `audit_allocation`: the message says what does not add up (a missing rate names work type,
   asset class and date; a missing pool names the year). Fix the input, re-run the date.
+- `approve_allocation`: the decision was refused and not recorded (the person who started the
+  run cannot approve it; a run already decided in `munifund review` is changed only there, with
+  `--revokes`). Clear the task for another person to answer.
 """
 
 from __future__ import annotations
@@ -63,10 +70,12 @@ RUN_VARS = {"as_of_date": "{{ city_date(logical_date) }}", "run_id": "{{ run_id 
 )
 def municipal_maintenance_funding() -> None:
     @task
-    def ingest_landing(logical_date=None, run_id: str | None = None) -> dict:
-        from munifund.tasks import ingest_landing_task
+    def ingest_landing(logical_date=None, run_id: str | None = None, dag_run=None) -> dict:
+        from munifund.tasks import ingest_landing_task, run_starter
 
-        return ingest_landing_task(as_of=city_date(logical_date), run_id=run_id)
+        return ingest_landing_task(
+            as_of=city_date(logical_date), run_id=run_id, started_by=run_starter(dag_run)
+        )
 
     dbt_build = DbtTaskGroup(
         group_id="dbt_build",
@@ -102,13 +111,14 @@ def municipal_maintenance_funding() -> None:
 
     @task(outlets=[PUBLISHED_ALLOCATION])
     def publish_allocation(
-        ingested: dict, audited: dict, logical_date=None, run_id: str | None = None
+        ingested: dict, audited: dict, logical_date=None, run_id: str | None = None, dag_run=None
     ) -> dict:
-        from munifund.tasks import publish_task
+        from munifund.tasks import publish_task, run_starter
 
         return publish_task(
-            as_of=city_date(logical_date), run_id=run_id, ingested=ingested, audited=audited
-        )
+            as_of=city_date(logical_date), run_id=run_id, ingested=ingested, audited=audited,
+            started_by=run_starter(dag_run),
+        )  # fmt: skip
 
     @task
     def write_review_pack(published: dict, logical_date=None) -> str:

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from munifund.config import load_settings
 
@@ -45,7 +46,8 @@ def _parse_date(value: str | None) -> dt.date:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}")
+    # one line however long (a pipe or a narrow terminal), and a name in brackets is not markup
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -63,13 +65,26 @@ def run(
             help="Landing area: a folder or an object-store URL. Default: the bundled sample city."
         ),
     ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Who starts the run (default: $MUNIFUND_OPERATOR, else your login name);"
+            " recorded with it, and that person cannot approve it.",
+        ),
+    ] = None,
 ) -> None:
-    """Run the nightly DAG once for a date, in-process through Airflow, and print the allocation."""
-    from munifund.runner import RunFailed, run_nightly
+    """Run the nightly DAG once for a date, in-process through Airflow, and print the allocation.
+
+    One run at a time per warehouse: while another runs, this one is refused (exit 2)."""
+    from munifund.runner import RunFailed, operator_name, run_nightly
+    from munifund.warehouse.run_lock import RunLocked
 
     as_of = _parse_date(date)
     try:
-        outcome = run_nightly(as_of, landing, console)
+        outcome = run_nightly(as_of, landing, console, operator_name(by))
+    except RunLocked as err:
+        raise _fail(str(err), 2) from None
     except RunFailed as err:
         raise _fail(str(err)) from None
     if not outcome.published:
@@ -169,36 +184,70 @@ def sample(
 # ------------------------------------------------------------------------------ review
 
 
-def _record_review(decision: str, run_id: str, by: str, comment: str | None) -> None:
+RunId = Annotated[str, typer.Option("--run", help="The run id (see published.allocation_runs).")]
+By = Annotated[
+    str, typer.Option("--by", help="Who decides; not the person who started the run, to approve.")
+]
+Revokes = Annotated[
+    int | None,
+    typer.Option(
+        "--revokes",
+        help="The run's standing decision that this one replaces (published.review_decisions);"
+        " needed once a run is decided, with --comment saying why.",
+    ),
+]
+
+
+def _record_review(
+    decision: str, run_id: str, by: str, comment: str | None, revokes: int | None
+) -> None:
     from munifund.review.decisions import ReviewError, record_decision
     from munifund.warehouse import open_warehouse
 
     try:
         with open_warehouse().connect() as conn:
-            record_decision(conn, run_id, decision, by, comment)
+            made = record_decision(conn, run_id, decision, by, comment, revokes)
     except ReviewError as err:
-        raise _fail(str(err)) from None
-    console.print(f"run {run_id}: {decision} by {by}")
+        raise _fail(str(err), 2) from None
+    revoked = f", revokes {made.revokes_decision_id}" if made.revokes_decision_id else ""
+    console.print(
+        f"run {run_id}: {decision} by {made.decided_by} (decision {made.decision_id}{revoked})",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 @review_app.command("approve")
 def review_approve(
-    run: Annotated[str, typer.Option("--run", help="The run id (see published.allocation_runs).")],
-    by: Annotated[str, typer.Option("--by", help="Who decides.")],
+    run: RunId,
+    by: By,
     comment: Annotated[str | None, typer.Option(help="A comment for the record.")] = None,
+    revokes: Revokes = None,
 ) -> None:
-    """Approve a published run."""
-    _record_review("approved", run, by, comment)
+    """Approve a published run (someone other than who started it)."""
+    _record_review("approved", run, by, comment, revokes)
 
 
 @review_app.command("reject")
 def review_reject(
-    run: Annotated[str, typer.Option("--run", help="The run id (see published.allocation_runs).")],
-    by: Annotated[str, typer.Option("--by", help="Who decides.")],
+    run: RunId,
+    by: By,
     comment: Annotated[str | None, typer.Option(help="Why.")] = None,
+    revokes: Revokes = None,
 ) -> None:
     """Reject a published run."""
-    _record_review("rejected", run, by, comment)
+    _record_review("rejected", run, by, comment, revokes)
+
+
+@review_app.command("revoke")
+def review_revoke(
+    run: RunId,
+    by: By,
+    revokes: Annotated[int, typer.Option("--revokes", help="The standing decision to withdraw.")],
+    comment: Annotated[str, typer.Option(help="Why it is withdrawn.")],
+) -> None:
+    """Withdraw a run's standing decision, with a reason: the run is a draft again."""
+    _record_review("revoked", run, by, comment, revokes)
 
 
 # --------------------------------------------------------------------------------- dbt

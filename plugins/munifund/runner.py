@@ -1,9 +1,10 @@
 """`munifund run`: one run of the nightly DAG for a date, in-process through Airflow's `dag.test()`.
 
-It prepares what a scheduler deployment would have (warehouse, Airflow home and metadata
-database, dbt manifest, landing area), runs the DAG with a progress display, and prints the
-published allocation. The run is left as a draft for the finance bureau; it never waits for a
-human.
+It takes the warehouse's run lock first (`munifund.warehouse.run_lock`: a second run is
+refused, naming this one), then prepares what a scheduler deployment would have (warehouse
+schema, Airflow home and metadata database, dbt manifest, landing area), runs the DAG with a
+progress display, and prints the published allocation. The run is left as a draft for the
+finance bureau; it never waits for a human.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -22,12 +24,22 @@ from rich.table import Table
 
 from munifund.config import DAGS_FOLDER, Settings, load_settings
 
+if TYPE_CHECKING:
+    from munifund.warehouse.access import Warehouse
+
 DAG_ID = "municipal_maintenance_funding"
 SAMPLE_SEED = 42
 
 
 class RunFailed(RuntimeError):
     pass
+
+
+def operator_name(by: str | None) -> str:
+    """Who starts a `munifund run`: --by, else $MUNIFUND_OPERATOR, else the login name."""
+    import getpass
+
+    return (by or os.environ.get("MUNIFUND_OPERATOR") or getpass.getuser()).strip()
 
 
 @dataclass
@@ -106,14 +118,35 @@ class _TaskWatcher(threading.Thread):
             )
 
 
-def run_nightly(as_of: dt.date, landing: str | None, console: Console) -> RunOutcome:
-    from munifund.dates import logical_date_for
-    from munifund.dbt_project import ensure_manifest
-    from munifund.warehouse import init_warehouse
+def run_nightly(
+    as_of: dt.date, landing: str | None, console: Console, started_by: str
+) -> RunOutcome:
+    """Run the DAG once for as_of, holding the warehouse's run lock throughout.
+
+    Raises RunLocked (naming the holder) when another run holds it: then nothing was written,
+    neither the schema, Airflow's metadata, the sample city nor the warehouse.
+    """
+    from munifund.warehouse import open_warehouse
+    from munifund.warehouse.migrate import migrate
+    from munifund.warehouse.run_lock import RunHolder, RunLock
 
     settings = load_settings()
-    with console.status("starting the warehouse and applying its migrations"):
-        warehouse = init_warehouse(settings)
+    with console.status("starting the warehouse"):
+        warehouse = open_warehouse(settings)
+    with RunLock(warehouse, RunHolder("munifund run", as_of, started_by)) as lock:
+        with console.status("applying the warehouse's migrations"):
+            migrate(warehouse)
+        # the lock's record is a table of the migrations, so it is written once they are applied
+        lock.record(share_with_tasks=True)
+        return _run_dag(settings, warehouse, as_of, landing, console)
+
+
+def _run_dag(
+    settings: Settings, warehouse: Warehouse, as_of: dt.date, landing: str | None, console: Console
+) -> RunOutcome:
+    from munifund.dates import logical_date_for
+    from munifund.dbt_project import ensure_manifest
+
     os.environ["MUNIFUND_LANDING"] = prepare_landing(settings, landing, as_of, console)
     with console.status("preparing Airflow and the dbt manifest"):
         prepare_airflow(settings, warehouse.pipeline_url)

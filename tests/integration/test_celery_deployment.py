@@ -33,6 +33,7 @@ DAG_ID = "municipal_maintenance_funding"
 AS_OF = dt.date(2026, 11, 28)
 APPROVAL_TASK = "approve_allocation"
 COMMENT = "核对无误"
+OPERATOR = "运维 ops"  # triggers the run; the approval is another person's (four eyes)
 FAILED_STATES = {"failed", "upstream_failed", "up_for_retry", "removed"}
 WAITING_FOR_A_PERSON = {"awaiting_input", "deferred"}  # 3.3 parks it; older versions defer
 # generous: the whole run takes about two minutes on 2 cores
@@ -46,6 +47,17 @@ def _ok(response: httpx.Response) -> dict:
         f" {response.text[:2000]}"
     )
     return response.json() if response.content else {}
+
+
+def _token_for(deployment: AirflowDeployment, user: str) -> str:
+    """The api-server's bearer token for `user`. The deployment makes every request an anonymous
+    admin's; a request that brings its own token is that user's, so the run is triggered by
+    someone other than the one who approves it."""
+    from airflow.api_fastapi.auth.tokens import JWTGenerator
+
+    secret = deployment.env["AIRFLOW__API_AUTH__JWT_SECRET"]
+    signer = JWTGenerator(secret_key=secret, valid_for=3600, audience="apache-airflow")
+    return signer.generate({"sub": user, "role": "ADMIN"})
 
 
 def _task_states(api: httpx.Client, run_id: str) -> dict[str, str | None]:
@@ -107,6 +119,7 @@ def test_the_nightly_dag_runs_on_celery_and_is_approved_through_the_api(
             api.post(
                 f"/api/v2/dags/{DAG_ID}/dagRuns",
                 json={"dag_run_id": run_id, "logical_date": logical_date.isoformat()},
+                headers={"Authorization": f"Bearer {_token_for(deployment, OPERATOR)}"},
             )
         )
         assert created["dag_run_id"] == run_id
@@ -184,13 +197,16 @@ def test_the_nightly_dag_runs_on_celery_and_is_approved_through_the_api(
 
         record = conn.execute(
             "select as_of_date, review_status, reviewer, review_comment, input_fingerprints,"
-            " row_counts from published.allocation_runs where run_id = %s",
+            " row_counts, started_by from published.allocation_runs where run_id = %s",
             [run_id],
         ).fetchone()
         assert record is not None, f"no run record for {run_id}"
-        as_of_date, status, recorded_reviewer, comment, fingerprints, row_counts = record
-        assert as_of_date == AS_OF
+        as_of_date, status, recorded_reviewer, comment, fingerprints, row_counts, started_by = (
+            record
+        )
+        assert (as_of_date, started_by) == (AS_OF, OPERATOR)
         assert (status, recorded_reviewer, comment) == ("approved", reviewer, COMMENT)
+        assert reviewer != OPERATOR
         assert fingerprints and row_counts
 
         approved = conn.execute(

@@ -29,10 +29,12 @@ REFERENCE_MARTS = ("code_labels",)
 
 @dataclass(frozen=True)
 class RunContext:
-    """A run of the pipeline: its as-of date (the logical date in the city) and Airflow run id."""
+    """A run of the pipeline: its as-of date (the logical date in the city), Airflow run id, and
+    who started it (recorded with the run: that person may not approve it)."""
 
     as_of: dt.date
     run_id: str
+    started_by: str | None = None
 
     @property
     def fiscal_year(self) -> int:

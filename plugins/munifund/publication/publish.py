@@ -23,16 +23,31 @@ class SchemaDrift(RuntimeError):
     """A mart's columns differ from its published table's: a migration is missing."""
 
 
+class CandidateChanged(RuntimeError):
+    """`audit` no longer holds what the audit passed (another run rebuilt it since)."""
+
+
 def publish_candidate(
     conn: psycopg.Connection, ctx: RunContext, ingested: dict, audited: dict
 ) -> list[str]:
-    """Publish every built mart and record the run, all or nothing; return the marts."""
+    """Publish every built mart and record the run, all or nothing; return the marts.
+
+    Only the audited run's rows are copied, and only as many as the audit counted: a candidate
+    rebuilt by another run between the audit and now is refused, not published.
+    """
     marts = built_marts(conn)
+    counted = audited.get("row_counts", {})
+    if set(marts) != set(counted):
+        raise CandidateChanged(
+            f"audit holds the marts {sorted(marts)}, the audit of run {ctx.run_id} checked"
+            f" {sorted(counted)}: another run rebuilt the candidate; nothing was published,"
+            " run the date again"
+        )
     with conn.transaction():
         for mart in marts:
-            _publish_mart(conn, mart, ctx)
+            _publish_mart(conn, mart, ctx, counted[mart])
         for reference in REFERENCE_MARTS:
-            _publish_mart(conn, reference, None)
+            _publish_reference(conn, reference)
         _record_run(conn, ctx, ingested, audited)
     return [*marts, *REFERENCE_MARTS]
 
@@ -49,8 +64,8 @@ def column_names(conn: psycopg.Connection, schema: str, table: str) -> list[str]
     ]
 
 
-def _publish_mart(conn: psycopg.Connection, mart: str, ctx: RunContext | None) -> None:
-    """Replace the run's as-of date in published.<mart> (a whole reference mart: ctx None)."""
+def _published_columns(conn: psycopg.Connection, mart: str) -> sql.Composable:
+    """The mart's column list, refused when it differs from its published table's."""
     built = column_names(conn, "audit", mart)
     published = column_names(conn, "published", mart)
     if built != published:
@@ -59,15 +74,36 @@ def _publish_mart(conn: psycopg.Connection, mart: str, ctx: RunContext | None) -
             " changed without a warehouse migration (munifund/warehouse/schema/versions);"
             " nothing was published"
         )
-    names = sql.SQL(", ").join(sql.Identifier(n) for n in built)
+    return sql.SQL(", ").join(sql.Identifier(n) for n in built)
+
+
+def _publish_mart(conn: psycopg.Connection, mart: str, ctx: RunContext, audited_rows: int) -> None:
+    """Replace the run's as-of date in published.<mart> with the audited run's rows."""
+    names = _published_columns(conn, mart)
     target = sql.Identifier("published", mart)
-    if ctx is None:
-        conn.execute(sql.SQL("delete from {}").format(target))
-    else:
-        conn.execute(
-            sql.SQL("delete from {} where fiscal_year = %s and as_of_date = %s").format(target),
-            [ctx.fiscal_year, ctx.as_of],
+    conn.execute(
+        sql.SQL("delete from {} where fiscal_year = %s and as_of_date = %s").format(target),
+        [ctx.fiscal_year, ctx.as_of],
+    )
+    copied = conn.execute(
+        sql.SQL("insert into {} ({}) select {} from {} where run_id = %s and as_of_date = %s")
+        .format(target, names, names, sql.Identifier("audit", mart)),
+        [ctx.run_id, ctx.as_of],
+    ).rowcount  # fmt: skip
+    if copied != audited_rows:
+        raise CandidateChanged(
+            f"audit.{mart} holds {copied} rows of run {ctx.run_id} where its audit counted"
+            f" {audited_rows}: another run rebuilt the candidate; nothing was published, run the"
+            " date again"
         )
+    _copy_descriptions(conn, mart)
+
+
+def _publish_reference(conn: psycopg.Connection, mart: str) -> None:
+    """Replace a reference mart (not stamped with a run) whole."""
+    names = _published_columns(conn, mart)
+    target = sql.Identifier("published", mart)
+    conn.execute(sql.SQL("delete from {}").format(target))
     conn.execute(
         sql.SQL("insert into {} ({}) select {} from {}").format(
             target, names, names, sql.Identifier("audit", mart)
@@ -139,16 +175,18 @@ def _record_run(conn: psycopg.Connection, ctx: RunContext, ingested: dict, audit
     ).fetchone()[0]  # type: ignore[index]
     conn.execute(
         "insert into ops.allocation_runs (run_id, as_of_date, fiscal_year, input_fingerprints,"
-        " code_version, dbt_version, airflow_version, row_counts, ingest_summary, parameters)"
-        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " code_version, dbt_version, airflow_version, row_counts, ingest_summary, parameters,"
+        " started_by)"
+        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         " on conflict (run_id) do update set as_of_date = excluded.as_of_date,"
         "  fiscal_year = excluded.fiscal_year, input_fingerprints = excluded.input_fingerprints,"
         "  code_version = excluded.code_version, row_counts = excluded.row_counts,"
         "  ingest_summary = excluded.ingest_summary, parameters = excluded.parameters,"
-        "  published_at = now()",
+        "  published_at = now(),"
+        "  started_by = coalesce(ops.allocation_runs.started_by, excluded.started_by)",
         [
             ctx.run_id, ctx.as_of, ctx.fiscal_year, json.dumps(fingerprints), _code_version(),
             dbt_version, airflow.__version__, json.dumps(audited.get("row_counts", {})),
-            json.dumps(ingested), json.dumps(parameters),
+            json.dumps(ingested), json.dumps(parameters), ctx.started_by,
         ],
     )  # fmt: skip

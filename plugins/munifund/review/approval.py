@@ -2,7 +2,10 @@
 
 Airflow 3's ApprovalOperator waits for a person to choose Approve or Reject in the UI (or
 through the REST API); this subclass records the decision, the responder and the comment in
-`ops.allocation_runs`, exactly as `munifund review approve|reject` does outside the UI.
+the decision log (`munifund.review.decisions`), exactly as `munifund review approve|reject` does
+outside the UI, under the same rules. A decision the rules refuse (the person who started the
+run approving it, a run already decided) fails the step with the reason and records nothing;
+clearing the step lets another person answer.
 """
 
 from __future__ import annotations
@@ -21,6 +24,11 @@ class RecordedApprovalOperator(ApprovalOperator):
         super().__init__(**kwargs)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        if "error" not in event:  # a timeout or a failed trigger: nobody decided anything
+            self._record(context["run_id"], event)
+        return super().execute_complete(context=context, event=event)
+
+    def _record(self, run_id: str, event: dict[str, Any]) -> None:
         from munifund.review.decisions import record_decision
         from munifund.warehouse import task_warehouse
 
@@ -30,5 +38,5 @@ class RecordedApprovalOperator(ApprovalOperator):
         comment = (event.get("params_input") or {}).get("comment") or None
         decision = "approved" if chosen == self.APPROVE else "rejected"
         with task_warehouse().connect() as conn:
-            record_decision(conn, context["run_id"], decision, str(reviewer), comment)
-        return super().execute_complete(context=context, event=event)
+            made = record_decision(conn, run_id, decision, str(reviewer), comment)
+        self.log.info("recorded %s", made.describe())

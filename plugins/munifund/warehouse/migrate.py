@@ -60,20 +60,22 @@ def require_current_schema(conn: psycopg.Connection) -> None:
         )
 
 
-def migrate(warehouse: Warehouse) -> str:
-    """Upgrade the warehouse to the newest revision (a no-op when it is there); return it."""
+def migrate(warehouse: Warehouse, revision: str = "head") -> str:
+    """Upgrade the warehouse to the newest revision (a no-op when it is there); return it.
+
+    `revision` stops at an older one: the tests upgrade from it with data in place."""
     from alembic import command
     from sqlalchemy import create_engine
 
     engine = create_engine(warehouse.sqlalchemy_url(), poolclass=None)
     try:
         with engine.begin() as connection:
-            command.upgrade(_config(connection), "head")
+            command.upgrade(_config(connection), revision)
     except Exception as err:  # alembic and SQLAlchemy wrap the driver's errors
         raise WarehouseError(f"migrating the warehouse failed: {err}") from err
     finally:
         engine.dispose()
-    return head_revision()
+    return head_revision() if revision == "head" else revision
 
 
 def upgrade_sql(from_revision: str | None = None) -> str:

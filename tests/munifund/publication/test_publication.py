@@ -1,12 +1,18 @@
 """Write-audit-publish and the review decision, on the sample city, without Airflow's runner:
 the DAG's own task functions, in order, against the real warehouse, reached as in a task through
-the Airflow connection `warehouse`."""
+the Airflow connection `warehouse`. Also: a publisher killed inside its transaction leaves the
+previous publication whole (the publish step in a process of its own, SIGKILLed midway)."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
+import os
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -14,15 +20,19 @@ import pytest
 
 from munifund.config import PROJECT_ROOT
 from munifund.dbt_project import run_dbt
-from munifund.publication import PUBLISHED_MARTS, REFERENCE_MARTS
+from munifund.publication import PUBLISHED_MARTS, REFERENCE_MARTS, RunContext
 from munifund.publication.audit import AuditFailed
+from munifund.publication.publish import CandidateChanged, publish_candidate
 from munifund.review.decisions import ReviewError, record_decision
 from munifund.sample import generate_sample_city
 from munifund.tasks import audit_task, publish_task
+from munifund.warehouse.run_lock import current_holder
 
 AS_OF = dt.date(2026, 11, 28)
 EARLY = dt.date(2026, 6, 30)
+OPERATOR = "张工"
 SNAPSHOTS: dict[str, list[tuple]] = {}
+COUNTS: dict[str, dict[tuple[str, dt.date], tuple[int, int]]] = {}
 
 
 def build(warehouse, as_of: dt.date, run_id: str) -> None:
@@ -39,13 +49,8 @@ LANDING: list[Path] = []
 
 
 @pytest.fixture(scope="module")
-def published_city(tmp_path_factory, warehouse):
-    with warehouse.connect() as conn:  # a clean slate for this module
-        conn.execute(
-            "do $$ declare t record; begin for t in select schemaname, tablename from pg_tables"
-            " where schemaname in ('raw', 'ops', 'audit', 'published') loop"
-            " execute format('truncate table %I.%I', t.schemaname, t.tablename); end loop; end $$"
-        )
+def published_city(tmp_path_factory, warehouse, clear_schemas):
+    clear_schemas("raw", "ops", "audit", "published")  # a clean slate for this module
     landing = tmp_path_factory.mktemp("landing")
     generate_sample_city(landing, year=2026, scale=1, seed=7)
     LANDING[:] = [landing]
@@ -53,10 +58,27 @@ def published_city(tmp_path_factory, warehouse):
     for as_of, run_id in ((EARLY, "run-early"), (AS_OF, "run-good")):
         build(warehouse, as_of, run_id)
         audited = audit_task(as_of.isoformat(), run_id)
-        publish_task(as_of.isoformat(), run_id, {"rows_loaded": 1}, audited)
+        publish_task(as_of.isoformat(), run_id, {"rows_loaded": 1}, audited, started_by=OPERATOR)
         with warehouse.connect() as conn:
             SNAPSHOTS[run_id] = allocation_figures(conn, as_of)
+            COUNTS[run_id] = rows_per_date(conn)
     return warehouse
+
+
+def rows_per_date(conn) -> dict[tuple[str, dt.date], tuple[int, int]]:
+    """Each published mart's rows and run ids, per as-of date."""
+    counts = {}
+    for mart in PUBLISHED_MARTS:
+        for as_of, rows, runs in conn.execute(
+            f"select as_of_date, count(*), count(distinct run_id) from published.{mart}"
+            " group by as_of_date"
+        ).fetchall():
+            counts[(mart, as_of)] = (rows, runs)
+    return counts
+
+
+def of_date(counts: dict, as_of: dt.date) -> dict:
+    return {mart: n for (mart, day), n in counts.items() if day == as_of}
 
 
 def allocation_figures(conn, as_of: dt.date) -> list[tuple]:
@@ -83,7 +105,11 @@ def allocation_figures(conn, as_of: dt.date) -> list[tuple]:
 
 
 def test_an_earlier_date_rerun_after_later_data_publishes_what_it_published(published_city) -> None:
+    """Date A, then date B, then A again: neither deletes nor duplicates the other's rows."""
     assert SNAPSHOTS["run-early"] != SNAPSHOTS["run-good"]  # later deliveries changed things
+    early = of_date(COUNTS["run-early"], EARLY)
+    assert early and all(runs == 1 for _, runs in early.values())
+    assert of_date(COUNTS["run-good"], EARLY) == early  # B left A's rows alone
     build(published_city, EARLY, "run-early-again")
     audited = audit_task(EARLY.isoformat(), "run-early-again")
     publish_task(EARLY.isoformat(), "run-early-again", {"rows_loaded": 1}, audited)
@@ -91,6 +117,45 @@ def test_an_earlier_date_rerun_after_later_data_publishes_what_it_published(publ
         assert allocation_figures(conn, EARLY) == SNAPSHOTS["run-early"]
         # and the later date's publication was left alone
         assert allocation_figures(conn, AS_OF) == SNAPSHOTS["run-good"]
+        assert rows_per_date(conn) == COUNTS["run-good"]
+        assert {mart: rows for mart, (rows, _) in of_date(rows_per_date(conn), EARLY).items()} == {
+            mart: count for mart, count in audited["row_counts"].items() if count
+        }
+
+
+def audited_candidate(warehouse) -> tuple[RunContext, dict]:
+    """The candidate `audit` holds now (the last one built), and what its audit counted."""
+    with warehouse.connect() as conn:
+        [(run_id, as_of)] = conn.execute(
+            "select distinct run_id, as_of_date from audit.district_allocation"
+        ).fetchall()
+    return RunContext(as_of, run_id), audit_task(as_of.isoformat(), run_id)
+
+
+def test_publication_copies_only_the_audited_run_s_rows(published_city) -> None:
+    """Rows of another date and run in `audit` are not published with the run's."""
+    ctx, audited = audited_candidate(published_city)
+    with published_city.connect() as conn, conn.transaction(force_rollback=True):
+        publish_candidate(conn, ctx, {"rows_loaded": 1}, audited)
+        before = rows_per_date(conn)
+        conn.execute("create temp table stray as select * from audit.district_allocation")
+        conn.execute(
+            "update stray set as_of_date = %s, run_id = 'stray'", [ctx.as_of - dt.timedelta(days=1)]
+        )
+        conn.execute("insert into audit.district_allocation select * from stray")
+        publish_candidate(conn, ctx, {"rows_loaded": 1}, audited)
+        assert rows_per_date(conn) == before
+
+
+def test_a_candidate_rebuilt_after_its_audit_is_not_published(published_city) -> None:
+    ctx, audited = audited_candidate(published_city)
+    assert audited["row_counts"]["kiosk_arrears"] > 0
+    with published_city.connect() as conn, conn.transaction(force_rollback=True):
+        before = rows_per_date(conn)
+        conn.execute("update audit.kiosk_arrears set run_id = 'another-run'")
+        with pytest.raises(CandidateChanged, match="audit.kiosk_arrears holds 0 rows of run"):
+            publish_candidate(conn, ctx, {"rows_loaded": 1}, audited)
+        assert rows_per_date(conn) == before  # the marts before it are rolled back too
 
 
 def published_allocation(conn) -> list[tuple]:
@@ -108,17 +173,18 @@ def test_publication_adds_up_and_records_the_run(published_city) -> None:
             [AS_OF],
         ).fetchone()
         run = conn.execute(
-            "select review_status, code_version, row_counts, input_fingerprints, parameters"
+            "select review_status, code_version, row_counts, input_fingerprints, parameters,"
+            " started_by"
             " from published.allocation_runs where run_id = 'run-good'"
         ).fetchone()
         bases = conn.execute(
             "select distinct incentive_basis from published.district_allocation"
         ).fetchall()
     assert total == pool
-    status, code_version, row_counts, fingerprints, parameters = run
+    status, code_version, row_counts, fingerprints, parameters, started_by = run
     assert parameters == {"incentive_basis": "level"}
     assert bases == [("level",)]
-    assert status == "draft"
+    assert (status, started_by) == ("draft", OPERATOR)
     head = subprocess.run(
         ["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
@@ -166,10 +232,13 @@ def test_approval_freezes_what_the_bureau_saw(published_city) -> None:
     with published_city.connect() as conn:
         with pytest.raises(ReviewError, match="no published run"):
             record_decision(conn, "no-such-run", "approved", "王科长", None)
-        record_decision(conn, "run-good", "approved", "王科长", "核对无误")
+        with pytest.raises(ReviewError, match=f"{OPERATOR} started run run-good"):
+            record_decision(conn, "run-good", "approved", OPERATOR, None)
+        approval = record_decision(conn, "run-good", "approved", "王科长", "核对无误")
         approved = conn.execute(
             "select district_code, total_yuan, reviewer, review_comment"
-            " from published.approved_district_allocation order by district_code"
+            " from published.approved_district_allocation where fiscal_year = 2026"
+            " order by district_code"
         ).fetchall()
         published = conn.execute(
             "select district_code, total_yuan from published.district_allocation"
@@ -182,13 +251,16 @@ def test_approval_freezes_what_the_bureau_saw(published_city) -> None:
     assert {(r, c) for _, _, r, c in approved} == {("王科长", "核对无误")}
     assert status == ("approved", "王科长")
     with published_city.connect() as conn:
-        record_decision(conn, "run-good", "rejected", "李处长", "重新核对")
-        assert (
-            conn.execute("select count(*) from published.approved_district_allocation").fetchone()[
-                0
-            ]
-            == 0
+        record_decision(conn, "run-good", "rejected", "李处长", "重新核对", approval.decision_id)
+        shown = (
+            "select count(*) from published.approved_district_allocation where fiscal_year = 2026"
         )
+        assert conn.execute(shown).fetchone()[0] == 0
+        # what was approved is kept, under its decision
+        assert conn.execute(
+            "select count(*) from ops.approved_district_allocation where decision_id = %s",
+            [approval.decision_id],
+        ).fetchone()[0] == len(published)
 
 
 def test_row_counts_far_below_the_last_run_stop_publication(published_city) -> None:
@@ -247,3 +319,102 @@ def test_every_published_table_explains_itself_and_has_its_key(published_city) -
                     [f"published.{name}"],
                 ).fetchone()
                 assert key, f"published.{name} has no primary key"
+
+
+# The publish step in a process of its own, as a worker runs it.
+PUBLISHER = """
+import json, sys
+from munifund.tasks import publish_task
+
+publish_task(sys.argv[1], sys.argv[2], {"rows_loaded": 1}, json.loads(sys.argv[3]), "crash")
+"""
+# Publication goes through the marts in order; a lock on this one stops it midway, with the
+# marts before it deleted and inserted in its open transaction.
+LOCKED = "kiosk_fee_compliance"
+WRITTEN_BEFORE = PUBLISHED_MARTS[: PUBLISHED_MARTS.index(LOCKED)]
+
+
+def publication(conn, as_of: dt.date, marts=PUBLISHED_MARTS) -> dict[str, tuple]:
+    """Each mart's rows of a date as a reader sees them: how many, of which runs, a digest."""
+    return {
+        mart: conn.execute(
+            "select count(*), array_agg(distinct run_id),"
+            f" md5(string_agg(t::text, '|' order by t::text)) from published.{mart} t"
+            " where as_of_date = %s",
+            [as_of],
+        ).fetchone()
+        for mart in marts
+    }
+
+
+def wait_for(query, publisher: subprocess.Popen, seconds: float = 240):
+    deadline = time.monotonic() + seconds
+    while not (found := query()):
+        if publisher.poll() is not None:
+            pytest.fail(f"the publisher ended ({publisher.returncode}): {publisher.stderr.read()}")
+        assert time.monotonic() < deadline, "the publisher never reached the locked table"
+        time.sleep(0.2)
+    return found
+
+
+def test_a_publisher_killed_inside_its_transaction_leaves_the_old_publication_whole(
+    published_city,
+) -> None:
+    build(published_city, AS_OF, "run-crash")
+    audited = audit_task(AS_OF.isoformat(), "run-crash")
+    with published_city.connect(autocommit=True) as reader:
+        old = publication(reader, AS_OF)
+        assert old["district_allocation"][0] == 9 and old[LOCKED][0] > 0
+        assert not any("run-crash" in (runs or []) for _, runs, _ in old.values())
+
+        with psycopg.connect(published_city.pipeline_url) as locker:
+            locker.execute(f"lock table published.{LOCKED} in access exclusive mode")
+            publisher = subprocess.Popen(
+                [sys.executable, "-c", PUBLISHER, AS_OF.isoformat(), "run-crash",
+                 json.dumps(audited)],
+                env=dict(os.environ), stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            try:
+                [blocked] = wait_for(
+                    lambda: reader.execute(
+                        "select pid from pg_stat_activity where %s = any(pg_blocking_pids(pid))",
+                        [locker.info.backend_pid],
+                    ).fetchone(),
+                    publisher,
+                )
+                # midway: it has rewritten the marts before the locked one, uncommitted ...
+                written = reader.execute(
+                    "select array_agg(relation::regclass::text) from pg_locks"
+                    " where pid = %s and granted and mode = 'RowExclusiveLock'",
+                    [blocked],
+                ).fetchone()[0]
+                assert {f"published.{m}" for m in WRITTEN_BEFORE} <= set(written)
+                # ... and a reader still sees them as they were
+                assert publication(reader, AS_OF, WRITTEN_BEFORE) == {
+                    m: old[m] for m in WRITTEN_BEFORE
+                }
+            finally:
+                publisher.send_signal(signal.SIGKILL)
+                publisher.wait(timeout=30)
+            locker.rollback()
+
+        deadline = time.monotonic() + 30
+        while reader.execute(
+            "select 1 from pg_stat_activity where pid = %s", [blocked]
+        ).fetchone() or current_holder(reader):
+            assert time.monotonic() < deadline, "the killed publisher's session lives on"
+            time.sleep(0.2)
+        assert publication(reader, AS_OF) == old
+        assert not reader.execute(
+            "select 1 from ops.allocation_runs where run_id = 'run-crash'"
+        ).fetchone()
+
+        # a re-run publishes the new one whole
+        publish_task(AS_OF.isoformat(), "run-crash", {"rows_loaded": 1}, audited, OPERATOR)
+        new = publication(reader, AS_OF)
+        for mart, (rows, runs, _) in new.items():
+            assert rows == audited["row_counts"][mart], mart
+            assert runs == (["run-crash"] if rows else None), mart
+        assert reader.execute(
+            "select started_by from ops.allocation_runs where run_id = 'run-crash'"
+        ).fetchone() == (OPERATOR,)

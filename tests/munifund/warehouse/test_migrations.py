@@ -21,6 +21,7 @@ from munifund.warehouse.migrate import (
     head_revision,
     migrate,
     require_current_schema,
+    upgrade_sql,
 )
 
 LEGACY_SCHEMA = Path(__file__).with_name("legacy_schema.sql")
@@ -102,6 +103,15 @@ def schema_snapshot(conn: psycopg.Connection) -> dict[str, list]:
             order by 1, 2, 3""",
         "database": """
             select datacl::text from pg_database where datname = current_database()""",
+        "triggers": """
+            select n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid)
+            from pg_trigger t join pg_class c on c.oid = t.tgrelid
+            join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = any(%(schemas)s) and not t.tgisinternal order by 1, 2, 3""",
+        "functions": """
+            select n.nspname, p.proname, pg_get_functiondef(p.oid), pg_get_userbyid(p.proowner)
+            from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+            where n.nspname = any(%(schemas)s) order by 1, 2""",
     }
     return {
         name: conn.execute(query, {"schemas": list(SCHEMAS)}).fetchall()
@@ -181,3 +191,70 @@ def test_every_published_table_matches_its_mart_contract(warehouse: Warehouse) -
             assert actual == expected, (
                 f"published.{mart} differs from its contract: add a migration"
             )
+
+
+def test_the_printed_sql_builds_the_same_schema(new_database) -> None:
+    """`munifund warehouse init --sql` is what an administrator runs by hand, as the pipeline's
+    role: it must build what the migrations build (a `%` in it once came out doubled)."""
+    migrated = new_database("munifund_schema_migrated")
+    printed = new_database("munifund_schema_printed")
+    migrate(migrated)
+    psql = subprocess.run(
+        [_bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", "-d", printed.pipeline_url],
+        input=upgrade_sql(), capture_output=True, text=True,
+    )  # fmt: skip
+    assert psql.returncode == 0, psql.stderr
+    with migrated.connect() as a, printed.connect() as b:
+        assert schema_snapshot(a) == schema_snapshot(b)
+        assert current_revision(b) == head_revision()
+
+
+def test_decisions_recorded_before_the_log_become_its_first_entries(new_database) -> None:
+    """0002 upgrades a warehouse holding decisions: each becomes an entry of the log, and the
+    approved copy is keyed by its approval."""
+    db = new_database("munifund_schema_decided")
+    migrate(db, "0001_baseline")
+    reviewed = "2026-11-29 09:30:00+08"
+    with db.connect() as conn:
+        for run_id, status, reviewer in (
+            ("run-approved", "approved", "王科长"),
+            ("run-rejected", "rejected", "李处长"),
+            ("run-draft", "draft", None),
+        ):
+            conn.execute(
+                "insert into ops.allocation_runs (run_id, as_of_date, fiscal_year,"
+                " input_fingerprints, dbt_version, airflow_version, row_counts, review_status,"
+                " reviewer, reviewed_at, review_comment)"
+                " values (%s, '2026-11-28', 2026, '[]', '1.11', '3.3', '{}', %s, %s, %s, %s)",
+                [run_id, status, reviewer, reviewed if reviewer else None, reviewer and "意见"],
+            )
+        conn.execute(
+            "insert into ops.approved_district_allocation (fiscal_year, as_of_date, run_id,"
+            " district_code, standard_cost_yuan, share, base_yuan, cases_due, cases_on_time,"
+            " own_investment_yuan, incentive_share_of_pool, incentive_yuan, total_yuan, pool_yuan,"
+            " base_pool_yuan, incentive_pool_yuan, incentive_share, incentive_fell_back)"
+            " values (2026, '2026-11-28', 'run-approved', '230102', 1, 1, 1, 0, 0, 0, 0, 0, 1, 1,"
+            " 1, 0, 0, false)"
+        )
+    migrate(db)
+    with db.connect() as conn:
+        log = conn.execute(
+            "select decision_id, run_id, decision, decided_by, comment, is_standing"
+            " from published.review_decisions order by decision_id"
+        ).fetchall()
+        assert [row[1:] for row in log] == [
+            ("run-approved", "approved", "王科长", "意见", True),
+            ("run-rejected", "rejected", "李处长", "意见", True),
+        ]
+        assert conn.execute(
+            "select run_id, review_decision_id from ops.allocation_runs order by run_id"
+        ).fetchall() == [
+            ("run-approved", log[0][0]),
+            ("run-draft", None),
+            ("run-rejected", log[1][0]),
+        ]
+        assert conn.execute(
+            "select run_id, decision_id, reviewer, reviewed_at = %s::timestamptz"
+            " from published.approved_district_allocation",
+            [reviewed],
+        ).fetchall() == [("run-approved", log[0][0], "王科长", True)]

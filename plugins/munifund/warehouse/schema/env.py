@@ -15,7 +15,8 @@ def run_online() -> None:
 
 
 def run_offline() -> None:
-    context.configure(url="postgresql://", literal_binds=True, dialect_name="postgresql")
+    # named paramstyle: no `%` doubled into `%%` in the printed SQL (format() in a do block)
+    context.configure(url="postgresql://", literal_binds=True, dialect_opts={"paramstyle": "named"})
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,0 +1,320 @@
+"""The finance bureau's decisions: an append-only log in which nothing is overwritten silently,
+four eyes on every approval (CLI and Airflow alike), and every approved copy kept.
+
+Runs are seeded straight into `ops.allocation_runs` and `published.district_allocation` (two
+districts, a fiscal year of their own per test): the rules are about the record, not about how
+the figures were computed (tests/munifund/publication does that on the sample city)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import uuid
+from collections.abc import Callable
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from munifund.cli import app
+from munifund.review.approval import RecordedApprovalOperator
+from munifund.review.decisions import ReviewError, record_decision
+from munifund.warehouse import Warehouse, embedded_superuser_url
+
+FISCAL_YEARS = itertools.count(2040)
+DISTRICTS = (("230102", "道里区", "1000.00"), ("230103", "南岗区", "2000.00"))
+
+
+@pytest.fixture()
+def fiscal_year() -> int:
+    return next(FISCAL_YEARS)
+
+
+@pytest.fixture()
+def published_run(warehouse: Warehouse, fiscal_year: int) -> Callable[..., str]:
+    """Publishes a run of `fiscal_year`, started by `started_by`; returns its run id."""
+
+    def publish(started_by: str | None = "运维 ops", as_of: dt.date | None = None) -> str:
+        run_id = f"manual__{uuid.uuid4().hex[:8]}"
+        as_of = as_of or dt.date(fiscal_year, 11, 28)
+        with warehouse.connect() as conn:
+            conn.execute(
+                "insert into ops.allocation_runs (run_id, as_of_date, fiscal_year,"
+                " input_fingerprints, dbt_version, airflow_version, row_counts, started_by)"
+                " values (%s, %s, %s, '[]', '1.11', '3.3', '{}', %s)",
+                [run_id, as_of, fiscal_year, started_by],
+            )
+            for code, name, total in DISTRICTS:
+                conn.execute(
+                    "insert into published.district_allocation (fiscal_year, as_of_date, run_id,"
+                    " district_code, name_zh, standard_cost_yuan, share, base_yuan, cases_due,"
+                    " cases_on_time, own_investment_yuan, incentive_share_of_pool, incentive_yuan,"
+                    " total_yuan, pool_yuan, base_pool_yuan, incentive_pool_yuan, incentive_share,"
+                    " incentive_fell_back)"
+                    " values (%s, %s, %s, %s, %s, %s, 0.5, %s, 0, 0, 0, 0, 0, %s, 3000, 3000, 0,"
+                    " 0, false)",
+                    [fiscal_year, as_of, run_id, code, name, total, total, total],
+                )
+        return run_id
+
+    return publish
+
+
+def log_of(conn: psycopg.Connection, run_id: str) -> list[tuple]:
+    return conn.execute(
+        "select decision_id, decision, decided_by, comment, revokes_decision_id,"
+        " revoked_by_decision_id, is_standing from published.review_decisions"
+        " where run_id = %s order by decision_id",
+        [run_id],
+    ).fetchall()
+
+
+def state_of(conn: psycopg.Connection, run_id: str) -> tuple:
+    return conn.execute(
+        "select review_status, reviewer, review_comment, review_decision_id"
+        " from published.allocation_runs where run_id = %s",
+        [run_id],
+    ).fetchone()  # type: ignore[return-value]
+
+
+def approved_copies(conn: psycopg.Connection, run_id: str) -> dict[int, list[tuple]]:
+    copies: dict[int, list[tuple]] = {}
+    for decision_id, code, total in conn.execute(
+        "select decision_id, district_code, total_yuan from ops.approved_district_allocation"
+        " where run_id = %s order by decision_id, district_code",
+        [run_id],
+    ).fetchall():
+        copies.setdefault(decision_id, []).append((code, str(total)))
+    return copies
+
+
+def shown_approved(conn: psycopg.Connection, fiscal_year: int) -> set[tuple]:
+    return set(
+        conn.execute(
+            "select run_id, decision_id, reviewer from published.approved_district_allocation"
+            " where fiscal_year = %s",
+            [fiscal_year],
+        ).fetchall()
+    )
+
+
+def test_alice_bob_carol_a_decided_run_is_changed_only_by_revoking_with_a_reason(
+    warehouse: Warehouse, published_run, fiscal_year: int
+) -> None:
+    run = published_run()
+    figures = [(code, total) for code, _, total in DISTRICTS]
+    with warehouse.connect() as conn:
+        alice = record_decision(conn, run, "approved", "alice", "核对无误")
+        with pytest.raises(ReviewError) as bob:
+            record_decision(conn, run, "approved", "bob", "同意")
+        with pytest.raises(ReviewError) as carol:
+            record_decision(conn, run, "rejected", "carol", "数据有误")
+        with pytest.raises(
+            ReviewError, match=rf"revoking decision {alice.decision_id} needs a reason"
+        ):
+            record_decision(conn, run, "rejected", "carol", None, revokes=alice.decision_id)
+        for refused in (bob.value, carol.value):
+            assert str(refused) == (
+                f"run {run} already has a standing decision ({alice.describe()}): to change it,"
+                f" revoke that decision with a reason: --revokes {alice.decision_id} --comment WHY"
+            )
+        assert "approved by alice" in alice.describe()
+        assert log_of(conn, run) == [
+            (alice.decision_id, "approved", "alice", "核对无误", None, None, True)
+        ]
+        assert shown_approved(conn, fiscal_year) == {(run, alice.decision_id, "alice")}
+
+        carol_ = record_decision(conn, run, "rejected", "carol", "数据有误", alice.decision_id)
+        assert log_of(conn, run) == [
+            (alice.decision_id, "approved", "alice", "核对无误", None, carol_.decision_id, False),
+            (carol_.decision_id, "rejected", "carol", "数据有误", alice.decision_id, None, True),
+        ]
+        assert state_of(conn, run) == ("rejected", "carol", "数据有误", carol_.decision_id)
+        # what alice approved is kept, keyed by her decision; it is no longer shown as approved
+        assert approved_copies(conn, run) == {alice.decision_id: figures}
+        assert shown_approved(conn, fiscal_year) == set()
+
+
+def test_only_the_standing_decision_is_revoked_and_revoking_makes_a_draft(
+    warehouse: Warehouse, published_run
+) -> None:
+    run, other = published_run(), published_run()
+    with warehouse.connect() as conn:
+        with pytest.raises(ReviewError, match="has no standing decision to revoke: it is a draft"):
+            record_decision(conn, run, "revoked", "bob", "误操作")
+        with pytest.raises(ReviewError, match=r"is not the standing decision .*\(it is a draft\)"):
+            record_decision(conn, run, "approved", "bob", "ok", revokes=1)
+        first = record_decision(conn, run, "rejected", "bob", "缺少数据")
+        second = record_decision(conn, run, "approved", "carol", "已补充", first.decision_id)
+        with pytest.raises(ReviewError, match=rf"its standing decision is {second.decision_id}"):
+            record_decision(conn, run, "rejected", "dave", "again", first.decision_id)
+        on_other = record_decision(conn, other, "approved", "carol", None)
+        with pytest.raises(ReviewError, match=f"is not the standing decision of run {run}"):
+            record_decision(conn, run, "rejected", "dave", "wrong run", on_other.decision_id)
+
+        withdrawn = record_decision(conn, run, "revoked", "carol", "批错了", second.decision_id)
+        assert state_of(conn, run) == ("draft", None, None, None)
+        assert withdrawn.revokes_decision_id == second.decision_id
+        again = record_decision(conn, run, "approved", "dave", None)  # a draft: nothing to revoke
+        assert state_of(conn, run) == ("approved", "dave", None, again.decision_id)
+        assert [row[1] for row in log_of(conn, run)] == [
+            "rejected",
+            "approved",
+            "revoked",
+            "approved",
+        ]
+
+
+def test_every_approval_is_kept_and_the_latest_standing_one_is_shown(
+    warehouse: Warehouse, published_run, fiscal_year: int
+) -> None:
+    early = published_run(as_of=dt.date(fiscal_year, 10, 31))
+    late = published_run(as_of=dt.date(fiscal_year, 11, 28))
+    with warehouse.connect() as conn:
+        on_early = record_decision(conn, early, "approved", "alice", None)
+        on_late = record_decision(conn, late, "approved", "bob", None)
+        assert shown_approved(conn, fiscal_year) == {(late, on_late.decision_id, "bob")}
+        record_decision(conn, late, "revoked", "bob", "口径有变", on_late.decision_id)
+        # the late approval is withdrawn: the early one, still standing, is the year's approval
+        assert shown_approved(conn, fiscal_year) == {(early, on_early.decision_id, "alice")}
+        assert set(approved_copies(conn, late)) == {on_late.decision_id}
+        again = record_decision(conn, late, "approved", "carol", None)
+        assert set(approved_copies(conn, late)) == {on_late.decision_id, again.decision_id}
+        assert shown_approved(conn, fiscal_year) == {(late, again.decision_id, "carol")}
+
+
+def test_the_person_who_started_a_run_cannot_approve_it(
+    warehouse: Warehouse, published_run
+) -> None:
+    run = published_run(started_by="Alice")
+    with warehouse.connect() as conn:
+        with pytest.raises(ReviewError) as refused:
+            record_decision(conn, run, "approved", " alice ", "自己批")
+        assert str(refused.value) == (
+            f"alice started run {run} and so cannot approve it: another person of the finance"
+            " bureau approves it (four eyes)"
+        )
+        assert log_of(conn, run) == []
+        rejected = record_decision(conn, run, "rejected", "alice", "我发现错误")  # may stop it
+        with pytest.raises(ReviewError, match="four eyes"):
+            record_decision(conn, run, "approved", "ALICE", "改好了", rejected.decision_id)
+        record_decision(conn, run, "approved", "bob", "改好了", rejected.decision_id)
+        assert state_of(conn, run)[:2] == ("approved", "bob")
+
+
+def test_the_cli_refuses_in_one_line_and_says_what_was_recorded(
+    warehouse: Warehouse, published_run
+) -> None:
+    run = published_run(started_by="alice")
+    cli = CliRunner()
+
+    own = cli.invoke(app, ["review", "approve", "--run", run, "--by", "alice"])
+    assert own.exit_code == 2
+    assert own.stderr.splitlines() == [
+        f"error: alice started run {run} and so cannot approve it: another person of the finance"
+        " bureau approves it (four eyes)"
+    ]
+    ok = cli.invoke(app, ["review", "approve", "--run", run, "--by", "bob", "--comment", "ok"])
+    assert ok.exit_code == 0, ok.output
+    with warehouse.connect() as conn:
+        [(bob_id, *_)] = log_of(conn, run)
+    assert ok.stdout == f"run {run}: approved by bob (decision {bob_id})\n"
+
+    again = cli.invoke(app, ["review", "reject", "--run", run, "--by", "carol"])
+    assert again.exit_code == 2 and len(again.stderr.splitlines()) == 1
+    assert f"--revokes {bob_id} --comment WHY" in again.stderr
+    revoke = ["review", "reject", "--run", run, "--by", "carol", "--revokes", str(bob_id)]
+    no_reason = cli.invoke(app, revoke)
+    assert (no_reason.exit_code, no_reason.stderr) == (
+        2,
+        f"error: revoking decision {bob_id} needs a reason: --comment WHY\n",
+    )
+    done = cli.invoke(app, [*revoke, "--comment", "口径有误"])
+    assert done.exit_code == 0, done.output
+    assert (
+        done.stdout == f"run {run}: rejected by carol (decision {bob_id + 1}, revokes {bob_id})\n"
+    )
+
+
+def fake_answer(chosen: str, user: str, comment: str) -> dict:
+    """What Airflow's trigger hands `execute_complete` once a person has answered."""
+    return {
+        "chosen_options": [chosen],
+        "params_input": {"comment": comment},
+        "responded_at": dt.datetime.now(dt.UTC),
+        "responded_by_user": {"id": user, "name": user},
+    }
+
+
+def test_the_airflow_approval_step_enforces_four_eyes_and_records_otherwise(
+    warehouse: Warehouse, published_run
+) -> None:
+    run = published_run(started_by="admin")
+    step = RecordedApprovalOperator(task_id="approve_allocation", subject="审核")
+    with pytest.raises(ReviewError, match=f"admin started run {run} and so cannot approve it"):
+        step.execute_complete({"run_id": run}, fake_answer("Approve", "admin", "自己批"))
+    with warehouse.connect() as conn:
+        assert log_of(conn, run) == []
+        assert state_of(conn, run)[0] == "draft"
+
+    step = RecordedApprovalOperator(task_id="approve_allocation", subject="审核")
+    answer = step.execute_complete({"run_id": run}, fake_answer("Approve", "王科长", "核对无误"))
+    assert answer["chosen_options"] == ["Approve"]
+    with warehouse.connect() as conn:
+        [(decision_id, *recorded)] = log_of(conn, run)
+        assert recorded == ["approved", "王科长", "核对无误", None, None, True]
+        assert state_of(conn, run) == ("approved", "王科长", "核对无误", decision_id)
+
+    # answered in the UI after the bureau decided with `munifund review`: refused, not recorded
+    step = RecordedApprovalOperator(task_id="approve_allocation", subject="审核")
+    with pytest.raises(ReviewError, match="already has a standing decision"):
+        step.execute_complete({"run_id": run}, fake_answer("Reject", "李处长", "不同意"))
+    with warehouse.connect() as conn:
+        assert len(log_of(conn, run)) == 1
+
+
+def test_a_timed_out_approval_records_nothing(warehouse: Warehouse, published_run) -> None:
+    from airflow.providers.standard.exceptions import HITLTimeoutError
+
+    run = published_run()
+    step = RecordedApprovalOperator(task_id="approve_allocation", subject="审核")
+    with pytest.raises(HITLTimeoutError):
+        step.execute_complete({"run_id": run}, {"error": "timed out", "error_type": "timeout"})
+    with warehouse.connect() as conn:
+        assert log_of(conn, run) == []
+
+
+@pytest.mark.parametrize("table", ["ops.review_decisions", "ops.approved_district_allocation"])
+def test_the_log_and_the_approved_copies_are_append_only(
+    warehouse: Warehouse, published_run, table: str
+) -> None:
+    run = published_run()
+    with warehouse.connect() as conn:
+        record_decision(conn, run, "approved", "bob", None)
+    for statement in (
+        f"update {table} set run_id = run_id where run_id = '{run}'",
+        f"delete from {table} where run_id = '{run}'",
+        f"truncate {table} cascade",
+    ):
+        with warehouse.connect() as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement)
+        # a role allowed everything is still refused by the trigger
+        with psycopg.connect(embedded_superuser_url()) as conn:
+            with pytest.raises(psycopg.errors.RaiseException, match=f"{table} is append-only"):
+                conn.execute(statement)
+    with warehouse.connect() as conn:
+        assert len(log_of(conn, run)) == 1 and len(approved_copies(conn, run)) == 1
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            conn.execute("delete from ops.allocation_runs where run_id = %s", [run])
+
+
+def test_the_analyst_reads_the_log_in_published_only(warehouse: Warehouse, published_run) -> None:
+    run = published_run()
+    with warehouse.connect() as conn:
+        record_decision(conn, run, "rejected", "bob", "缺数据")
+    with psycopg.connect(warehouse.analyst_url, autocommit=True) as conn:
+        assert conn.execute(
+            "select decision, decided_by from published.review_decisions where run_id = %s", [run]
+        ).fetchall() == [("rejected", "bob")]
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select * from ops.review_decisions")
