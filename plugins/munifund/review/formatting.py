@@ -32,6 +32,10 @@ KIND_VOCABULARIES = {
     "flag_reason": "kiosk_fee_flag_reason",
     "unmeasured_reason": "unmeasured_reason",
     "drivers": "change_driver",
+    "payment_status": "disbursement_status",
+    "spending_status": "allocation_spending_status",
+    "spending_reason": "allocation_spending_flag_reason",
+    "comparison": "year_over_year_comparison",
 }
 REVIEW_STATUS_VOCABULARY = "review_status"
 #: The text of a missing value.
@@ -144,10 +148,13 @@ def format_cell(column: Column, value: Any) -> Cell:
         case "drivers":
             text, sub = _drivers_text(value)
             return Cell(text, sub)
-        case "kiosk_status":
+        case "kiosk_status" | "payment_status" | "spending_status":
             text, sub = _enum_text(kind, value)
             return Cell(text, sub, css=f"status status-{value}")
-        case "tier" | "work_type" | "asset_class" | "flag_reason" | "unmeasured_reason":
+        case (
+            "tier" | "work_type" | "asset_class" | "flag_reason" | "unmeasured_reason"
+            | "spending_reason" | "comparison"
+        ):  # fmt: skip
             text, sub = _enum_text(kind, value)
             return Cell(text, sub)
         case _:

@@ -117,6 +117,10 @@ class PackData:
     kiosk: Table
     kiosk_flags: Table
     data_quality: DataQuality
+    disbursements: Table
+    spending: Table
+    spending_flags: Table
+    year_over_year: Table
 
     @property
     def fiscal_year(self) -> int:
@@ -149,6 +153,10 @@ ORDER_BY: dict[str, tuple[str, ...]] = {
     "unmeasured_assets": ("asset_class", "asset_id", "work_type"),
     "kiosk_fee_compliance": ("district_code",),
     "kiosk_fee_flags": ("district_code", "paid_at", "voucher_id", "reason"),
+    "disbursement_status": ("district_code",),
+    "allocation_spending": ("district_code",),
+    "allocation_spending_flags": ("district_code", "paid_at", "voucher_id", "reason"),
+    "allocation_year_over_year": ("district_code",),
 }  # fmt: skip
 
 
@@ -170,4 +178,8 @@ def read_pack_data(conn: psycopg.Connection, as_of: dt.date, dq_rows: int) -> Pa
             kiosk=tables["kiosk_fee_compliance"],
             kiosk_flags=tables["kiosk_fee_flags"],
             data_quality=_read_data_quality(conn, as_of, dq_rows),
+            disbursements=tables["disbursement_status"],
+            spending=tables["allocation_spending"],
+            spending_flags=tables["allocation_spending_flags"],
+            year_over_year=tables["allocation_year_over_year"],
         )
