@@ -29,8 +29,11 @@ class Kind(Enum):
     TIMESTAMP = "timestamp"
     QUANTITY = "quantity"  # non-negative decimal
     MONEY = "money"  # non-negative yuan, at most 2 decimals
-    BALANCE = "balance"  # yuan, at most 2 decimals, may be negative (a deficit carried forward)
+    # yuan, at most 2 decimals, may be negative (a deficit carried forward, a recovery)
+    BALANCE = "balance"
     SHARE = "share"  # incentive share, 0 <= s <= 0.5
+    CUMULATIVE_SHARE = "cumulative_share"  # a schedule's share of the year, 0 < s <= 1
+    ORDINAL = "ordinal"  # a positive whole number: 1, 2, 3, ...
     YEAR = "year"
     BOOLEAN = "boolean"
 
@@ -65,6 +68,10 @@ class Column:
     @property
     def length_limit(self) -> int | None:
         return self.max_length or MAX_LENGTH.get(self.kind)
+
+    # the column is required when this other (money) column of the row is below zero: a
+    # recovery in disbursements must name the payment it reverses
+    required_when_negative: str | None = None
 
 
 @dataclass(frozen=True)
@@ -278,6 +285,37 @@ CONTRACTS: tuple[SourceContract, ...] = (
             _c("kiosk_fee_balance_yuan", Kind.BALANCE, required=True),
         ),
         key=("district_code", "fiscal_year"),
+    ),
+    SourceContract(
+        "disbursements",
+        (
+            _c("payment_id", required=True),
+            _district,
+            _c("fiscal_year", Kind.YEAR, required=True),
+            _c("paid_on", Kind.DATE, required=True),
+            # negative: a recovery (clawback) of the payment named in `reverses`
+            _c("amount_yuan", Kind.BALANCE, required=True),
+            # a payment delivered in an earlier file or partition (references.py reads the raw
+            # layer, which holds this file's rows only once it is loaded)
+            _c(
+                "reverses",
+                references=("disbursements", "payment_id"),
+                required_when_negative="amount_yuan",
+            ),
+        ),
+        key=("payment_id",),
+        stale_after_days=45,
+    ),
+    SourceContract(
+        "disbursement_schedule",
+        (
+            _c("fiscal_year", Kind.YEAR, required=True),
+            _c("instalment", Kind.ORDINAL, required=True),
+            _c("due_on", Kind.DATE, required=True),
+            _c("cumulative_share", Kind.CUMULATIVE_SHARE, required=True),
+        ),
+        key=("fiscal_year", "instalment"),
+        has_seed=True,
     ),
 )
 

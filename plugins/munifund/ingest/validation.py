@@ -40,9 +40,18 @@ TIMESTAMP_SHAPE = (
 )
 NUMBER_SHAPE = r"^[+-]?(\d+\.?\d*|\.\d+)$"  # plain decimals: no exponent, NaN or Infinity
 # the precision staging casts to: numeric(18, 2) for yuan, numeric(18, 4) for quantities
-INTEGER_DIGITS = {Kind.MONEY: 16, Kind.BALANCE: 16, Kind.QUANTITY: 14, Kind.SHARE: 14}
-DECIMALS = {Kind.MONEY: 2, Kind.BALANCE: 2, Kind.SHARE: 4}
+INTEGER_DIGITS = {
+    Kind.MONEY: 16,
+    Kind.BALANCE: 16,
+    Kind.QUANTITY: 14,
+    Kind.SHARE: 14,
+    Kind.CUMULATIVE_SHARE: 14,
+}
+DECIMALS = {Kind.MONEY: 2, Kind.BALANCE: 2, Kind.SHARE: 4, Kind.CUMULATIVE_SHARE: 4}
 MAX_SHARE = 0.5
+ORDINAL_SHAPE = r"^0*[1-9]\d{0,3}$"  # 1 to 9999: a schedule's instalment number
+# below zero: a minus sign and a digit other than 0 (-0.00 is zero)
+NEGATIVE_SHAPE = r"^-.*[1-9]"
 
 WORD_BITS = 22  # 2**22 words of 64 bits = 32 MiB, whatever the file's size
 BITS_PER_KEY = 6  # with the word, 58 of the hash's 64 bits
@@ -96,6 +105,8 @@ def column_problem(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
         rules.append((present & bad, says("not an ISO 8601 timestamp: ")))
     elif kind is Kind.YEAR:
         rules.append((present & ~v.str.contains(r"^\d{4}$"), says("not a year: ")))
+    elif kind is Kind.ORDINAL:
+        rules.append((present & ~v.str.contains(ORDINAL_SHAPE), says("not a whole number >= 1: ")))
     elif kind is Kind.BOOLEAN:
         spellings = list(BOOLEAN_TRUE + BOOLEAN_FALSE)
         rules.append(
@@ -104,8 +115,7 @@ def column_problem(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
     elif kind in INTEGER_DIGITS:
         rules.append((present & ~v.str.contains(NUMBER_SHAPE), says("not a number: ")))
         if kind is not Kind.BALANCE:
-            # below zero: a minus sign and a digit other than 0 (-0.00 is zero)
-            rules.append((present & v.str.contains(r"^-.*[1-9]"), says("negative: ")))
+            rules.append((present & v.str.contains(NEGATIVE_SHAPE), says("negative: ")))
         digits = INTEGER_DIGITS[kind]
         rules.append(
             (
@@ -129,6 +139,10 @@ def column_problem(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
                     says(f"incentive share above {MAX_SHARE}: "),
                 )
             )
+        if kind is Kind.CUMULATIVE_SHARE:
+            number = v.cast(pl.Float64, strict=False)
+            rules.append((present & (number <= 0), says("share not above 0: ")))
+            rules.append((present & (number > 1), says("share above 1: ")))
     if column.allowed:
         allowed = list(column.allowed) + ([column.wildcard] if column.wildcard else [])
         rules.append(
@@ -142,7 +156,22 @@ def column_problem(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
                 says(f"unknown {source.rstrip('s').replace('_', ' ')}: "),
             )
         )
+    if column.required_when_negative:
+        other = column.required_when_negative
+        rules.append(
+            (
+                ~present & _is_negative(other),
+                pl.lit(
+                    f"missing value: a negative {other} is a recovery and must name in"
+                    f" {column.name} the payment it claws back"
+                ),
+            )
+        )
     return _first_problem(rules)
+
+
+def _is_negative(name: str) -> pl.Expr:
+    return trimmed(name).str.contains(NEGATIVE_SHAPE).fill_null(False)
 
 
 # Days 29 to 31 exist only in some months: the screen sends them to the full check.
@@ -151,6 +180,7 @@ SCREEN = {
     Kind.DATE: rf"^{SCREEN_DATE}$",
     Kind.TIMESTAMP: rf"^{SCREEN_DATE}" + TIMESTAMP_SHAPE[len(r"^\d{4}-\d{2}-\d{2}") :],
     Kind.YEAR: r"^\d{4}$",
+    Kind.ORDINAL: r"^[1-9]\d{0,3}$",
     Kind.QUANTITY: r"^\d{1,14}(\.\d*)?$",
     Kind.MONEY: r"^\d{1,16}(\.\d{0,2})?$",
     Kind.BALANCE: r"^-?\d{1,16}(\.\d{0,2})?$",
@@ -170,12 +200,17 @@ def column_screen(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
         tests.append(v.str.contains(SCREEN[column.kind]))
     elif column.kind is Kind.BOOLEAN:
         tests.append(v.is_in(list(BOOLEAN_TRUE + BOOLEAN_FALSE)))
-    elif column.kind is Kind.SHARE:
-        tests.append(pl.lit(False))  # one row a year: always the full check
+    elif column.kind in (Kind.SHARE, Kind.CUMULATIVE_SHARE):
+        tests.append(pl.lit(False))  # a few rows a year: always the full check
     if column.allowed:
         tests.append(v.is_in(list(column.allowed)))
     if column.references:
         tests.append(v.is_in(known[column.references[0]].implode()))
+    if column.required_when_negative:
+        # a missing value is good only beside an amount that is certainly not negative
+        absent_ok = ~pl.col(column.required_when_negative).str.contains("-").fill_null(False)
+        good = pl.all_horizontal(tests) if tests else pl.lit(True)
+        return (v.is_null() & absent_ok) | (v.is_not_null() & good).fill_null(False)
     if not tests:
         return v.is_not_null() if column.required else pl.lit(True)
     good = pl.all_horizontal(tests)

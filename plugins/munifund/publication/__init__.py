@@ -20,6 +20,10 @@ PUBLISHED_MARTS = (
     "kiosk_fee_compliance",
     "kiosk_fee_flags",
     "kiosk_arrears",
+    "disbursement_status",
+    "allocation_spending",
+    "allocation_spending_flags",
+    "allocation_year_over_year",
 )
 
 # Reference marts: not stamped with a run; publication replaces them whole with what the code

@@ -15,7 +15,8 @@ class AuditFailed(RuntimeError):
 # A mart losing more than this share of its rows against the last published run of the year is
 # more likely a broken delivery than a real change.
 # Only marts whose size follows the city's structure: unmeasured assets, changes and flags
-# shrink legitimately (a measurement verified, a voucher corrected).
+# shrink legitimately (a measurement verified, a voucher corrected); the money cycle's district
+# marts have a row per district like the allocation, its voucher flags do not.
 ROW_COUNT_DROP_LIMIT = 0.5
 ROW_COUNT_CHECKED = frozenset(
     {
@@ -24,6 +25,9 @@ ROW_COUNT_CHECKED = frozenset(
         "city_tier_costs",
         "kiosk_fee_compliance",
         "kiosk_arrears",
+        "disbursement_status",
+        "allocation_spending",
+        "allocation_year_over_year",
     }
 )
 

@@ -1,5 +1,5 @@
-"""The page's three charts as PNG: allocation per district, change against the last run, and
-kiosk fees. Drawn with matplotlib's Agg canvas; the bytes depend on the data only.
+"""The page's charts as PNG: allocation per district, change against the last run, kiosk
+fees, and growth against last year. Drawn with matplotlib's Agg canvas; the bytes depend on the data only.
 
 Charts are the one place figures go through floats (for drawing); their labels are formatted
 from the exact values.
@@ -15,7 +15,7 @@ from typing import Any
 from munifund.review.formatting import format_money, format_money_delta
 
 #: Every file a chart is written to; a chart with nothing to show is not written.
-CHART_NAMES = ("allocation.png", "changes.png", "kiosk.png")
+CHART_NAMES = ("allocation.png", "changes.png", "kiosk.png", "year_over_year.png")
 #: The most characters of a name under a bar.
 LABEL_LIMIT = 40
 
@@ -136,4 +136,38 @@ def kiosk_chart(rows: list[dict[str, Any]]) -> Chart | None:
         "kiosk.png",
         _png(fig),
         "Kiosk fees per district: collected, spent on city management, diverted",
+    )
+
+
+def year_over_year_chart(
+    rows: list[dict[str, Any]], names: dict[str, tuple[str, str]]
+) -> Chart | None:
+    """Growth of standard cost against growth of the money, per district and for the city."""
+    rows = [r for r in rows if r.get("comparison") == "compared"]
+    if not rows:
+        return None
+    labels = [
+        "City" if r.get("district_code") is None
+        else names.get(r["district_code"], ("", ""))[1] or r["district_code"]
+        for r in rows
+    ]  # fmt: skip
+    series = [
+        ("standard_cost_growth_pct", "Standard cost growth", "#3b6ea8"),
+        ("total_growth_pct", "Allocation growth", "#2e8b57"),
+    ]
+    fig, ax = _figure(max(7.0, 1.0 * len(rows) + 2), 4.0)
+    width = 0.4
+    for i, (key, label, colour) in enumerate(series):
+        xs = [j + (i - 0.5) * width for j in range(len(rows))]
+        ax.bar(xs, [float(r.get(key) or 0) for r in rows], width, color=colour, label=label)
+    ax.axhline(0, color="#555555", linewidth=0.8)
+    ax.set_xticks(list(range(len(rows))), labels, rotation=30, ha="right")
+    ax.set_ylabel("% against last year")
+    ax.set_title("Growth against the previous fiscal year")
+    ax.legend(frameon=False)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    return Chart(
+        "year_over_year.png",
+        _png(fig),
+        "Growth of standard cost and of the allocation against last year, percent",
     )

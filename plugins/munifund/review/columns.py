@@ -16,6 +16,7 @@ Kind = Literal[
     "quantity", "days", "date", "datetime", "bool", "json",
     "tier", "work_type", "asset_class", "kiosk_status", "flag_reason", "drivers", "unmeasured_reason",
     "category", "incentive_basis",
+    "payment_status", "spending_status", "spending_reason", "comparison",
 ]  # fmt: skip
 
 
@@ -154,6 +155,84 @@ KIOSK_FLAG_COLUMNS = (
     Column("purpose_code", "用途代码", "Purpose code"),
     Column("reason", "原因", "Reason", "flag_reason"),
     Column("district_status", "区状态", "District status", "kiosk_status"),
+)
+DISBURSEMENT_COLUMNS = (
+    DISTRICT_CODE,
+    NAME_ZH,
+    NAME_EN,
+    Column("total_yuan", "全年分配", "Allocation (yuan)", "money"),
+    Column("due_share", "应拨比例", "Share due", "share"),
+    Column("due_to_date_yuan", "截至应拨", "Due to date (yuan)", "money"),
+    Column("paid_to_date_yuan", "截至已拨", "Paid to date (yuan)", "money"),
+    Column("shortfall_yuan", "欠拨", "Shortfall (yuan)", "money"),
+    Column("balance_of_year_yuan", "全年待拨", "Balance of year (yuan)", "money_delta"),
+    Column("worst_days_late", "最长逾期天数", "Worst days late", "int"),
+    Column("status", "拨付状态", "Payment status", "payment_status"),
+)
+SPENDING_COLUMNS = (
+    DISTRICT_CODE,
+    NAME_ZH,
+    NAME_EN,
+    Column("received_yuan", "已收到", "Received (yuan)", "money"),
+    Column("spent_maintenance_yuan", "维护支出", "Spent on maintenance (yuan)", "money"),
+    Column("diverted_yuan", "挪用", "Diverted (yuan)", "money"),
+    Column("unspent_yuan", "结余", "Unspent (yuan)", "money_delta"),
+    Column("usage_rate", "使用率", "Usage rate", "rate"),
+    Column("status", "状态", "Status", "spending_status"),
+)
+SPENDING_FLAG_COLUMNS = (
+    DISTRICT_CODE,
+    Column("voucher_id", "凭证号", "Voucher"),
+    Column("paid_at", "支付时间", "Paid at", "datetime"),
+    Column("amount_yuan", "金额", "Amount (yuan)", "money"),
+    Column("purpose_code", "用途代码", "Purpose code"),
+    Column("reason", "原因", "Reason", "spending_reason"),
+    Column("district_status", "区状态", "District status", "spending_status"),
+)
+COVERAGE_COLUMNS = (
+    DISTRICT_CODE,
+    NAME_ZH,
+    NAME_EN,
+    Column("standard_cost_yuan", "标准经费", "Standard cost (yuan)", "money"),
+    Column("total_yuan", "分配合计", "Allocation (yuan)", "money"),
+    Column("coverage", "足额率", "Coverage", "rate"),
+)
+_WORK_TYPES = (
+    ("road_maintenance", "道路维修养护", "Road maintenance"),
+    ("bridge_maintenance", "桥梁维修养护", "Bridge maintenance"),
+    ("sweeping", "清扫保洁", "Sweeping"),
+    ("greening", "绿化养护", "Greening"),
+    ("facility_upkeep", "设施维护", "Facility upkeep"),
+)
+YEAR_OVER_YEAR_COLUMNS = (
+    Column("district_code", "区代码（空为全市）", "District code (empty: the city)"),
+    Column("comparison", "比较", "Comparison", "comparison"),
+    Column("previous_as_of_date", "上年截止日", "Previous year's as-of date", "date"),
+    Column("previous_standard_cost_yuan", "上年标准经费", "Previous standard cost (yuan)", "money"),
+    Column("standard_cost_yuan", "标准经费", "Standard cost (yuan)", "money"),
+    Column("standard_cost_growth_pct", "标准经费增长%", "Standard cost growth (%)", "score"),
+    Column("previous_total_yuan", "上年分配", "Previous total (yuan)", "money"),
+    Column("total_yuan", "分配", "Total (yuan)", "money"),
+    Column("total_growth_pct", "分配增长%", "Total growth (%)", "score"),
+    Column("previous_pool_yuan", "上年资金池", "Previous pool (yuan)", "money"),
+    Column("pool_yuan", "资金池", "Pool (yuan)", "money"),
+    Column("pool_growth_pct", "资金池增长%", "Pool growth (%)", "score"),
+    Column("previous_coverage", "上年足额率", "Previous coverage", "rate"),
+    Column("coverage", "足额率", "Coverage", "rate"),
+    *(
+        column
+        for key, zh, en in _WORK_TYPES
+        for column in (
+            Column(
+                f"previous_{key}_unit_years",
+                f"上年{zh}（年）",
+                f"Previous {en} (unit-years)",
+                "quantity",
+            ),
+            Column(f"{key}_unit_years", f"{zh}（年）", f"{en} (unit-years)", "quantity"),
+        )
+    ),
+    Column("pool_kept_pace", "经费增长不低于标准经费", "Money kept pace", "bool"),
 )
 DQ_COUNT_COLUMNS = (
     Column("source", "数据源", "Source"),

@@ -34,6 +34,10 @@ KIND_VOCABULARIES = {
     "drivers": "change_driver",
     "category": "work_order_category",
     "incentive_basis": "incentive_basis",
+    "payment_status": "disbursement_status",
+    "spending_status": "allocation_spending_status",
+    "spending_reason": "allocation_spending_flag_reason",
+    "comparison": "year_over_year_comparison",
 }
 REVIEW_STATUS_VOCABULARY = "review_status"
 #: The text of a missing value.
@@ -157,18 +161,13 @@ def format_cell(column: Column, value: Any) -> Cell:
         case "drivers":
             text, sub = _drivers_text(value)
             return Cell(text, sub)
-        case "kiosk_status":
+        case "kiosk_status" | "payment_status" | "spending_status":
             text, sub = _enum_text(kind, value)
             return Cell(text, sub, css=f"status status-{value}")
         case (
-            "tier"
-            | "work_type"
-            | "asset_class"
-            | "flag_reason"
-            | "unmeasured_reason"
-            | "category"
-            | "incentive_basis"
-        ):
+            "tier" | "work_type" | "asset_class" | "flag_reason" | "unmeasured_reason"
+            | "category" | "incentive_basis" | "spending_reason" | "comparison"
+        ):  # fmt: skip
             text, sub = _enum_text(kind, value)
             return Cell(text, sub)
         case _:

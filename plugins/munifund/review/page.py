@@ -28,14 +28,19 @@ from munifund.review.sections import (
     assessment_rankings,
     changes_section,
     city_costs_section,
+    coverage_section,
     days_in_year,
+    disbursement_section,
     dq_sections,
     kiosk_flags_section,
     kiosk_section,
     lines_groups,
     pool_check,
+    spending_flags_section,
+    spending_section,
     streets_groups,
     unmeasured_section,
+    year_over_year_section,
 )
 
 
@@ -154,6 +159,7 @@ def render_page(data: PackData) -> Page:
     allocation = allocation_section(data, names)
     changes = changes_section(data, names)
     kiosk = kiosk_section(data, names)
+    year_over_year = year_over_year_section(data, names)
     dq_counts, dq_rows = dq_sections(data)
     run = data.run or {}
     run_id = run.get("run_id")
@@ -186,10 +192,15 @@ def render_page(data: PackData) -> Page:
         "unmeasured": unmeasured_section(data),
         "kiosk": kiosk,
         "kiosk_flags": kiosk_flags_section(data, names),
+        "disbursements": disbursement_section(data, names),
+        "spending": spending_section(data, names),
+        "spending_flags": spending_flags_section(data, names),
+        "coverage": coverage_section(data, names),
+        "year_over_year": year_over_year,
         "dq_counts": dq_counts,
         "dq_rows": dq_rows,
         "not_available": NOT_AVAILABLE,
     }
     html = _template_env().get_template("review.html.j2").render(**context)
-    charts = [s.chart for s in (allocation, changes, kiosk) if s.chart is not None]
+    charts = [s.chart for s in (allocation, changes, kiosk, year_over_year) if s.chart is not None]
     return Page(html, charts)

@@ -133,6 +133,10 @@ class PackData:
     data_quality: DataQuality
     streets: Table = Table("street_allocation", [], available=False)
     assessment: Table = Table("assessment_results", [], available=False)
+    disbursements: Table
+    spending: Table
+    spending_flags: Table
+    year_over_year: Table
 
     @property
     def fiscal_year(self) -> int:
@@ -167,6 +171,10 @@ ORDER_BY: dict[str, tuple[str, ...]] = {
     "kiosk_fee_flags": ("district_code", "paid_at", "voucher_id", "reason"),
     "street_allocation": ("district_code", "street_code"),
     "assessment_results": ("category", "district_code", "street_code"),
+    "disbursement_status": ("district_code",),
+    "allocation_spending": ("district_code",),
+    "allocation_spending_flags": ("district_code", "paid_at", "voucher_id", "reason"),
+    "allocation_year_over_year": ("district_code",),
 }  # fmt: skip
 
 
@@ -190,4 +198,8 @@ def read_pack_data(conn: psycopg.Connection, as_of: dt.date, dq_rows: int) -> Pa
             data_quality=_read_data_quality(conn, as_of, dq_rows),
             streets=tables["street_allocation"],
             assessment=tables["assessment_results"],
+            disbursements=tables["disbursement_status"],
+            spending=tables["allocation_spending"],
+            spending_flags=tables["allocation_spending_flags"],
+            year_over_year=tables["allocation_year_over_year"],
         )

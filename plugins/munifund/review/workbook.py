@@ -24,13 +24,18 @@ from munifund.review.columns import (
     ASSESSMENT_COLUMNS,
     CHANGE_COLUMNS,
     CITY_COST_COLUMNS,
+    COVERAGE_COLUMNS,
+    DISBURSEMENT_COLUMNS,
     DQ_COUNT_COLUMNS,
     DQ_ROW_COLUMNS,
     KIOSK_COLUMNS,
     KIOSK_FLAG_COLUMNS,
     LINE_COLUMNS,
+    SPENDING_COLUMNS,
+    SPENDING_FLAG_COLUMNS,
     STREET_COLUMNS,
     UNMEASURED_COLUMNS,
+    YEAR_OVER_YEAR_COLUMNS,
     Column,
 )
 from munifund.review.formatting import (
@@ -234,6 +239,13 @@ def _sheets(data: PackData) -> list[Sheet]:
         ("unmeasured 未测量", UNMEASURED_COLUMNS, data.unmeasured, []),
         ("kiosk compliance 占道费", KIOSK_COLUMNS, data.kiosk, [c.key for c in KIOSK_COLUMNS if c.kind == "money"]),
         ("kiosk flags 占道费凭证", KIOSK_FLAG_COLUMNS, data.kiosk_flags, ["amount_yuan"]),
+        ("payments 拨付", DISBURSEMENT_COLUMNS, data.disbursements,
+         ["total_yuan", "due_to_date_yuan", "paid_to_date_yuan", "shortfall_yuan", "balance_of_year_yuan"]),
+        ("use 资金使用", SPENDING_COLUMNS, data.spending,
+         ["received_yuan", "spent_maintenance_yuan", "diverted_yuan", "unspent_yuan"]),
+        ("use flags 资金使用凭证", SPENDING_FLAG_COLUMNS, data.spending_flags, ["amount_yuan"]),
+        ("coverage 足额率", COVERAGE_COLUMNS, data.allocation, []),
+        ("year over year 同比", YEAR_OVER_YEAR_COLUMNS, data.year_over_year, []),
     ]  # fmt: skip
     sheets = [
         Sheet(title, columns, table.rows, table.available, published_name(table.name), totals)

@@ -1,6 +1,6 @@
 """A deterministic sample city (Harbin) as dated landing partitions, for demos, tests and benchmarks.
 
-``generate_sample_city(out, year=Y)`` writes all 16 sources of shared/spec/sources.md under
+``generate_sample_city(out, year=Y)`` writes all 18 sources of shared/spec/sources.md under
 ``<out>/<source>/<YYYY-MM-DD>/<source>_<YYYYMMDD>.csv`` (the Y funding plan as ``.xlsx``) and a
 ``_manifest.json`` with the rows of every partition and the deliberately bad rows. The same
 (year, scale, seed) gives the same bytes. Published facts and the plausible figures chosen where
@@ -25,6 +25,10 @@ What the sample is designed to show, for fiscal year Y:
   re-delivery on Y-09-15; re-surveys from mid-year (delivered Y-06-05), a quarter of them
   unverified; a few assets whose only measurement is unverified (unmeasured).
 - Rates: manual sweeping of secondary and branch roads revised from Y-07-01 (delivered Y-06-20).
+- Money cycle (disbursements.py): Y's own payment schedule; Daoli's duplicate payment recovered,
+  Xiangfang behind, Hulan overpaid, the others on schedule; Nangang spends its city allocation
+  ahead of receiving it (overspent), Songbei books some with no or an unknown purpose (diverted).
+  Y-1 is paid on time on the default schedule.
 - Files: street offices in GB18030, expenditure purposes in UTF-8 with BOM, the Y funding plan as
   .xlsx, the kiosk header in capitals with spaces, an extra ``remark`` column in assets.
 
@@ -44,7 +48,16 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from munifund.ingest.contracts import BY_NAME
-from munifund.sample import assets, finance, harbin, kiosks, measurements, transfers, work_orders
+from munifund.sample import (
+    assets,
+    disbursements,
+    finance,
+    harbin,
+    kiosks,
+    measurements,
+    transfers,
+    work_orders,
+)
 from munifund.sample.common import iso, rng_for
 from munifund.sample.landing import MANIFEST_NAME, BadRow, Landing, Row
 
@@ -98,7 +111,8 @@ def generate_sample_city(
     _write_budget(landing, register, year, reference, seed)
     _write_work_orders(landing, year, scale, seed)
     collected = _write_kiosks_and_fees(landing, year, scale, reference, seed)
-    _write_kiosk_fee_books(landing, year, scale, reference, seed, collected)
+    estimates = _write_disbursements(landing, register, year, reference)
+    _write_kiosk_fee_books(landing, year, scale, reference, seed, collected, estimates)
 
     landing.write_manifest(year=year, scale=scale, seed=seed)
     rows: dict[str, int] = dict.fromkeys(BY_NAME, 0)
@@ -307,6 +321,21 @@ def _write_budget(
     )
 
 
+def _write_disbursements(
+    landing: Landing, register: assets.AssetRegister, year: int, reference: date
+) -> dict[str, int]:
+    """Y's schedule (delivered with Y's pool) and the payments of Y-1 and Y; returns the
+    estimate of each district's share that the payments and vouchers of Y are designed on."""
+    pool = finance.pool_for(transfers.district_standard_cost_fen(register))
+    estimates = disbursements.estimated_shares(register, pool)
+    previous = disbursements.estimated_shares(register, pool * 96 // 100)
+    landing.write_csv("disbursement_schedule", date(year, 1, 10), disbursements.schedule_rows(year))
+    payments = disbursements.payments(year, estimates, previous)
+    for delivered, rows in disbursements.payment_partitions(payments, reference).items():
+        landing.write_csv("disbursements", delivered, rows)
+    return estimates
+
+
 def _write_work_orders(landing: Landing, year: int, scale: int, seed: int) -> None:
     stream = work_orders.WorkOrderStream(
         year, scale, rng_for(seed, "work_orders"), bad_partition=date(year, 3, 1)
@@ -336,6 +365,7 @@ def _write_kiosk_fee_books(
     reference: date,
     seed: int,
     collected: dict[tuple[str, int], int],
+    estimates: dict[str, int],
 ) -> None:
     rng = rng_for(seed, "expenditures")
     books = finance.design_kiosk_fee_books(year, scale, collected, rng)
@@ -343,6 +373,17 @@ def _write_kiosk_fee_books(
     landing.write_csv("funding_plans", reference, finance.funding_plan_rows(year - 1, books))
     # the finance office sends Y's plan as a workbook
     landing.write_xlsx("funding_plans", date(year, 1, 10), finance.funding_plan_cells(year, books))
-    vouchers = books.vouchers + finance.other_fund_vouchers(year, scale, rng)
+    # Y's city-allocation vouchers are designed against the payments (disbursements.py)
+    vouchers = books.vouchers + [
+        v
+        for v in finance.other_fund_vouchers(year, scale, rng)
+        if not (v.funding_source == "city_allocation" and v.paid_at.year == year)
+    ]
+    vouchers += [
+        finance.Voucher(paid_at, code, amount, "city_allocation", purpose)
+        for paid_at, code, amount, purpose in disbursements.city_allocation_vouchers(
+            year, estimates, rng_for(seed, "city_allocation")
+        )
+    ]
     for delivered, rows in finance.expenditure_partitions(vouchers, reference).items():
         landing.write_csv("expenditures", delivered, rows)

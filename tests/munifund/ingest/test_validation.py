@@ -27,6 +27,8 @@ TYPED = [
     Column("k", references=("kiosks", "kiosk_id")),
     Column("c"),  # a code: at most 64 characters
     Column("n", max_length=8),
+    Column("c", Kind.CUMULATIVE_SHARE, required=True),
+    Column("n", Kind.ORDINAL, required=True),
 ]
 
 
@@ -91,6 +93,14 @@ def test_the_screen_passes_only_values_the_full_check_accepts(
         (TYPED[11], " 道道道道道道道道 ", None),  # trimmed first
         (TYPED[4], "1." + "0" * 45, "too long: 47 characters, at most 40"),
         (TYPED[0], "2026-01-01" * 9, "not a date (YYYY-MM-DD): " + "2026-01-01" * 9),
+        (TYPED[12], "1", None),
+        (TYPED[12], "0.25", None),
+        (TYPED[12], "0", "share not above 0: 0"),
+        (TYPED[12], "1.0001", "share above 1: 1.0001"),
+        (TYPED[12], "-0.5", "negative: -0.5"),
+        (TYPED[13], "4", None),
+        (TYPED[13], "0", "not a whole number >= 1: 0"),
+        (TYPED[13], "1.5", "not a whole number >= 1: 1.5"),
     ],
 )  # fmt: skip
 def test_the_full_check_names_the_problem(column: Column, value: str, problem: str | None) -> None:
@@ -114,3 +124,39 @@ def test_every_repeated_key_is_a_candidate_across_batches() -> None:
     assert {k for k in repeated if int(k[3:]) < 250_000} | {"id-7"} <= checks.duplicate_candidates
     # false candidates are rare: a few at most at this size
     assert len(checks.duplicate_candidates) < len(repeated) + 5
+
+
+# disbursements: a negative amount is a recovery and must name the payment it reverses
+REVERSES = Column(
+    "reverses", references=("disbursements", "payment_id"), required_when_negative="amount"
+)
+PAYMENTS = {"disbursements": known_keys(["P1"])}
+
+
+@pytest.mark.parametrize(
+    ("amount", "reverses", "problem"),
+    [
+        ("100.00", None, None),
+        ("-0.00", None, None),
+        ("-25.00", "P1", None),
+        ("100.00", "P1", None),
+        ("-25.00", None, "missing value: a negative amount is a recovery and must name in reverses the payment it claws back"),
+        ("-25.00", " ", "missing value: a negative amount is a recovery and must name in reverses the payment it claws back"),
+        ("-25.00", "P9", "unknown disbursement: P9"),
+        (None, None, None),
+    ],
+)  # fmt: skip
+def test_a_recovery_must_name_a_known_payment(
+    amount: str | None, reverses: str | None, problem: str | None
+) -> None:
+    frame = pl.DataFrame(
+        {"amount": [amount], "reverses": [reverses]},
+        schema={"amount": pl.String, "reverses": pl.String},
+    )
+    out = frame.select(
+        column_screen(REVERSES, PAYMENTS).alias("good"),
+        column_problem(REVERSES, PAYMENTS).alias("problem"),
+    )
+    assert out.get_column("problem").to_list() == [problem]
+    if out.get_column("good")[0]:  # the screen never passes what the full check faults
+        assert problem is None

@@ -42,6 +42,18 @@ VOCABULARY_OF_COLUMN = {
     ("kiosk_fee_flags", "district_status"): "kiosk_fee_status",
     ("asset_transfers", "to_tier"): "tier",
     ("stg_asset_transfers__asset_transfers", "to_tier"): "tier",
+    ("int_disbursement_statuses_assessed", "status"): "disbursement_status",
+    ("disbursement_status", "status"): "disbursement_status",
+    ("int_allocation_spending_assessed", "status"): "allocation_spending_status",
+    ("allocation_spending", "status"): "allocation_spending_status",
+    ("int_allocation_vouchers_classified", "category"): "allocation_spending_category",
+    ("int_allocation_vouchers_classified", "diversion_reason"): "allocation_spending_flag_reason",
+    ("int_allocation_vouchers_flagged", "reason"): "allocation_spending_flag_reason",
+    ("int_allocation_vouchers_flagged", "district_status"): "allocation_spending_status",
+    ("allocation_spending_flags", "reason"): "allocation_spending_flag_reason",
+    ("allocation_spending_flags", "district_status"): "allocation_spending_status",
+    ("int_allocation_years_compared", "comparison"): "year_over_year_comparison",
+    ("allocation_year_over_year", "comparison"): "year_over_year_comparison",
 }
 #: Columns of the other seeds that carry a vocabulary's codes.
 SEED_VOCABULARIES = ("tier", "work_type", "asset_class", "funding_source")

@@ -81,8 +81,46 @@ def _allocation_rows() -> list[dict]:
     return [dict(zip(keys, d, strict=True)) | pools for d in DISTRICTS]
 
 
+def _seed_money_cycle(conn: psycopg.Connection) -> None:
+    """Daowai behind on payment; Nangang diverting with an unsupported voucher; a year over year
+    with the city row."""
+    money = ("district_code", "total_yuan", "due_share", "due_to_date_yuan", "paid_to_date_yuan",
+             "shortfall_yuan", "balance_of_year_yuan", "worst_days_late", "status")  # fmt: skip
+    _insert(conn, "disbursement_status", [dict(zip(money, r, strict=True)) for r in [
+        ("230102", "5666666.62", "0.5000", "2833333.31", "2833333.31", "0.00", "2833333.31", 0, "on_schedule"),
+        ("230103", "4148148.11", "0.5000", "2074074.06", "4148148.11", "0.00", "0.00", 0, "paid_in_full"),
+        ("230104", "2530864.17", "0.5000", "1265432.09", "632716.04", "632716.05", "1898148.13", 31, "behind"),
+    ]])  # fmt: skip
+    use = ("district_code", "received_yuan", "spent_maintenance_yuan", "diverted_yuan",
+           "unspent_yuan", "usage_rate", "status")  # fmt: skip
+    _insert(conn, "allocation_spending", [dict(zip(use, r, strict=True)) for r in [
+        ("230102", "2833333.31", "1000000.00", "0.00", "1833333.31", "0.352941", "compliant"),
+        ("230103", "4148148.11", "2000000.00", "7777.77", "2140370.34", "0.482143", "diverted"),
+        ("230104", "632716.04", "700000.00", "0.00", "-67283.96", "1.106342", "overspent"),
+    ]])  # fmt: skip
+    _insert(conn, "allocation_spending_flags", [{
+        "district_code": "230103", "voucher_id": "CA-2031-0007", "paid_at": dt.datetime(2031, 3, 2, 10, tzinfo=SHANGHAI),
+        "amount_yuan": Decimal("7777.77"), "purpose_code": None, "reason": "unsupported", "district_status": "diverted",
+    }])  # fmt: skip
+    yoy = {
+        "comparison": "compared", "previous_as_of_date": dt.date(2030, 12, 31),
+        "previous_standard_cost_yuan": Decimal("3000000.00"), "standard_cost_yuan": Decimal("3200000.00"),
+        "standard_cost_growth_pct": Decimal("6.67"), "previous_total_yuan": Decimal("5000000.00"),
+        "total_yuan": Decimal("5666666.62"), "total_growth_pct": Decimal("13.33"),
+        "previous_pool_yuan": Decimal("11000000.00"), "pool_yuan": POOL, "pool_growth_pct": Decimal("12.23"),
+        "previous_coverage": Decimal("1.666667"), "coverage": Decimal("1.770833"), "pool_kept_pace": True,
+    } | {f"{w}_unit_years": Decimal("1.000000") for w in
+         ("road_maintenance", "bridge_maintenance", "sweeping", "greening", "facility_upkeep")}  # fmt: skip
+    _insert(
+        conn,
+        "allocation_year_over_year",
+        [{"district_code": "230102", **yoy}, {"district_code": None, **yoy}],
+    )
+
+
 def _seed(conn: psycopg.Connection) -> None:
     _insert(conn, "district_allocation", _allocation_rows())
+    _seed_money_cycle(conn)
     line_keys = ("district_code", "tier", "work_type", "asset_class", "unit", "assets", "unit_days",
                  "quantity_unit_years", "rate_yuan", "standard_cost_yuan")  # fmt: skip
     lines = [dict(zip(line_keys, line, strict=True)) for line in LINES]
@@ -284,6 +322,25 @@ def test_workbook_holds_the_allocation(pack: Path) -> None:
     assert ws.column_dimensions["A"].width >= 10
 
 
+def test_money_cycle_sections(page: str, pack: Path) -> None:
+    """Who is behind and by how much, who used the money otherwise (with the voucher), coverage,
+    and the year over year with its chart, labelled in both languages."""
+    payments = _text(_element(page, "disbursement-table"))
+    assert "拨付滞后 behind" in payments and "632,716.05" in payments
+    assert "1 个区拨付滞后" in _text(page)
+    use = _text(_element(page, "spending-table"))
+    assert "挪用 diverted" in use and "超支 overspent" in use
+    flags = _text(_element(page, "spending-flags-table"))
+    assert "CA-2031-0007" in flags and "用途无据 unsupported" in flags
+    assert "Daowai" in _text(_element(page, "coverage-table"))
+    yoy = _text(_element(page, "year-over-year-table"))
+    assert "全市 / City" in yoy and "12.23" in yoy and "是 / yes" in yoy
+    assert "as of 2030-12-31" in _text(page)
+    assert 'id="year-over-year-chart"' in page and (pack / "year_over_year.png").exists()
+    wb = openpyxl.load_workbook(pack / "review.xlsx")
+    assert {"payments 拨付", "use flags 资金使用凭证", "year over year 同比"} <= set(wb.sheetnames)
+
+
 def test_rewriting_gives_the_same_bytes(seeded: Warehouse, pack: Path) -> None:
     before = {p.name: p.read_bytes() for p in pack.iterdir()}
     with seeded.connect() as conn:
@@ -325,7 +382,7 @@ def test_an_empty_published_schema(seeded: Warehouse, tmp_path: Path) -> None:
     for name in [*TABLES, "data_quality_issues", "allocation_runs"]:
         assert f"published.{name}" in page, name
     assert 'id="allocation-chart"' not in page
-    assert len(openpyxl.load_workbook(folder / "review.xlsx").sheetnames) == 12
+    assert len(openpyxl.load_workbook(folder / "review.xlsx").sheetnames) == 17
 
 
 def test_a_date_with_nothing_published(seeded: Warehouse, tmp_path: Path) -> None:

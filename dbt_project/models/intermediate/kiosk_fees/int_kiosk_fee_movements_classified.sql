@@ -5,19 +5,12 @@
 -- A receipt belongs to the calendar year of its payment in the city's time; a voucher belongs to
 -- the fiscal year it was booked to (its fiscal_year column), whenever it was paid, so a voucher of
 -- last year paid in January never leaks into this year. Vouchers funded from other sources are
--- not kiosk-fee movements, whatever their purpose.
+-- not kiosk-fee movements, whatever their purpose. The vouchers' classification is the one the
+-- maintenance allocation's check uses too (macros/expenditures/classified_vouchers.sql).
 with
 
 fee_collections as (
     select * from {{ ref('stg_fee_collections__fee_collections') }}
-),
-
-expenditures as (
-    select * from {{ ref('stg_expenditures__expenditures') }}
-),
-
-expenditure_purposes as (
-    select * from {{ ref('stg_expenditure_purposes__expenditure_purposes') }}
 ),
 
 collections as (
@@ -36,30 +29,23 @@ collections as (
     where paid_at < {{ as_of_end_instant() }}
 ),
 
+kiosk_fee_vouchers as (
+    {{ classified_vouchers('kiosk_fee') }}
+),
+
 kiosk_fee_expenditures as (
     select
         cast('expenditure' as text) as movement_type,
-        expenditures.voucher_id as movement_id,
-        expenditures.district_code,
-        expenditures.fiscal_year,
-        expenditures.paid_at,
-        expenditures.amount_yuan,
+        voucher_id as movement_id,
+        district_code,
+        fiscal_year,
+        paid_at,
+        amount_yuan,
         cast(null as text) as kiosk_id,
-        expenditures.purpose_code,
-        case
-            when expenditure_purposes.is_city_management is true then 'spent_city_mgmt'
-            else 'diverted'
-        end as category,
-        case
-            when expenditure_purposes.purpose_code is null then 'unsupported'
-            when expenditure_purposes.is_city_management is not true then 'ineligible'
-        end as diversion_reason
-    from expenditures
-    left join expenditure_purposes
-        on expenditure_purposes.purpose_code = expenditures.purpose_code
-    where expenditures.funding_source = 'kiosk_fee'
-        and expenditures.paid_at < {{ as_of_end_instant() }}
-        and expenditures.fiscal_year <= {{ fiscal_year() }}
+        purpose_code,
+        case when diversion_reason is null then 'spent_city_mgmt' else 'diverted' end as category,
+        diversion_reason
+    from kiosk_fee_vouchers
 ),
 
 final as (

@@ -1,6 +1,6 @@
 -- One row per district per fiscal year per as-of date: the pool split of
 -- int_district_allocations_split (where the rule and the published types live), stamped with the
--- run.
+-- run, and its coverage (total / standard cost, composed here from the two published figures).
 with allocations as (
     select * from {{ ref('int_district_allocations_split') }}
 ),
@@ -26,7 +26,10 @@ final as (
         incentive_pool_yuan,
         incentive_share,
         incentive_fell_back,
-        incentive_basis
+        incentive_basis,
+        -- coverage (足额): how far the district's total funds its standard cost; null when 0
+        cast({{ round_ratio_half_up('total_yuan', 'standard_cost_yuan', 6) }} as numeric(12, 6))
+            as coverage
     from allocations
 )
 

@@ -1,0 +1,67 @@
+-- One row per district for the run's fiscal year as of the as-of date: the maintenance money the
+-- district received, how it was used, and the status of that use (domain.md "Use of the
+-- maintenance allocation"). Every district of the allocation has a row, zeros when it has none.
+with
+
+allocations as (
+    select * from {{ ref('int_district_allocations_split') }}
+),
+
+statuses as (
+    select * from {{ ref('int_disbursement_statuses_assessed') }}
+),
+
+vouchers as (
+    select * from {{ ref('int_allocation_vouchers_classified') }}
+),
+
+spending as (
+    select
+        district_code,
+        sum(case when category = 'spent_maintenance' then amount_yuan else 0 end)
+            as spent_maintenance_yuan,
+        sum(case when category = 'diverted' then amount_yuan else 0 end) as diverted_yuan
+    from vouchers
+    group by district_code
+),
+
+figures as (
+    select
+        allocations.district_code,
+        allocations.name_zh,
+        allocations.name_en,
+        -- received = disbursements of the year paid on or before the as-of date, recoveries netted
+        {{ to_yuan('coalesce(statuses.paid_to_date_yuan, 0)') }} as received_yuan,
+        {{ to_yuan('coalesce(spending.spent_maintenance_yuan, 0)') }} as spent_maintenance_yuan,
+        {{ to_yuan('coalesce(spending.diverted_yuan, 0)') }} as diverted_yuan
+    from allocations
+    left join statuses
+        on statuses.district_code = allocations.district_code
+    left join spending
+        on spending.district_code = allocations.district_code
+),
+
+final as (
+    select
+        district_code,
+        name_zh,
+        name_en,
+        received_yuan,
+        spent_maintenance_yuan,
+        diverted_yuan,
+        {{ to_yuan('received_yuan - spent_maintenance_yuan - diverted_yuan') }} as unspent_yuan,
+        cast(
+            {{ round_ratio_half_up('spent_maintenance_yuan', 'received_yuan', 6) }}
+            as numeric(12, 6)
+        ) as usage_rate,
+        cast(
+            case
+                when diverted_yuan > 0 then 'diverted'
+                when received_yuan - spent_maintenance_yuan - diverted_yuan < 0 then 'overspent'
+                else 'compliant'
+            end as text
+        ) as status
+    from figures
+)
+
+select * from final
