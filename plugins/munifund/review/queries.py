@@ -131,12 +131,12 @@ class PackData:
     kiosk: Table
     kiosk_flags: Table
     data_quality: DataQuality
-    streets: Table = Table("street_allocation", [], available=False)
-    assessment: Table = Table("assessment_results", [], available=False)
     disbursements: Table
     spending: Table
     spending_flags: Table
     year_over_year: Table
+    streets: Table = Table("street_allocation", [], available=False)
+    assessment: Table = Table("assessment_results", [], available=False)
 
     @property
     def fiscal_year(self) -> int:

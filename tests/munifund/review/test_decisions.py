@@ -50,9 +50,9 @@ def published_run(warehouse: Warehouse, fiscal_year: int) -> Callable[..., str]:
                     " district_code, name_zh, standard_cost_yuan, share, base_yuan, cases_due,"
                     " cases_on_time, own_investment_yuan, incentive_share_of_pool, incentive_yuan,"
                     " total_yuan, pool_yuan, base_pool_yuan, incentive_pool_yuan, incentive_share,"
-                    " incentive_fell_back)"
+                    " incentive_fell_back, incentive_basis)"
                     " values (%s, %s, %s, %s, %s, %s, 0.5, %s, 0, 0, 0, 0, 0, %s, 3000, 3000, 0,"
-                    " 0, false)",
+                    " 0, false, 'level')",
                     [fiscal_year, as_of, run_id, code, name, total, total, total],
                 )
         return run_id
@@ -136,9 +136,10 @@ def test_alice_bob_carol_a_decided_run_is_changed_only_by_revoking_with_a_reason
 
 
 def test_only_the_standing_decision_is_revoked_and_revoking_makes_a_draft(
-    warehouse: Warehouse, published_run
+    warehouse: Warehouse, published_run, fiscal_year: int
 ) -> None:
-    run, other = published_run(), published_run()
+    # two runs of two dates (one date holds one published run: its key)
+    run, other = published_run(), published_run(as_of=dt.date(fiscal_year, 11, 29))
     with warehouse.connect() as conn:
         with pytest.raises(ReviewError, match="has no standing decision to revoke: it is a draft"):
             record_decision(conn, run, "revoked", "bob", "误操作")
