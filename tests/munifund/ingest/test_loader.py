@@ -277,7 +277,12 @@ def test_source_ages_are_reported_as_of_the_run_date(empty_warehouse, landing) -
     assert ages["districts"] == ages["work_orders"] == (D3 - D1).days
     assert ages["fee_collections"] is None
     # reference data may be old; a monthly source past 45 days, or never delivered, is stale
-    assert stale_sources(ages) == {"work_orders": 59, "fee_collections": None, "expenditures": None}
+    assert stale_sources(ages) == {
+        "work_orders": 59,
+        "fee_collections": None,
+        "expenditures": None,
+        "disbursements": None,
+    }
 
 
 def test_ragged_lines_and_quoted_line_breaks_are_numbered_by_physical_line(
