@@ -22,25 +22,27 @@ from munifund.review.formatting import (
     format_money,
 )
 from munifund.review.labels import label_zh
+from munifund.review.money_sections import (
+    coverage_section,
+    disbursement_section,
+    spending_flags_section,
+    spending_section,
+    year_over_year_section,
+)
 from munifund.review.queries import PackData, published_name
 from munifund.review.sections import (
     allocation_section,
     assessment_rankings,
     changes_section,
     city_costs_section,
-    coverage_section,
     days_in_year,
-    disbursement_section,
     dq_sections,
     kiosk_flags_section,
     kiosk_section,
     lines_groups,
     pool_check,
-    spending_flags_section,
-    spending_section,
     streets_groups,
     unmeasured_section,
-    year_over_year_section,
 )
 
 
