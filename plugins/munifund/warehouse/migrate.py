@@ -66,8 +66,9 @@ def migrate(warehouse: Warehouse, revision: str = "head") -> str:
     `revision` stops at an older one: the tests upgrade from it with data in place."""
     from alembic import command
     from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
 
-    engine = create_engine(warehouse.sqlalchemy_url(), poolclass=None)
+    engine = create_engine(warehouse.sqlalchemy_url(), poolclass=NullPool)
     try:
         with engine.begin() as connection:
             command.upgrade(_config(connection), revision)

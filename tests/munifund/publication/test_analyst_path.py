@@ -3,6 +3,7 @@ engine on `munifund warehouse url --sqlalchemy`, as the analyst role."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import sys
@@ -32,7 +33,7 @@ def one_published_date(empty_warehouse, tmp_path_factory):
     landing = tmp_path_factory.mktemp("landing")
     generate_sample_city(landing, year=2026, scale=1, seed=3)
     with empty_warehouse.connect() as conn:
-        ingest(conn, _landing_path(str(landing)), __import__("datetime").date(2026, 9, 30), "r1")
+        ingest(conn, _landing_path(str(landing)), dt.date(2026, 9, 30), "r1")
     run_dbt(["build", "--exclude", "resource_type:unit_test", "resource_type:test"],
             empty_warehouse.pipeline_url, {"as_of_date": "2026-09-30", "run_id": "r1"})  # fmt: skip
     publish_task("2026-09-30", "r1", {}, audit_task("2026-09-30", "r1"))

@@ -8,6 +8,8 @@ Revises: 0003_published_keys
 
 from alembic import op
 
+from munifund.warehouse.ddl import RUN_STAMP
+
 revision = "0004_streets_assessment"
 down_revision = "0003_published_keys"
 branch_labels = None
@@ -20,9 +22,6 @@ def upgrade() -> None:
     _assessment_results()
     _incentive_basis()
     _run_parameters()
-
-
-RUN_STAMP = "fiscal_year integer not null, as_of_date date not null, run_id text not null"
 
 
 def _street_allocation() -> None:
