@@ -10,7 +10,8 @@ management; publishes it for the finance bureau's review.
 next run, which takes every landing partition dated on or before its date).
 
 **Stages:** `ingest_landing` (landing partitions → `raw`, bad input → `ops.quarantine`) →
-`dbt_build` (staging → intermediate → marts in schema `audit`, rendered by Cosmos) →
+`dbt_build` (one `dbt build` through Cosmos: staging → intermediate → marts in schema
+`audit`, each model tested as it is built) →
 `audit_allocation` (totals equal the pool, no missing rate, row counts sane) →
 `publish_allocation` (one transaction into `published`) → `write_review_pack` →
 `approve_allocation` (the finance bureau approves or rejects in the UI; recorded in
@@ -23,8 +24,9 @@ next run, which takes every landing partition dated on or before its date).
   published in between, `publish_allocation` refuses a candidate it rebuilt: re-run the date.
 - `ingest_landing`: the warehouse is unreachable (check the `warehouse` connection); bad rows
   never fail it: see `published.data_quality_issues`.
-- a `dbt_build` task: a model or a test of error severity failed; the log names it. Nothing was
-  published.
+- `dbt_build`: a model or a test of error severity failed; the log's last lines and the error
+  name each one. Nothing was published. A retry (or clearing the task) runs `dbt retry`: only
+  the failed and skipped nodes run again.
 - `audit_allocation`: the message says what does not add up (a missing rate names work type,
   asset class and date; a missing pool names the year). Fix the input, re-run the date.
 - `approve_allocation`: the decision was refused and not recorded (the person who started the
@@ -40,23 +42,30 @@ from zoneinfo import ZoneInfo
 
 import airflow  # noqa: F401  (cosmos must be imported after airflow: circular import otherwise)
 from airflow.sdk import Asset, CronTriggerTimetable, dag, task
-from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+from cosmos import ProfileConfig
+from cosmos.constants import InvocationMode
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
+from munifund.config import FIRST_FISCAL_YEAR
 from munifund.dates import city_date
+from munifund.dbt_stage import ResumableDbtBuildOperator
 from munifund.review.approval import RecordedApprovalOperator
 
 DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
 PUBLISHED_ALLOCATION = Asset("munifund_published_allocation")
-RUN_VARS = {"as_of_date": "{{ city_date(logical_date) }}", "run_id": "{{ run_id }}"}
+# the run's date and id reach dbt through the environment (dbt_project/macros/as_of.sql says why)
+RUN_ENV = {
+    "MUNIFUND_AS_OF_DATE": "{{ city_date(logical_date) }}",
+    "MUNIFUND_RUN_ID": "{{ run_id }}",
+}
 
 
 @dag(
     dag_id="municipal_maintenance_funding",
     schedule=CronTriggerTimetable("0 2 * * *", timezone="Asia/Shanghai"),
-    # early enough for any fiscal year a user re-runs; catchup is off, so nothing runs by itself
-    start_date=dt.datetime(2020, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai")),
+    # the first fiscal year's first day: any later date can be re-run; catchup is off, so
+    # nothing runs by itself
+    start_date=dt.datetime(FIRST_FISCAL_YEAR, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai")),
     catchup=False,
     max_active_runs=1,
     tags=["munifund", "finance", "dbt"],
@@ -77,30 +86,25 @@ def municipal_maintenance_funding() -> None:
             as_of=city_date(logical_date), run_id=run_id, started_by=run_starter(dag_run)
         )
 
-    dbt_build = DbtTaskGroup(
-        group_id="dbt_build",
-        project_config=ProjectConfig(
-            dbt_project_path=DBT_PROJECT,
-            manifest_path=DBT_PROJECT / "target" / "manifest.json",
-        ),
+    # One `dbt build` (models and their tests, dbt's own threads) in schema `audit`; a retry
+    # re-runs only what failed (munifund.dbt_stage says why one task and not one per model).
+    dbt_build = ResumableDbtBuildOperator(
+        task_id="dbt_build",
+        project_dir=DBT_PROJECT,
+        manifest_filepath=str(DBT_PROJECT / "target" / "manifest.json"),
         profile_config=ProfileConfig(
             profile_name="munifund",
             target_name="warehouse",
             profile_mapping=PostgresUserPasswordProfileMapping(
-                conn_id="warehouse", profile_args={"schema": "staging"}
+                conn_id="warehouse", profile_args={"schema": "staging", "threads": 4}
             ),
         ),
-        execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER
-        ),
-        # no asset per dbt model: nothing consumes them, and each emitted one warned (RenderConfig
-        # decides this; an operator argument of the same name is overridden by it)
-        render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.AFTER_ALL,
-            emit_datasets=False,
-        ),
-        operator_args={"vars": RUN_VARS, "install_deps": False},
+        invocation_mode=InvocationMode.DBT_RUNNER,
+        env=RUN_ENV,
+        install_deps=False,
+        # no per-node assets: nothing consumes them (the published allocation is the asset)
+        emit_datasets=False,
+        should_store_compiled_sql=False,
     )
 
     @task

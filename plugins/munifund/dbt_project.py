@@ -38,10 +38,18 @@ def _profile_env(pipeline_url: str | None) -> dict[str, str]:
 def run_dbt(
     args: list[str], pipeline_url: str | None = None, dbt_vars: dict | None = None
 ) -> object:
-    """Run one dbt command in-process; raise DbtFailed when it does not succeed."""
+    """Run one dbt command in-process; raise DbtFailed when it does not succeed.
+
+    `as_of_date` and `run_id` among dbt_vars go to dbt as MUNIFUND_AS_OF_DATE and MUNIFUND_RUN_ID
+    (macros/as_of.sql): a new date or run then does not make dbt re-parse the project.
+    """
     from dbt.cli.main import dbtRunner
 
     os.environ.update(_profile_env(pipeline_url))
+    dbt_vars = dict(dbt_vars or {})
+    os.environ.update(
+        run_parameter_env(dbt_vars.pop("as_of_date", None), dbt_vars.pop("run_id", None))
+    )
     full = [
         *args,
         "--project-dir", str(DBT_PROJECT_DIR),
@@ -53,6 +61,16 @@ def run_dbt(
     if not result.success:
         raise DbtFailed(f"dbt {' '.join(args)} failed: {result.exception or 'see the log above'}")
     return result.result
+
+
+def run_parameter_env(as_of_date: object | None, run_id: str | None) -> dict[str, str]:
+    """The environment that gives dbt a run's as-of date and id (macros/as_of.sql)."""
+    env = {}
+    if as_of_date is not None:
+        env["MUNIFUND_AS_OF_DATE"] = str(as_of_date)
+    if run_id is not None:
+        env["MUNIFUND_RUN_ID"] = str(run_id)
+    return env
 
 
 def _newest_source_mtime() -> float:

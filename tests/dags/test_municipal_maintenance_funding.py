@@ -47,18 +47,15 @@ def test_schedule_is_two_in_the_morning_in_the_city(dagbag) -> None:
 def test_stages_are_wired_in_order(dagbag) -> None:
     dag = dagbag.dags[DAG_ID]
     ingest = dag.get_task("ingest_landing")
+    build = dag.get_task("dbt_build")
     audit = dag.get_task("audit_allocation")
     publish = dag.get_task("publish_allocation")
     review = dag.get_task("write_review_pack")
-    dbt_tasks = [t for t in dag.tasks if t.task_id.startswith("dbt_build.")]
-    model_tasks = {t.task_id for t in dbt_tasks}
-    for model in ("district_allocation", "district_allocation_lines", "stg_assets__assets"):
-        assert any(model in task_id for task_id in model_tasks), f"no dbt task for {model}"
-    # ingest feeds every dbt root; every dbt leaf feeds the audit
-    roots = [t for t in dbt_tasks if not (t.upstream_task_ids & model_tasks)]
-    leaves = [t for t in dbt_tasks if not (t.downstream_task_ids & model_tasks)]
-    assert roots and all("ingest_landing" in t.upstream_task_ids for t in roots)
-    assert leaves and all("audit_allocation" in t.downstream_task_ids for t in leaves)
+    # one dbt build of every model and test, between the ingest and the audit
+    assert build.task_type == "ResumableDbtBuildOperator"
+    assert build.base_cmd == ["build"] and not build.select and not build.exclude
+    assert build.upstream_task_ids == {ingest.task_id}
+    assert build.downstream_task_ids == {audit.task_id}
     assert ingest.task_id in publish.upstream_task_ids
     assert audit.task_id in publish.upstream_task_ids
     assert review.upstream_task_ids == {publish.task_id}
@@ -66,6 +63,14 @@ def test_stages_are_wired_in_order(dagbag) -> None:
     assert approve.upstream_task_ids == {review.task_id}
     assert approve.task_type == "RecordedApprovalOperator"
     assert set(approve.options) == {"Approve", "Reject"}
+
+
+def test_the_run_reaches_dbt_through_the_environment_not_vars(dagbag) -> None:
+    """A new run's date and id as dbt vars would make dbt re-parse the whole project."""
+    build = dagbag.dags[DAG_ID].get_task("dbt_build")
+    assert not build.vars
+    assert set(build.env) == {"MUNIFUND_AS_OF_DATE", "MUNIFUND_RUN_ID"}
+    assert "logical_date" in build.env["MUNIFUND_AS_OF_DATE"]
 
 
 def test_publish_announces_the_published_asset(dagbag) -> None:

@@ -1,0 +1,105 @@
+"""The nightly DAG's dbt stage: one `dbt build` of every model and test, run by Cosmos.
+
+Why one task and not a task per model: the models are small and many, and each Cosmos task
+pays a fixed cost (a copy of the project, the manifest read and written again, a full garbage
+collection in the worker) that was 8x the dbt work it wrapped. One build runs dbt's own threads
+and tests each model right after it builds, which is what write-audit-publish needs: nothing
+is published unless every model and test of error severity passed (docs/architecture.md).
+
+A retry does not redo finished work: the build's artifacts go to a folder of the DAG run's own
+(`dbt_artifacts_dir`, under $MUNIFUND_HOME/logs), and a later try there runs `dbt retry`, which re-runs only the nodes
+that failed or were skipped. A failure names its models and tests in the task's log and
+exception, and `failed_nodes` reads them back for `munifund run`'s summary.
+
+dbt's parse of the project is kept between runs ($MUNIFUND_HOME/dbt/partial_parse.msgpack): the
+run's date and id reach dbt through the environment, not as vars (macros/as_of.sql), so a new
+run re-parses only the files that changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from cosmos.operators.local import DbtBuildLocalOperator
+
+from munifund.config import load_settings
+from munifund.dates import city_date
+
+#: dbt statuses of a node that did not pass (a test that failed, a model that errored)
+FAILED_STATUSES = ("error", "fail", "runtime error")
+
+
+def dbt_artifacts_dir(as_of: object, run_id: str) -> Path:
+    """The DAG run's dbt folder: dbt.log, run_results.json, the manifest (its target path)."""
+    return load_settings().run_logs_dir(as_of, run_id) / "dbt_build"
+
+
+def _parse_cache() -> Path:
+    return load_settings().home / "dbt" / "partial_parse.msgpack"
+
+
+def _keep_parse(target: Path) -> None:
+    """The build's parse becomes the next run's starting point (written whole, then renamed)."""
+    made = target / "partial_parse.msgpack"
+    if made.exists():
+        staged = _parse_cache().with_suffix(f".{os.getpid()}")
+        shutil.copyfile(made, staged)
+        staged.replace(_parse_cache())
+
+
+def _prune(target: Path) -> None:
+    """After a build that passed, only its log and results are worth keeping (a failed one
+    keeps everything: `dbt retry` and whoever debugs it need the compiled SQL)."""
+    for entry in target.iterdir():
+        if entry.name not in ("dbt.log", "run_results.json"):
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+
+
+def failed_nodes(as_of: object, run_id: str) -> list[str]:
+    """`kind name: message` for every node of the run's last dbt command that did not pass."""
+    results = dbt_artifacts_dir(as_of, run_id) / "run_results.json"
+    if not results.exists():
+        return []
+    failed = []
+    for node in json.loads(results.read_text(encoding="utf-8")).get("results", []):
+        if node.get("status") in FAILED_STATUSES:
+            kind, _, name = node["unique_id"].partition(".")
+            name = name.split(".", 1)[-1]
+            message = " ".join(str(node.get("message") or node["status"]).split())
+            failed.append(f"{kind} {name}: {message[:300]}")
+    return failed
+
+
+class ResumableDbtBuildOperator(DbtBuildLocalOperator):
+    """`dbt build` on the first try; `dbt retry` of the same run's artifacts on a later one."""
+
+    _resuming = False
+
+    @property
+    def base_cmd(self) -> list[str]:  # type: ignore[override]
+        return ["retry"] if self._resuming else ["build"]
+
+    def execute(self, context: Any, **kwargs: Any) -> None:
+        as_of = city_date(context["logical_date"])
+        target = dbt_artifacts_dir(as_of, context["run_id"])
+        target.mkdir(parents=True, exist_ok=True)
+        previous = target / "run_results.json"
+        self._resuming = context["ti"].try_number > 1 and previous.exists()
+        if self._resuming:
+            self.log.info(
+                "try %s: `dbt retry` re-runs what failed in %s", context["ti"].try_number, target
+            )
+        elif previous.exists():
+            previous.unlink()  # a fresh build's failures must not be read as an older one's
+        if _parse_cache().exists() and not (target / "partial_parse.msgpack").exists():
+            shutil.copyfile(_parse_cache(), target / "partial_parse.msgpack")
+        flags = [*self.add_cmd_flags(), "--target-path", str(target), "--log-path", str(target)]
+        try:
+            self.build_and_run_cmd(context=context, cmd_flags=flags, **kwargs)
+        finally:
+            _keep_parse(target)
+        _prune(target)
