@@ -36,13 +36,14 @@ err_console = Console(stderr=True)
 
 def _parse_date(value: str | None) -> dt.date:
     from munifund.dates import today_in_city
+    from munifund.run_inputs import WrongInput, parse_date
 
     if value is None:
         return today_in_city()
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        return parse_date(value)
+    except WrongInput as err:
+        raise _fail(str(err), 2) from None
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -73,21 +74,37 @@ def run(
             " recorded with it, and that person cannot approve it.",
         ),
     ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", help="Show Airflow's and dbt's logs on the screen, not only in the file."
+        ),
+    ] = False,
 ) -> None:
     """Run the nightly DAG once for a date, in-process through Airflow, and print the allocation.
 
-    One run at a time per warehouse: while another runs, this one is refused (exit 2)."""
+    Airflow's and dbt's logs go to $MUNIFUND_HOME/logs/<date>/<run id>/ (the summary says
+    where). A wrong date or landing area is refused before anything runs (exit 2), and so is a
+    run while another one holds the warehouse."""
+    from munifund.dates import today_in_city
+    from munifund.run_inputs import WrongInput, check_as_of, resolve_landing
     from munifund.runner import RunFailed, operator_name, run_nightly
     from munifund.warehouse.run_lock import RunLocked
 
     as_of = _parse_date(date)
     try:
-        outcome = run_nightly(as_of, landing, console, operator_name(by))
-    except RunLocked as err:
+        check_as_of(as_of, today_in_city())
+        landing = resolve_landing(landing) if landing else None
+        outcome = run_nightly(as_of, landing, console, operator_name(by), verbose)
+    except (WrongInput, RunLocked) as err:
         raise _fail(str(err), 2) from None
     except RunFailed as err:
         raise _fail(str(err)) from None
     if not outcome.published:
+        for node in outcome.failed_dbt_nodes:
+            err_console.print(f"  failed: {escape(node)}", soft_wrap=True)
+        if outcome.logs:
+            err_console.print(f"logs: {outcome.logs}", soft_wrap=True, markup=False)
         raise _fail(f"the run for {as_of} did not publish: {outcome.reason}")
 
 
@@ -169,14 +186,19 @@ def sample(
 ) -> None:
     """Write a deterministic sample city (Harbin's 9 districts) as landing partitions."""
     from munifund.dates import today_in_city
+    from munifund.run_inputs import WrongInput, check_sample_out, check_sample_year
     from munifund.sample import generate_sample_city
 
+    year = today_in_city().year if year is None else year
     try:
-        summary = generate_sample_city(
-            out, year=year or today_in_city().year, scale=scale, seed=seed
-        )
+        check_sample_year(year)
+        check_sample_out(out)
+    except WrongInput as err:
+        raise _fail(str(err), 2) from None
+    try:
+        summary = generate_sample_city(out, year=year, scale=scale, seed=seed)
     except FileExistsError as err:
-        raise _fail(str(err)) from None
+        raise _fail(str(err), 2) from None
     # one line even when the folder is long; a path's brackets are not rich markup
     console.print(summary.one_line(), markup=False, soft_wrap=True)
 

@@ -14,6 +14,7 @@ passing paths around:
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -37,6 +38,16 @@ PRIVACY_ENV = {
 }
 
 
+#: The first fiscal year the pipeline computes (the DAG's start date is its first day); an as-of
+#: date before it is refused, and the sample city is written for this year or later.
+FIRST_FISCAL_YEAR = 2020
+
+
+def _safe_name(text: str) -> str:
+    """A run id as a folder name (`manual__2026-11-29T02:05:08+00:00` has colons)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -58,6 +69,11 @@ class Settings:
     @property
     def sample_landing(self) -> Path:
         return self.home / "landing" / "sample"
+
+    def run_logs_dir(self, as_of: object, run_id: str) -> Path:
+        """A DAG run's logs: `run.log` (all `munifund run` kept off the screen) and `dbt_build/`
+        (dbt.log and the build's artifacts, which a retry resumes from)."""
+        return self.home / "logs" / str(as_of) / _safe_name(run_id)
 
     @property
     def is_embedded(self) -> bool:

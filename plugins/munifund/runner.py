@@ -5,16 +5,24 @@ refused, naming this one), then prepares what a scheduler deployment would have 
 schema, Airflow home and metadata database, dbt manifest, landing area), runs the DAG with a
 progress display, and prints the published allocation. The run is left as a draft for the
 finance bureau; it never waits for a human.
+
+The screen shows the progress and the summary only: everything Airflow and dbt print goes to
+`$MUNIFUND_HOME/logs/<as_of>/<run_id>/run.log` (dbt's own log beside it), whose path the summary
+gives; `verbose` leaves it all on the screen.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sqlite3
+import sys
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +55,9 @@ class RunOutcome:
     published: bool
     run_id: str | None
     reason: str = ""
+    #: the models and tests that failed, when dbt_build did
+    failed_dbt_nodes: list[str] = field(default_factory=list)
+    logs: Path | None = None
 
 
 def prepare_landing(
@@ -71,6 +82,39 @@ def prepare_airflow(settings: Settings, pipeline_url: str) -> None:
     from munifund.airflow_env import migrate_metadata_db
 
     migrate_metadata_db()
+
+
+@contextmanager
+def captured_output(log_file: Path, console: Console, verbose: bool) -> Iterator[None]:
+    """Everything this process and its children print goes to log_file, the console (progress,
+    summary) to the terminal. Done on the file descriptors: Airflow's and dbt's loggers hold
+    their own references to stdout and stderr."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    if verbose:
+        yield
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    terminal = os.fdopen(os.dup(saved[0]), "w", encoding="utf-8", errors="replace")
+    screen = console.file
+    console.file = terminal
+    try:
+        with log_file.open("ab") as log:
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+            try:
+                yield
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os.dup2(saved[0], 1)
+                os.dup2(saved[1], 2)
+    finally:
+        console.file = screen
+        terminal.close()
+        os.close(saved[0])
+        os.close(saved[1])
 
 
 def load_dag():
@@ -117,9 +161,27 @@ class _TaskWatcher(threading.Thread):
                 self.bar, completed=done, description=running[0] if running else "…"
             )
 
+    def finish(self, dag_run) -> None:
+        """The last count from the run itself: the bar ends at N/N when every task finished."""
+        if dag_run is None:
+            return
+        finished = [
+            ti
+            for ti in dag_run.get_task_instances()
+            if str(ti.state).rsplit(".", 1)[-1]
+            in ("success", "failed", "skipped", "upstream_failed")
+        ]
+        self.progress.update(
+            self.bar, completed=len(finished), description=str(dag_run.state).rsplit(".", 1)[-1]
+        )
+
 
 def run_nightly(
-    as_of: dt.date, landing: str | None, console: Console, started_by: str
+    as_of: dt.date,
+    landing: str | None,
+    console: Console,
+    started_by: str,
+    verbose: bool = False,
 ) -> RunOutcome:
     """Run the DAG once for as_of, holding the warehouse's run lock throughout.
 
@@ -138,21 +200,66 @@ def run_nightly(
             migrate(warehouse)
         # the lock's record is a table of the migrations, so it is written once they are applied
         lock.record(share_with_tasks=True)
-        return _run_dag(settings, warehouse, as_of, landing, console)
+        return _run_dag(settings, warehouse, as_of, landing, console, verbose)
 
 
 def _run_dag(
-    settings: Settings, warehouse: Warehouse, as_of: dt.date, landing: str | None, console: Console
+    settings: Settings,
+    warehouse: Warehouse,
+    as_of: dt.date,
+    landing: str | None,
+    console: Console,
+    verbose: bool,
 ) -> RunOutcome:
     from munifund.dates import logical_date_for
     from munifund.dbt_project import ensure_manifest
 
     os.environ["MUNIFUND_LANDING"] = prepare_landing(settings, landing, as_of, console)
-    with console.status("preparing Airflow and the dbt manifest"):
-        prepare_airflow(settings, warehouse.pipeline_url)
-        ensure_manifest()
-        dag = load_dag()
+    # the run id is Airflow's, known at the end: the log starts under a name of this process's
+    starting = settings.run_logs_dir(as_of, f"starting-{os.getpid()}") / "run.log"
+    with captured_output(starting, console, verbose):
+        with console.status("preparing Airflow and the dbt manifest"):
+            prepare_airflow(settings, warehouse.pipeline_url)
+            if landing:
+                from munifund.run_inputs import check_listable
 
+                check_listable(landing, as_of)  # a URL needs Airflow's connections
+            ensure_manifest()
+            dag = load_dag()
+        dag_run = _test_dag(dag, settings, console, logical_date_for(as_of))
+    state = str(getattr(dag_run, "state", "")).lower()
+    run_id = getattr(dag_run, "run_id", None)
+    logs = _file_run_log(starting, settings, as_of, run_id)
+    if "success" not in state:
+        from munifund.dbt_stage import failed_nodes
+
+        failed = [
+            ti.task_id for ti in dag_run.get_task_instances() if str(ti.state).endswith("failed")
+        ]
+        return RunOutcome(
+            False,
+            run_id,
+            f"run {run_id} ended {state}; failed tasks: {', '.join(failed)}",
+            failed_nodes(as_of, run_id) if run_id and "dbt_build" in failed else [],
+            logs,
+        )
+    print_summary(warehouse.pipeline_url, as_of, run_id, settings, console, logs)
+    return RunOutcome(True, run_id, logs=logs)
+
+
+def _file_run_log(starting: Path, settings: Settings, as_of: dt.date, run_id: str | None) -> Path:
+    """The run's log moved beside dbt's, in the folder named by its run id."""
+    if not run_id or not starting.exists():
+        return starting.parent
+    folder = settings.run_logs_dir(as_of, run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.move(starting, folder / "run.log")
+    shutil.rmtree(starting.parent, ignore_errors=True)
+    return folder
+
+
+def _test_dag(dag, settings: Settings, console: Console, logical_date: dt.datetime):
+    """dag.test() with a progress bar fed from Airflow's metadata; returns the DAG run."""
     sqlite_db = settings.airflow_home / "airflow.db"
     progress = Progress(
         SpinnerColumn(), TextColumn("{task.description:<40}"), BarColumn(),
@@ -162,30 +269,28 @@ def _run_dag(
         watcher = _TaskWatcher(sqlite_db, progress, len(dag.tasks)) if sqlite_db.exists() else None
         if watcher:
             watcher.start()
+        dag_run = None
         try:
             # the approval is the finance bureau's, not ours: it is marked done without asking,
             # and the run stays a draft in allocation_runs until `munifund review approve`
             dag_run = dag.test(
-                logical_date=logical_date_for(as_of), mark_success_pattern="^approve_allocation$"
+                logical_date=logical_date, mark_success_pattern="^approve_allocation$"
             )
         finally:
             if watcher:
                 watcher.stop.set()
-    state = str(getattr(dag_run, "state", "")).lower()
-    run_id = getattr(dag_run, "run_id", None)
-    if "success" not in state:
-        failed = [
-            ti.task_id for ti in dag_run.get_task_instances() if str(ti.state).endswith("failed")
-        ]
-        return RunOutcome(
-            False, run_id, f"run {run_id} ended {state}; failed tasks: {', '.join(failed)}"
-        )
-    print_summary(warehouse.pipeline_url, as_of, run_id, settings, console)
-    return RunOutcome(True, run_id)
+                watcher.join()
+                watcher.finish(dag_run)
+    return dag_run
 
 
 def print_summary(
-    url: str, as_of: dt.date, run_id: str | None, settings: Settings, console: Console
+    url: str,
+    as_of: dt.date,
+    run_id: str | None,
+    settings: Settings,
+    console: Console,
+    logs: Path | None = None,
 ) -> None:
     import psycopg
 
@@ -239,6 +344,8 @@ def print_summary(
             f"[yellow]stale sources as of {as_of}:[/] {listed}; the last known data stands"
         )
     console.print(f"review pack: {settings.reviews_dir / as_of.isoformat()}")
+    if logs:
+        console.print(f"logs: {logs}")
     console.print(
         f"the run is a draft: approve it with `munifund review approve --run {run_id} --by NAME`"
     )
