@@ -87,14 +87,14 @@ def run(
     where). A wrong date or landing area is refused before anything runs (exit 2), and so is a
     run while another one holds the warehouse."""
     from munifund.dates import today_in_city
-    from munifund.run_inputs import WrongInput, check_as_of, resolve_landing
+    from munifund.run_inputs import WrongInput, check_as_of, check_landing
     from munifund.runner import RunFailed, operator_name, run_nightly
     from munifund.warehouse.run_lock import RunLocked
 
     as_of = _parse_date(date)
     try:
         check_as_of(as_of, today_in_city())
-        landing = resolve_landing(landing) if landing else None
+        landing = check_landing(landing, as_of) if landing else None
         outcome = run_nightly(as_of, landing, console, operator_name(by), verbose)
     except (WrongInput, RunLocked) as err:
         raise _fail(str(err), 2) from None

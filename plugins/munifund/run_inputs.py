@@ -8,6 +8,7 @@ sample folder.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from munifund.config import FIRST_FISCAL_YEAR
@@ -21,7 +22,10 @@ class WrongInput(ValueError):
 
 
 def parse_date(value: str) -> dt.date:
+    """YYYY-MM-DD only: Python also reads `20260101` and `2026-W01-1`, which nobody means."""
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
         return dt.date.fromisoformat(value)
     except ValueError:
         raise WrongInput(f"--date {value!r} is not a date (YYYY-MM-DD)") from None
@@ -61,22 +65,26 @@ def check_sample_out(out: Path) -> None:
         raise WrongInput(f"--out {out}: cannot be written ({err.strerror or err})") from None
 
 
-def resolve_landing(landing: str) -> str:
-    """A landing folder as an absolute path (a relative one is the caller's, not the DAG's),
-    refused when it is no folder; an object-store URL is returned as given (`check_listable`)."""
+def check_landing(landing: str, as_of: dt.date) -> str:
+    """The landing area to read: a folder as an absolute path (a relative one is the caller's,
+    not the DAG's) or an object-store URL as given. Refused when it does not exist, cannot be
+    listed, or holds no delivery dated on or before as_of."""
     if "://" in landing:
-        return landing
-    path = Path(landing).expanduser().resolve()
-    if not path.is_dir():
-        what = "not a folder" if path.exists() else "no such folder"
-        raise WrongInput(f"--landing {landing}: {what}")
-    return str(path)
+        from munifund.airflow_env import configure_airflow
+        from munifund.config import load_settings
+
+        configure_airflow(load_settings())  # a URL's credentials are an Airflow connection's
+    else:
+        path = Path(landing).expanduser().resolve()
+        if not path.is_dir():
+            what = "not a folder" if path.exists() else "no such folder"
+            raise WrongInput(f"--landing {landing}: {what}")
+        landing = str(path)
+    _check_listable(landing, as_of)
+    return landing
 
 
-def check_listable(landing: str, as_of: dt.date) -> None:
-    """The landing area can be listed and holds a delivery dated on or before as_of.
-
-    Needs Airflow configured when it is a URL (its connection gives the credentials)."""
+def _check_listable(landing: str, as_of: dt.date) -> None:
     from munifund.ingest.landing import partition_day
 
     root = _landing_root(landing)

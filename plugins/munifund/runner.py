@@ -220,10 +220,6 @@ def _run_dag(
     with captured_output(starting, console, verbose):
         with console.status("preparing Airflow and the dbt manifest"):
             prepare_airflow(settings, warehouse.pipeline_url)
-            if landing:
-                from munifund.run_inputs import check_listable
-
-                check_listable(landing, as_of)  # a URL needs Airflow's connections
             ensure_manifest()
             dag = load_dag()
         dag_run = _test_dag(dag, settings, console, logical_date_for(as_of))
@@ -233,8 +229,11 @@ def _run_dag(
     if "success" not in state:
         from munifund.dbt_stage import failed_nodes
 
+        # the task that failed, not those that did not run because of it (upstream_failed)
         failed = [
-            ti.task_id for ti in dag_run.get_task_instances() if str(ti.state).endswith("failed")
+            ti.task_id
+            for ti in dag_run.get_task_instances()
+            if str(ti.state).rsplit(".", 1)[-1] == "failed"
         ]
         return RunOutcome(
             False,

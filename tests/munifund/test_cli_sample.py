@@ -36,7 +36,7 @@ def test_sample_refuses_a_foreign_folder_without_a_traceback(tmp_path: Path) -> 
     (tmp_path / "notes.txt").write_text("mine", "utf-8")
     result = CliRunner().invoke(app, ["sample", "--out", str(tmp_path), "--year", "2026"])
 
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert isinstance(result.exception, SystemExit)  # a message, not a crash
     assert "write the sample to an empty or new folder" in " ".join(result.stderr.split())
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]

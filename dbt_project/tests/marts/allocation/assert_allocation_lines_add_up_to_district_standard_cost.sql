@@ -1,6 +1,8 @@
 -- A district's lines add up to its standard cost to the fen (outputs.md: every published amount
 -- is explainable line by line). Fails with one row per district where they do not, including a
 -- district with a standard cost but no lines and lines of a district without an allocation row.
+-- A date with no allocation at all (no budget pool known yet) is allocation_blockers' to report,
+-- and the audit's to refuse, in words the bureau can act on; it is not a mismatch of lines.
 with allocation as (
     select * from {{ ref('district_allocation') }}
 ),
@@ -32,6 +34,7 @@ final as (
         and line_totals.as_of_date = allocation.as_of_date
         and line_totals.district_code = allocation.district_code
     where coalesce(allocation.standard_cost_yuan, -1) <> coalesce(line_totals.lines_standard_cost_yuan, 0)
+        and exists (select 1 from allocation)
 )
 
 select * from final
