@@ -9,6 +9,10 @@ server, never pass/fail on wall time: these machines are shared.
   peak memory of our loader at 1 and 5 million rows (it must not grow with the file).
 - encodings: the same delivery in UTF-8 and in GB18030 (loaded through a UTF-8 copy).
 - allocation: the dbt build of the allocation at sample scale 1 and 10 (goal: <= 12x).
+- run: `munifund run` (the DAG through Airflow) against the same night's work done bare in a
+  plain Python process (ingest, `dbt build` of every model and test, audit, publish, review
+  pack), alternated, medians of 3 (goal: <= 1.5x); then both again after 29 more published
+  dates, to show a night's cost does not grow with the history.
 """
 
 from __future__ import annotations
@@ -281,6 +285,117 @@ def bench_allocation(scales: tuple[int, int] = (1, 10)) -> None:
     )
 
 
+BARE_NIGHT = """
+import datetime as dt, sys, time
+import psycopg
+from pathlib import Path
+from munifund.config import load_settings
+from munifund.dbt_project import run_dbt
+from munifund.ingest.freshness import source_ages
+from munifund.ingest.loader import ingest
+from munifund.publication import RunContext
+from munifund.publication.audit import audit_candidate
+from munifund.publication.publish import publish_candidate
+from munifund.review import write_review_pack
+from munifund.warehouse import open_warehouse
+
+as_of, run_id, landing = dt.date.fromisoformat(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+ctx = RunContext(as_of, run_id, "bench")
+url = open_warehouse().pipeline_url
+with psycopg.connect(url, autocommit=True) as conn:
+    report = ingest(conn, landing, as_of, run_id)
+    ingested = {**report.as_dict(), "source_age_days": source_ages(conn, as_of)}
+run_dbt(["build", "--quiet"], url, {"as_of_date": as_of.isoformat(), "run_id": run_id})
+with psycopg.connect(url, autocommit=True) as conn:
+    audited = audit_candidate(conn, ctx)
+    publish_candidate(conn, ctx, ingested, audited)
+    write_review_pack(conn, as_of, load_settings().reviews_dir)
+"""
+
+
+def _timed(args: list[str], env: dict[str, str]) -> float:
+    t = time.perf_counter()
+    done = subprocess.run(args, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - t
+    if done.returncode != 0:
+        raise SystemExit(f"{args[:3]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return elapsed
+
+
+def _add_history(url: str, as_of: dt.date, dates: int) -> None:
+    """`dates` earlier as-of dates of the fiscal year, published: copies of as_of's rows."""
+    import psycopg
+
+    from munifund.publication import PUBLISHED_MARTS
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for mart in PUBLISHED_MARTS:
+            columns = [
+                r[0]
+                for r in conn.execute(
+                    "select column_name from information_schema.columns where table_schema ="
+                    " 'published' and table_name = %s order by ordinal_position",
+                    [mart],
+                )
+            ]
+            listed = ", ".join(columns)
+            picked = ", ".join("d.day" if c == "as_of_date" else f"t.{c}" for c in columns)
+            conn.execute(
+                f"insert into published.{mart} ({listed}) select {picked} from published.{mart} t"
+                " cross join (select (%s::date - k) as day from generate_series(1, %s) k) d"
+                " where t.as_of_date = %s and d.day >= date_trunc('year', %s::date)"
+                " on conflict do nothing",
+                [as_of, dates, as_of, as_of],
+            )
+
+
+def bench_run(rounds: int = 3) -> None:
+    """`munifund run` against the same work done bare; the ratio of the medians."""
+    from munifund.sample import generate_sample_city
+
+    home = Path(tempfile.mkdtemp(prefix="bench-run-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "MUNIFUND_"))}
+    env.update(MUNIFUND_HOME=str(home), MUNIFUND_OPERATOR="bench", COLUMNS="160")
+    as_of = dt.date(2026, 11, 28)
+    landing = home / "landing" / "sample" / "2026"
+    generate_sample_city(landing, year=2026, scale=1, seed=42)
+    munifund = [str(Path(sys.executable).with_name("munifund")), "run", "--date", str(as_of)]
+    bare = [sys.executable, "-c", BARE_NIGHT, str(as_of)]
+    count = iter(range(1000))
+
+    def night(kind: str) -> float:
+        if kind == "run":
+            return _timed(munifund, env)
+        return _timed([*bare, f"bench_bare_{next(count)}", str(landing)], env)
+
+    # the first night loads the city and makes Airflow's home: not what is measured
+    night("run")
+    night("bare")
+    warehouse = _warehouse(home)
+    results: dict[str, dict[str, list[float]]] = {}
+    for history in (1, 30):
+        if history > 1:
+            _add_history(warehouse.pipeline_url, as_of, history - 1)
+        timings: dict[str, list[float]] = {"run": [], "bare": []}
+        for _ in range(rounds):
+            for kind in ("run", "bare"):  # alternated: the machine's mood hits both
+                timings[kind].append(night(kind))
+        results[str(history)] = timings
+        run, work = statistics.median(timings["run"]), statistics.median(timings["bare"])
+        print(
+            f"night with {history} published date(s) of the year: munifund run {run:.1f} s,"
+            f" the same work bare {work:.1f} s (medians of {rounds}): ratio {run / work:.2f}x"
+            " (goal <= 1.5x)"
+        )
+    grown = statistics.median(results["30"]["run"]) / statistics.median(results["1"]["run"])
+    print(f"munifund run after 30 published dates / after 1: {grown:.2f}x (goal: about 1x)")
+    from munifund.config import load_settings
+    from munifund.warehouse import stop_warehouse
+
+    stop_warehouse(load_settings())
+    shutil.rmtree(home, ignore_errors=True)
+
+
 def bench_dag_parse(repeats: int = 5) -> None:
     """Parse time of the DAG file in a fresh interpreter (what a dag-processor pays), against
     the bare `import airflow.sdk` baseline in the same kind of interpreter."""
@@ -341,6 +456,8 @@ if __name__ == "__main__":
         bench_encodings()
     if "allocation" in which:
         bench_allocation()
+    if "run" in which:
+        bench_run()
     print(
         f"(max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB)"
     )

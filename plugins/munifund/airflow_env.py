@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 from munifund.config import DAGS_FOLDER, PRIVACY_ENV, Settings
 
@@ -44,8 +45,22 @@ def warehouse_connection_json(pipeline_url: str) -> str:
     return json.dumps(connection_fields(pipeline_url))
 
 
-def migrate_metadata_db() -> None:
-    """Create or upgrade Airflow's metadata database (a no-op when it is current)."""
+def migrate_metadata_db(settings: Settings) -> None:
+    """Create or upgrade Airflow's metadata database, skipped when this Airflow version already
+    migrated it (a stamp beside the database): the check alone costs seconds on every run."""
+    import airflow
     from airflow.utils import db
 
+    stamp = settings.airflow_home / "metadata-migrated-by"
+    database = os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "")
+    expected = f"{airflow.__version__} {database}"
+    if stamp.exists() and stamp.read_text("utf-8") == expected and _sqlite_file_exists(database):
+        return
     db.upgradedb()
+    stamp.write_text(expected, "utf-8")
+
+
+def _sqlite_file_exists(url: str) -> bool:
+    """The local database the stamp speaks of is still there; a server's is always checked
+    (someone else may have reset or upgraded it)."""
+    return url.startswith("sqlite:///") and Path(url.removeprefix("sqlite:///")).exists()

@@ -81,7 +81,7 @@ def prepare_airflow(settings: Settings, pipeline_url: str) -> None:
     configure_airflow(settings, pipeline_url)
     from munifund.airflow_env import migrate_metadata_db
 
-    migrate_metadata_db()
+    migrate_metadata_db(settings)
 
 
 @contextmanager
