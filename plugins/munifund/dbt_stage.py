@@ -46,6 +46,7 @@ def _keep_parse(target: Path) -> None:
     """The build's parse becomes the next run's starting point (written whole, then renamed)."""
     made = target / "partial_parse.msgpack"
     if made.exists():
+        _parse_cache().parent.mkdir(parents=True, exist_ok=True)
         staged = _parse_cache().with_suffix(f".{os.getpid()}")
         shutil.copyfile(made, staged)
         staged.replace(_parse_cache())
@@ -82,6 +83,21 @@ class ResumableDbtBuildOperator(DbtBuildLocalOperator):
     @property
     def base_cmd(self) -> list[str]:  # type: ignore[override]
         return ["retry"] if self._resuming else ["build"]
+
+    def add_global_flags(self) -> list[str]:
+        flags = super().add_global_flags()
+        if not self._resuming:
+            return flags
+        # `dbt retry` repeats the failed command's own selection and accepts none of its own
+        kept, skip = [], False
+        for flag in flags:
+            if skip:
+                skip = False
+            elif flag in ("--select", "--exclude", "--selector", "--models"):
+                skip = True
+            else:
+                kept.append(flag)
+        return kept
 
     def execute(self, context: Any, **kwargs: Any) -> None:
         as_of = city_date(context["logical_date"])
