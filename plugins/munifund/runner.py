@@ -235,15 +235,36 @@ def _run_dag(
             for ti in dag_run.get_task_instances()
             if str(ti.state).rsplit(".", 1)[-1] == "failed"
         ]
+        cause = last_task_error(logs / "run.log")
         return RunOutcome(
             False,
             run_id,
-            f"run {run_id} ended {state}; failed tasks: {', '.join(failed)}",
+            f"run {run_id} ended {state}; failed tasks: {', '.join(failed)}"
+            + (f"; {cause}" if cause else ""),
             failed_nodes(as_of, run_id) if run_id and "dbt_build" in failed else [],
             logs,
         )
     print_summary(warehouse.pipeline_url, as_of, run_id, settings, console, logs)
     return RunOutcome(True, run_id, logs=logs)
+
+
+def last_task_error(run_log: Path) -> str | None:
+    """The exception line of the last task that failed (`AuditFailed: totals ...`), from the
+    traceback Airflow's task runner wrote to the run's log."""
+    if not run_log.exists():
+        return None
+    lines = run_log.read_text("utf-8", errors="replace").splitlines()
+    starts = [i for i, line in enumerate(lines) if "Task failed with exception" in line]
+    if not starts:
+        return None
+    exception = None
+    for line in lines[starts[-1] + 1 :]:
+        if line.startswith((" ", "Traceback", "During handling", "The above exception")):
+            continue
+        if line[:1].isdigit() or line.startswith("\x1b"):  # the next log record
+            break
+        exception = line.strip() or exception
+    return exception
 
 
 def _file_run_log(starting: Path, settings: Settings, as_of: dt.date, run_id: str | None) -> Path:
