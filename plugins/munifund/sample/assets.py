@@ -97,8 +97,8 @@ def _scaled(value: int, factor: float, rng: random.Random, low: float, high: flo
 def quantities_for(asset_class: str, area: int, rng: random.Random) -> tuple[tuple[str, int], ...]:
     """Measured quantity of each work type of an asset whose footprint is `area` (1/100 m2).
 
-    plausible: sweeping covers most of a road's surface, greening a strip of 8-18 %; a park's
-    swept paths are 15-30 % of its green area.
+    plausible: sweeping covers most of a road's surface, greening a strip of 8-18 % (a back
+    lane's planters 10 %); a park's swept paths are 15-30 % of its green area.
     """
     result = []
     for work_type in harbin.WORK_TYPES_BY_CLASS[asset_class]:
@@ -111,6 +111,9 @@ def quantities_for(asset_class: str, area: int, rng: random.Random) -> tuple[tup
                 quantity = _scaled(area, 1, rng, 0.15, 0.30)
             else:
                 quantity = _scaled(area, 1, rng, 0.85, 1.0)
+        elif asset_class == "back_lane":
+            # a tenth of the lane, with no draw: the lanes' other figures stay as they were
+            quantity = area // 10
         elif asset_class in ("city_park", "green_belt", "elevated_underside"):
             quantity = (
                 area if asset_class != "elevated_underside" else _scaled(area, 1, rng, 0.2, 0.5)

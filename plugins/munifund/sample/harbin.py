@@ -141,9 +141,9 @@ def street_offices() -> tuple[StreetOffice, ...]:
 # the maintenance of its expressways and trunk roads, the sweeping of the expressways (their bridge
 # decks through the bridge rule) and its parks; greening along its roads and under the elevated
 # roads is the districts'. A bridge's two pairs say `district`, the default of a bridge that names
-# no road: one that does follows its road (int_responsibility_intervals_resolved). Back lanes
-# carry no greening pair: the sample measures no green strip in them (a city that does delivers
-# the row, tier street). Order is the order the seed and the reference file list it in.
+# no road: one that does follows its road (int_responsibility_intervals_resolved). Back lanes,
+# like courtyards, are the streets' for all three (their greening: planters and the odd tree,
+# a tenth of the lane). Order is the order the seed and the reference file list it in.
 RESPONSIBILITY_MATRIX: tuple[tuple[str, str, str], ...] = (
     ("expressway", "road_maintenance", "city"),
     ("expressway", "sweeping", "city"),
@@ -159,6 +159,7 @@ RESPONSIBILITY_MATRIX: tuple[tuple[str, str, str], ...] = (
     ("branch_road", "greening", "street"),
     ("back_lane", "road_maintenance", "street"),
     ("back_lane", "sweeping", "street"),
+    ("back_lane", "greening", "street"),
     ("courtyard", "road_maintenance", "street"),
     ("courtyard", "sweeping", "street"),
     ("courtyard", "greening", "street"),
@@ -218,6 +219,7 @@ UNIT_COST_RATES: dict[tuple[str, str], Decimal] = {
         ("greening", "trunk_road", "14.50"),
         ("greening", "secondary_road", "11.00"),
         ("greening", "branch_road", "9.50"),
+        ("greening", "back_lane", "6.80"),
         ("greening", "courtyard", "6.80"),
         ("greening", "elevated_underside", "8.60"),
         ("greening", "city_park", "22.50"),

@@ -68,6 +68,7 @@ MATRIX = {
     ("branch_road", "greening"): "street",
     ("back_lane", "road_maintenance"): "street",
     ("back_lane", "sweeping"): "street",
+    ("back_lane", "greening"): "street",
     ("courtyard", "road_maintenance"): "street",
     ("courtyard", "sweeping"): "street",
     ("courtyard", "greening"): "street",
