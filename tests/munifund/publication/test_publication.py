@@ -418,3 +418,27 @@ def test_a_publisher_killed_inside_its_transaction_leaves_the_old_publication_wh
         assert reader.execute(
             "select started_by from ops.allocation_runs where run_id = 'run-crash'"
         ).fetchone() == (OPERATOR,)
+
+
+def test_the_approved_allocation_shows_every_column_of_the_allocation(warehouse) -> None:
+    """The approved view is `approved.*` of copies made `like` the published table, expanded
+    when the view was made: a column added to district_allocation must reach it too (coverage
+    did not, until migration 0007)."""
+    with warehouse.connect() as conn:
+
+        def columns(table: str) -> list[str]:
+            return [
+                r[0]
+                for r in conn.execute(
+                    "select column_name from information_schema.columns where table_schema ="
+                    " 'published' and table_name = %s order by ordinal_position",
+                    [table],
+                )
+            ]
+
+        allocation, approved = (
+            columns("district_allocation"),
+            columns("approved_district_allocation"),
+        )
+    assert "coverage" in allocation
+    assert [c for c in approved if c in allocation] == allocation
