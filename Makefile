@@ -39,13 +39,15 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	  else echo "the browser test needs Debian's chromium and fonts-noto-cjk: sudo apt-get install -y chromium fonts-noto-cjk"; exit 1; fi; fi
 
+# One worker per core (pytest-xdist), a test module per worker at a time: each worker has its own
+# embedded warehouse and Airflow home (tests/conftest.py), and the slowest modules start first.
 test: setup browser ## the whole test suite, as CI runs it (lint and format check first)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 test-quick: setup ## the tests without the end-to-end Airflow runs
-	$(BIN)/python -m pytest -m "not e2e and not integration"
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not e2e and not integration"
 
 lint: setup ## ruff lint and format check
 	$(BIN)/ruff check .

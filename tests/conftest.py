@@ -28,6 +28,13 @@ os.environ["MUNIFUND_HOME"] = str(TEST_HOME)
 configure_airflow(load_settings())
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slowest modules first (a DAG run through Airflow, the Celery deployment): with one
+    worker per core (`make test`), they then run beside the rest instead of after it."""
+    slow = ("e2e", "integration")
+    items.sort(key=lambda item: not any(item.get_closest_marker(m) for m in slow))
+
+
 @pytest.fixture(scope="session")
 def munifund_home() -> Iterator[Path]:
     yield TEST_HOME
