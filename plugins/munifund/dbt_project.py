@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from munifund.config import DBT_PROJECT_DIR, PRIVACY_ENV
+from munifund.dates import today_in_city
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 
@@ -50,6 +51,9 @@ def run_dbt(
     os.environ.update(
         run_parameter_env(dbt_vars.pop("as_of_date", None), dbt_vars.pop("run_id", None))
     )
+    # dbt by hand (`munifund dbt docs generate`, say): today in the city, run "manual"
+    os.environ.setdefault("MUNIFUND_AS_OF_DATE", today_in_city().isoformat())
+    os.environ.setdefault("MUNIFUND_RUN_ID", "manual")
     full = [
         *args,
         "--project-dir", str(DBT_PROJECT_DIR),
