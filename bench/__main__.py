@@ -9,6 +9,9 @@ server, never pass/fail on wall time: these machines are shared.
   peak memory of our loader at 1 and 5 million rows (it must not grow with the file).
 - encodings: the same delivery in UTF-8 and in GB18030 (loaded through a UTF-8 copy).
 - allocation: the dbt build of the allocation at sample scale 1 and 10 (goal: <= 12x).
+- money_cycle: what the money cycle (payments, use of the allocation, year over year) adds to
+  the nightly `dbt build`: the whole build against the build without its models and their
+  tests, alternated, medians of 3 (issue 13: "grows by little").
 - run: `munifund run` (the DAG through Airflow) against the same night's work done bare in a
   plain Python process (ingest, `dbt build` of every model and test, audit, publish, review
   pack), alternated, medians of 3 (goal: <= 1.5x); then both again after 29 more published
@@ -285,6 +288,40 @@ def bench_allocation(scales: tuple[int, int] = (1, 10)) -> None:
     )
 
 
+def bench_money_cycle(rounds: int = 3) -> None:
+    from munifund.dbt_project import run_dbt
+    from munifund.ingest.loader import ingest
+    from munifund.sample import generate_sample_city
+
+    home = Path(tempfile.mkdtemp(prefix="bench-money-cycle-"))
+    warehouse = _warehouse(home)
+    landing = home / "landing"
+    generate_sample_city(landing, year=2026, scale=1, seed=42)
+    with warehouse.connect() as conn:
+        ingest(conn, landing, dt.date(2026, 11, 28), "bench")
+    dbt_vars = {"as_of_date": "2026-11-28", "run_id": "bench"}
+    whole = ["build", "--exclude", "resource_type:unit_test", "--quiet"]
+    without = [*whole[:2], "resource_type:unit_test", "path:models/intermediate/money_cycle",
+               "path:models/marts/money_cycle", "--quiet"]  # fmt: skip
+    run_dbt(whole, warehouse.pipeline_url, dbt_vars)  # warm: views, seeds, parse
+    timings: dict[str, list[float]] = {"whole": [], "without": []}
+    for _ in range(rounds):
+        for kind, args in (("whole", whole), ("without", without)):
+            t = time.perf_counter()
+            run_dbt(args, warehouse.pipeline_url, dbt_vars)
+            timings[kind].append(time.perf_counter() - t)
+    with_it, before = (statistics.median(timings[k]) for k in ("whole", "without"))
+    print(
+        f"nightly dbt build with the money cycle {with_it:.1f} s, without it {before:.1f} s"
+        f" (medians of {rounds}): ratio {with_it / before:.2f}x"
+    )
+    from munifund.config import load_settings
+    from munifund.warehouse import stop_warehouse
+
+    stop_warehouse(load_settings())
+    shutil.rmtree(home, ignore_errors=True)
+
+
 BARE_NIGHT = """
 import datetime as dt, sys, time
 import psycopg
@@ -456,6 +493,8 @@ if __name__ == "__main__":
         bench_encodings()
     if "allocation" in which:
         bench_allocation()
+    if "money_cycle" in which:
+        bench_money_cycle()
     if "run" in which:
         bench_run()
     print(
