@@ -3,6 +3,11 @@
     {{ exceptions.raise_compiler_error(
         "var incentive_basis is " ~ incentive_basis ~ ": it must be level or increase") }}
 {%- endif -%}
+{#- A what-if scenario (`munifund whatif --set pool_yuan=… incentive_share=…`) replaces the
+    delivered pool or share; the command checked both (a decimal, 0 <= share <= 0.5). A nightly
+    run never sets them. -#}
+{%- set scenario_pool_yuan = var('scenario_pool_yuan', none) -%}
+{%- set scenario_incentive_share = var('scenario_incentive_share', none) -%}
 with recursive
 -- One row per district, for the fiscal year of the as-of date (none while no pool for the year is
 -- known): the pool split (domain.md, 按作业量和经费标准分配). Base pool B = P - I split by
@@ -36,13 +41,28 @@ previous_own_investment as (
     where fiscal_year = {{ fiscal_year() }} - 1
 ),
 
+pool_of_the_year as (
+    select
+        {% if scenario_pool_yuan is not none -%}
+        cast('{{ scenario_pool_yuan }}' as numeric(18, 2))
+        {%- else -%}
+        pool_yuan
+        {%- endif %} as pool_yuan,
+        {% if scenario_incentive_share is not none -%}
+        cast('{{ scenario_incentive_share }}' as numeric(6, 4))
+        {%- else -%}
+        incentive_share
+        {%- endif %} as incentive_share
+    from {{ ref('stg_budget_pools__budget_pools') }}
+    where fiscal_year = {{ fiscal_year() }}
+),
+
 pool as (
     select
         pool_yuan,
         incentive_share,
         round(pool_yuan * incentive_share, 2) as incentive_pool_nominal_yuan
-    from {{ ref('stg_budget_pools__budget_pools') }}
-    where fiscal_year = {{ fiscal_year() }}
+    from pool_of_the_year
 ),
 
 standard_costs as (
