@@ -84,12 +84,14 @@ def published_allocation(conn: psycopg.Connection, as_of: dt.date) -> Published:
 def dbt_vars(scenario: Scenario, published: Published) -> dict[str, object]:
     """The vars of the scenario's dbt build: the date, the schema, and every parameter."""
     o = scenario.overrides
+    threshold = o.incentive_score_threshold
     scenario_vars: dict[str, object] = {
         "as_of_date": scenario.as_of.isoformat(),
         "run_id": f"whatif:{scenario.name}",
         "scenario_schema": SCHEMA,
         "scenario_rates": scenario.rates is not None,
-        "incentive_score_threshold": str(o.incentive_score_threshold or default_threshold()),
+        # a threshold of 0 is a threshold: compared with None, not by truth
+        "incentive_score_threshold": str(default_threshold() if threshold is None else threshold),
         "incentive_basis": o.incentive_basis or published.incentive_basis,
     }
     if o.pool_yuan is not None:
