@@ -4,9 +4,8 @@
     there instead, so a scenario never replaces a view or table that a nightly run reads or
     publishes. Seeds stay where the nightly run loads them: a scenario changes no seed. -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
-    {%- set scenario_schema = var('scenario_schema', none) -%}
-    {%- if scenario_schema and node.resource_type == 'model' -%}
-        {{ scenario_schema }}
+    {%- if var('scenario_schema', none) and node.resource_type == 'model' -%}
+        {{ var('scenario_schema') }}
     {%- else -%}
         {{ custom_schema_name | trim if custom_schema_name else target.schema }}
     {%- endif -%}

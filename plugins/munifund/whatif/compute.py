@@ -3,7 +3,8 @@ schema `whatif`, then compared district by district with the published allocatio
 into `published.scenario_allocation`.
 
 Nothing a run reads or writes is touched: the scenario's models go to `whatif` (dbt var
-`scenario_schema`, macros/generate_schema_name.sql), its rates to `whatif.unit_cost_standards`,
+`scenario_schema`, macros/generate_schema_name.sql), its parameters to `whatif.parameters` and
+its rates to `whatif.unit_cost_standards` (macros/scenario.sql reads both),
 and dbt's artifacts to a target folder of their own, so the nightly manifest that Cosmos renders
 from stays as it was. Only `published.scenario_allocation` changes in `published`, in one
 transaction: the rows of this scenario's name and date.
@@ -38,6 +39,8 @@ SCENARIO_LOCK = (0x6D756E69, 0x77686174)
 # The models the pool split needs, and nothing else: no mart, no kiosk fee, no money cycle.
 SELECTION = "+int_district_allocations_split"
 TARGET_PATH = DBT_PROJECT_DIR / "target" / "whatif"
+# stamped on nothing published; one value for every scenario (see dbt_vars)
+RUN_ID = "whatif"
 
 
 @dataclass(frozen=True)
@@ -81,24 +84,28 @@ def published_allocation(conn: psycopg.Connection, as_of: dt.date) -> Published:
     return Published(run_id=row[0], incentive_basis=row[1] or "level")
 
 
-def dbt_vars(scenario: Scenario, published: Published) -> dict[str, object]:
-    """The vars of the scenario's dbt build: the date, the schema, and every parameter."""
+def dbt_vars(scenario: Scenario) -> dict[str, object]:
+    """The vars of the scenario's dbt build: the same for every scenario of a date, so that dbt
+    parses the project once for them (the parameters go to whatif.parameters instead)."""
+    return {
+        "as_of_date": scenario.as_of.isoformat(),
+        "run_id": RUN_ID,
+        "scenario_schema": SCHEMA,
+    }
+
+
+def parameter_values(scenario: Scenario, published: Published) -> dict[str, object]:
+    """The row of whatif.parameters: what the scenario sets, else the published run's
+    threshold and basis; pool and share null keep the delivered ones."""
     o = scenario.overrides
     threshold = o.incentive_score_threshold
-    scenario_vars: dict[str, object] = {
-        "as_of_date": scenario.as_of.isoformat(),
-        "run_id": f"whatif:{scenario.name}",
-        "scenario_schema": SCHEMA,
-        "scenario_rates": scenario.rates is not None,
+    return {
+        "pool_yuan": o.pool_yuan,
+        "incentive_share": o.incentive_share,
         # a threshold of 0 is a threshold: compared with None, not by truth
-        "incentive_score_threshold": str(default_threshold() if threshold is None else threshold),
+        "incentive_score_threshold": default_threshold() if threshold is None else threshold,
         "incentive_basis": o.incentive_basis or published.incentive_basis,
     }
-    if o.pool_yuan is not None:
-        scenario_vars["scenario_pool_yuan"] = str(o.pool_yuan)
-    if o.incentive_share is not None:
-        scenario_vars["scenario_incentive_share"] = str(o.incentive_share)
-    return scenario_vars
 
 
 @contextmanager
@@ -110,9 +117,16 @@ def scenario_turn(warehouse: Warehouse) -> Iterator[None]:
         yield
 
 
-def _load_rates(conn: psycopg.Connection, rates: RatesFile | None) -> None:
+def _load_inputs(conn: psycopg.Connection, values: dict, rates: RatesFile | None) -> None:
+    """The scenario's parameters and rates, where its models read them (macros/scenario.sql)."""
     with conn.transaction():
-        conn.execute("truncate whatif.unit_cost_standards")
+        conn.execute("truncate whatif.parameters, whatif.unit_cost_standards")
+        conn.execute(
+            "insert into whatif.parameters (pool_yuan, incentive_share,"
+            " incentive_score_threshold, incentive_basis) values (%(pool_yuan)s,"
+            " %(incentive_share)s, %(incentive_score_threshold)s, %(incentive_basis)s)",
+            values,
+        )
         if rates is None:
             return
         with conn.cursor().copy(
@@ -191,15 +205,16 @@ def _write(conn: psycopg.Connection, scenario: Scenario, published: Published, p
         ).rowcount  # fmt: skip
 
 
-def _effective_parameters(conn: psycopg.Connection, scenario: Scenario, dbt_vars: dict) -> dict:
-    pool, share = conn.execute(
-        "select min(pool_yuan), min(incentive_share) from whatif.int_district_allocations_split"
+def _effective_parameters(conn: psycopg.Connection, scenario: Scenario, values: dict) -> dict:
+    pool, share, basis = conn.execute(
+        "select min(pool_yuan), min(incentive_share), min(incentive_basis)"
+        " from whatif.int_district_allocations_split"
     ).fetchone()  # type: ignore[misc]
     return {
         "pool_yuan": str(pool),
         "incentive_share": str(share),
-        "incentive_score_threshold": dbt_vars["incentive_score_threshold"],
-        "incentive_basis": dbt_vars["incentive_basis"],
+        "incentive_score_threshold": str(values["incentive_score_threshold"]),
+        "incentive_basis": basis,
         "rates": scenario.rates.record() if scenario.rates else None,
     }
 
@@ -219,16 +234,16 @@ def compute_scenario(warehouse: Warehouse, scenario: Scenario) -> int:
     Raises ScenarioRefused (nothing written) when it cannot be computed as asked."""
     with warehouse.connect() as conn:
         published = published_allocation(conn, scenario.as_of)
-    scenario_vars = dbt_vars(scenario, published)
+    values = parameter_values(scenario, published)
     with scenario_turn(warehouse), warehouse.connect() as conn:
-        _load_rates(conn, scenario.rates)
+        _load_inputs(conn, values, scenario.rates)
         run_dbt(
             ["run", "--select", SELECTION, "--quiet", "--target-path", str(TARGET_PATH)],
             warehouse.pipeline_url,
-            scenario_vars,
+            dbt_vars(scenario),
         )
         _refuse_rate_gaps(conn, scenario.rates)
         _scenario_rows_add_up(conn, scenario.as_of)
-        parameters = _effective_parameters(conn, scenario, scenario_vars)
+        parameters = _effective_parameters(conn, scenario, values)
         conn.commit()
         return _write(conn, scenario, published, parameters)

@@ -1,12 +1,19 @@
--- A what-if scenario with its own rates file (`munifund whatif --rates`, var scenario_rates)
--- reads that table instead of the delivered standards: it replaces them, as a delivery replaces
--- the seed. The file was checked against the unit_cost_standards contract before it got there.
+-- A what-if scenario (macros/scenario.sql) reads the rates file it was given
+-- (`munifund whatif --rates`, in whatif.unit_cost_standards) instead of the delivered standards:
+-- the file replaces them, as a delivery replaces the seed; with no file, the delivered ones. The
+-- file was checked against the unit_cost_standards contract before it got there.
+{%- set columns = ['work_type', 'asset_class', 'valid_from', 'valid_to', 'rate_yuan', 'unit'] %}
 with source as (
-    {% if var('scenario_rates', false) -%}
-    select work_type, asset_class, valid_from, valid_to, rate_yuan, unit, cast(null as date) as _partition_date
+    {% if is_scenario() -%}
+    select {{ columns | join(', ') }}, cast(null as date) as _partition_date
     from {{ source('whatif', 'unit_cost_standards') }}
+    union all
+    select * from (
+        {{ delivered_or_seed('unit_cost_standards', ['work_type', 'asset_class', 'valid_from'], columns) }}
+    ) delivered
+    where not exists (select 1 from {{ source('whatif', 'unit_cost_standards') }})
     {%- else -%}
-    {{ delivered_or_seed('unit_cost_standards', ['work_type', 'asset_class', 'valid_from'], ['work_type', 'asset_class', 'valid_from', 'valid_to', 'rate_yuan', 'unit']) }}
+    {{ delivered_or_seed('unit_cost_standards', ['work_type', 'asset_class', 'valid_from'], columns) }}
     {%- endif %}
 ),
 

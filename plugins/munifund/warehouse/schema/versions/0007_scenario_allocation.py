@@ -1,5 +1,5 @@
-"""What if (issue 15): the schema `whatif` where a scenario's models are built, the table its
-rates file goes to, and the published comparison `published.scenario_allocation`.
+"""What if (issue 15): the schema `whatif` where a scenario's models are built, the tables its
+parameters and rates file go to, and the published comparison `published.scenario_allocation`.
 
 `scenario_allocation` is no dbt mart (a scenario is not a run: `munifund whatif` writes it from
 the scenario's models and the published allocation), so its descriptions are written here, as
@@ -102,6 +102,13 @@ def upgrade() -> None:
     op.execute(f"set local role {PIPELINE}")
     rates = ", ".join(f"{name} text" for name in RATES_COLUMNS)
     op.execute(f"create table if not exists whatif.unit_cost_standards ({rates})")
+    # the one row of the scenario being computed (dbt_project/macros/scenario.sql reads it);
+    # the types are the staging ones (budget_pools' pool and share)
+    op.execute(
+        "create table if not exists whatif.parameters (pool_yuan numeric(18,2),"
+        " incentive_share numeric(6,4), incentive_score_threshold numeric(5,2) not null,"
+        " incentive_basis text not null)"
+    )
     columns = ", ".join(f"{name} {kind}" for name, (kind, _) in SCENARIO_COLUMNS.items())
     op.execute(
         f"create table if not exists published.scenario_allocation ({columns},"
