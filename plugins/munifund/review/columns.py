@@ -271,6 +271,9 @@ SCENARIO_COLUMNS = (
 #: The scenarios of a date, as the review pack lists them.
 SCENARIO_LIST_COLUMNS = (
     Column("scenario", "测算", "Scenario"),
+    # a run published for the date after the scenario was computed makes it a comparison with
+    # an older run: the list says which
+    Column("published_run_id", "对比的已发布运行", "Compared with run"),
     Column("changed_parameters", "改变的参数", "Changed parameters", "json"),
     Column("pool_yuan", "资金池（测算）", "Pool, scenario (yuan)", "money"),
     Column("moved_yuan", "调整金额", "Money moved between districts (yuan)", "money"),

@@ -36,6 +36,7 @@ def scenario_summary(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     moved = sum((to_decimal(r["delta_yuan"]) for r in rows if r["delta_yuan"] > 0), Decimal(0))
     return {
         "scenario": name,
+        "published_run_id": first.get("published_run_id"),
         "changed_parameters": first.get("changed_parameters"),
         "pool_yuan": sum_column(rows, "scenario_total_yuan"),
         "moved_yuan": moved,
