@@ -276,7 +276,8 @@ SCENARIO_LIST_COLUMNS = (
     Column("published_run_id", "对比的已发布运行", "Compared with run"),
     Column("changed_parameters", "改变的参数", "Changed parameters", "json"),
     Column("pool_yuan", "资金池（测算）", "Pool, scenario (yuan)", "money"),
-    Column("moved_yuan", "调整金额", "Money moved between districts (yuan)", "money"),
+    Column("gains_yuan", "增加合计", "Sum of the districts' gains (yuan)", "money_delta"),
+    Column("losses_yuan", "减少合计", "Sum of the districts' losses (yuan)", "money_delta"),
     Column("computed_at", "测算时间", "Computed at", "datetime"),
     Column("computed_by", "测算人", "Computed by"),
 )  # fmt: skip

@@ -31,15 +31,16 @@ def scenarios_by_name(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, An
 
 
 def scenario_summary(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """One scenario in one line: its changes, its pool, how much money moved between districts."""
+    """One scenario in one line: its changes, its pool, what the districts gain and lose."""
     first = rows[0]
-    moved = sum((to_decimal(r["delta_yuan"]) for r in rows if r["delta_yuan"] > 0), Decimal(0))
+    deltas = [to_decimal(r["delta_yuan"]) for r in rows]
     return {
         "scenario": name,
         "published_run_id": first.get("published_run_id"),
         "changed_parameters": first.get("changed_parameters"),
         "pool_yuan": sum_column(rows, "scenario_total_yuan"),
-        "moved_yuan": moved,
+        "gains_yuan": sum((d for d in deltas if d > 0), Decimal(0)),
+        "losses_yuan": sum((d for d in deltas if d < 0), Decimal(0)),
         "computed_at": first.get("computed_at"),
         "computed_by": first.get("computed_by"),
         "href": scenario_file(name, ".html"),
