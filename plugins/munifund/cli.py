@@ -288,6 +288,7 @@ def whatif(
     one (published.scenario_allocation, and a comparison page and workbook). Publishes nothing.
 
     A bad --set, --name or --rates is refused (exit 2) before anything is computed."""
+    from munifund.dbt_project import DbtFailed
     from munifund.runner import operator_name
     from munifund.warehouse import WarehouseError, init_warehouse
     from munifund.whatif.parameters import ScenarioRefused
@@ -305,7 +306,7 @@ def whatif(
             written = write_scenario_report(conn, scenario, load_settings().reviews_dir)
     except ScenarioRefused as err:
         raise _fail(str(err), 2) from None
-    except WarehouseError as err:
+    except (WarehouseError, DbtFailed) as err:
         raise _fail(str(err)) from None
     console.print(written.summary(), markup=False, soft_wrap=True)
 
