@@ -61,7 +61,7 @@ docs: setup ## dbt docs for analysts: generate and serve on http://127.0.0.1:808
 	$(BIN)/munifund dbt docs generate
 	$(BIN)/munifund dbt docs serve --port 8080 --host 127.0.0.1
 
-bench: setup ## benchmarks (minutes): loader and allocation build
+bench: setup ## benchmarks (minutes): loader, allocation build, a what-if scenario
 	$(BIN)/python -m bench
 
 clean-warehouse: ## stop the embedded warehouse

@@ -16,6 +16,9 @@ server, never pass/fail on wall time: these machines are shared.
   plain Python process (ingest, `dbt build` of every model and test, audit, publish, review
   pack), alternated, medians of 3 (goal: <= 1.5x); then both again after 29 more published
   dates, to show a night's cost does not grow with the history.
+- whatif: one `munifund whatif` scenario (checks, dbt, scenario_allocation, its page and
+  workbook, the review pack again) against a plain dbt build of the allocation models, on the
+  sample city (goal: within 2x). Each scenario has another pool, as in a meeting.
 """
 
 from __future__ import annotations
@@ -426,11 +429,75 @@ def bench_run(rounds: int = 3) -> None:
         )
     grown = statistics.median(results["30"]["run"]) / statistics.median(results["1"]["run"])
     print(f"munifund run after 30 published dates / after 1: {grown:.2f}x (goal: about 1x)")
+
+
+def bench_whatif(rounds: int = 3) -> None:
+    from munifund.dbt_project import run_dbt
+    from munifund.ingest.loader import ingest
+    from munifund.publication import RunContext
+    from munifund.publication.audit import audit_candidate
+    from munifund.publication.publish import publish_candidate
+    from munifund.sample import generate_sample_city
+    from munifund.whatif.compute import Scenario, compute_scenario, refuse_before_computing
+    from munifund.whatif.parameters import parse_overrides
+    from munifund.whatif.report import write_scenario_report
+
+    home = Path(tempfile.mkdtemp(prefix="bench-whatif-"))
+    warehouse = _warehouse(home)
+    landing = home / "landing"
+    as_of = dt.date(2026, 11, 28)
+    ctx = RunContext(as_of, "bench")
+    generate_sample_city(landing, year=2026, scale=1, seed=42)
+    with warehouse.connect() as conn:
+        ingest(conn, landing, as_of, "bench")
+    dbt_vars = {"as_of_date": as_of.isoformat(), "run_id": "bench"}
+    run_dbt(
+        ["build", "--exclude", "resource_type:unit_test", "--quiet"],
+        warehouse.pipeline_url,
+        dbt_vars,
+    )
+    with warehouse.connect() as conn:
+        publish_candidate(conn, ctx, {}, audit_candidate(conn, ctx))
+        conn.commit()
+    build = [
+        "build", "--select", "+district_allocation",
+        "--exclude", "resource_type:test resource_type:unit_test", "--quiet",
+    ]  # fmt: skip
+    reviews = home / "reviews"
+
+    def plain() -> None:
+        run_dbt(build, warehouse.pipeline_url, dbt_vars)
+
+    def scenario(pool: int) -> None:
+        wanted = Scenario("bench", as_of, parse_overrides([f"pool_yuan={pool}"]))
+        refuse_before_computing(warehouse, wanted)
+        compute_scenario(warehouse, wanted)
+        with warehouse.connect() as conn:
+            write_scenario_report(conn, wanted, reviews)
+
+    plain()  # warm: parse, views, seeds
+    t = time.perf_counter()
+    scenario(100_000_000)  # the date's first scenario: dbt parses the project for its vars
+    first = time.perf_counter() - t
+    timings: dict[str, list[float]] = {"plain": [], "whatif": []}
+    for i in range(rounds):  # alternated, so that neither gets the quieter moments
+        t = time.perf_counter()
+        plain()
+        timings["plain"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        scenario(120_000_000 + i * 1_000_000)
+        timings["whatif"].append(time.perf_counter() - t)
     from munifund.config import load_settings
     from munifund.warehouse import stop_warehouse
 
     stop_warehouse(load_settings())
     shutil.rmtree(home, ignore_errors=True)
+    plain_s, whatif_s = statistics.median(timings["plain"]), statistics.median(timings["whatif"])
+    print(
+        f"whatif, one scenario (median of {rounds}): {whatif_s:.1f} s; plain dbt build of the"
+        f" allocation models: {plain_s:.1f} s; ratio {whatif_s / plain_s:.2f} (goal <= 2);"
+        f" the date's first scenario (dbt parses the project): {first:.1f} s"
+    )
 
 
 def bench_dag_parse(repeats: int = 5) -> None:
@@ -484,7 +551,7 @@ def bench_dag_parse(repeats: int = 5) -> None:
 
 
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["parse", "loader", "encodings", "allocation"]
+    which = sys.argv[1:] or ["parse", "loader", "encodings", "allocation", "whatif"]
     if "parse" in which:
         bench_dag_parse()
     if "loader" in which:
@@ -497,6 +564,8 @@ if __name__ == "__main__":
         bench_money_cycle()
     if "run" in which:
         bench_run()
+    if "whatif" in which:
+        bench_whatif()
     print(
         f"(max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB)"
     )

@@ -272,6 +272,78 @@ def review_revoke(
     _record_review("revoked", run, by, comment, revokes)
 
 
+# ------------------------------------------------------------------------------ whatif
+
+
+@app.command()
+def whatif(
+    name: Annotated[
+        str, typer.Option("--name", help="The scenario's name; computing it again replaces it.")
+    ],
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="NAME=VALUE, repeatable: pool_yuan, incentive_share, incentive_score_threshold,"
+            " incentive_basis (level|increase).",
+        ),
+    ] = None,
+    rates: Annotated[
+        Path | None,
+        typer.Option(
+            help="A unit-cost table (.csv or .xlsx, the unit_cost_standards contract) that"
+            " replaces the standards for this scenario only."
+        ),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            help="As-of date of a published allocation (default: today in Asia/Shanghai)."
+        ),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Who asks (default: $MUNIFUND_OPERATOR, else your login name)."),
+    ] = None,
+) -> None:
+    """What if: the allocation of a published date with other parameters, beside the published
+    one (published.scenario_allocation, and a comparison page and workbook). Publishes nothing.
+
+    A bad --set, --name or --rates is refused (exit 2) before anything is computed."""
+    from munifund.dbt_project import DbtFailed
+    from munifund.runner import operator_name
+    from munifund.warehouse import WarehouseError, init_warehouse
+    from munifund.whatif.parameters import ScenarioRefused
+
+    as_of = _parse_date(date)
+    try:
+        scenario = _scenario(name, assignments or [], rates, as_of, operator_name(by))
+        warehouse = init_warehouse()
+        from munifund.whatif.compute import compute_scenario, refuse_before_computing
+        from munifund.whatif.report import write_scenario_report
+
+        refuse_before_computing(warehouse, scenario)
+        compute_scenario(warehouse, scenario)
+        with warehouse.connect() as conn:
+            written = write_scenario_report(conn, scenario, load_settings().reviews_dir)
+    except ScenarioRefused as err:
+        raise _fail(str(err), 2) from None
+    except (WarehouseError, DbtFailed) as err:
+        raise _fail(str(err)) from None
+    console.print(written.summary(), markup=False, soft_wrap=True)
+
+
+def _scenario(name: str, assignments: list[str], rates: Path | None, as_of: dt.date, by: str):
+    """The scenario as asked, every argument checked; ScenarioRefused at the first bad one."""
+    from munifund.whatif.compute import Scenario
+    from munifund.whatif.parameters import check_name, parse_overrides
+    from munifund.whatif.rates import read_rates
+
+    overrides = parse_overrides(assignments)
+    rates_file = read_rates(rates) if rates is not None else None
+    return Scenario(check_name(name), as_of, overrides, rates_file, by)
+
+
 # --------------------------------------------------------------------------------- dbt
 
 

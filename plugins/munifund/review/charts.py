@@ -92,6 +92,24 @@ def allocation_chart(rows: list[dict[str, Any]]) -> Chart | None:
 
 
 def changes_chart(rows: list[dict[str, Any]], names: dict[str, tuple[str, str]]) -> Chart | None:
+    return delta_chart(
+        rows,
+        names,
+        "changes.png",
+        "Change of total against the previous publication",
+        "Change of each district's total against the previous run, yuan",
+    )
+
+
+def delta_chart(
+    rows: list[dict[str, Any]],
+    names: dict[str, tuple[str, str]],
+    file_name: str,
+    title: str,
+    alt: str,
+) -> Chart | None:
+    """Each district's `delta_yuan` as a bar, gains green and losses red: a change against the
+    previous publication, or a what-if scenario against the published allocation."""
     rows = [r for r in rows if r.get("delta_yuan") is not None]
     if not rows:
         return None
@@ -106,11 +124,9 @@ def changes_chart(rows: list[dict[str, Any]], names: dict[str, tuple[str, str]])
     ax.axhline(0, color="#555555", linewidth=0.8)
     _district_ticks(ax, labels)
     ax.set_ylabel("yuan")
-    ax.set_title("Change of total against the previous publication")
+    ax.set_title(title)
     _yuan_axis(ax)
-    return Chart(
-        "changes.png", _png(fig), "Change of each district's total against the previous run, yuan"
-    )
+    return Chart(file_name, _png(fig), alt)
 
 
 def kiosk_chart(rows: list[dict[str, Any]]) -> Chart | None:

@@ -252,3 +252,32 @@ DQ_ROW_COLUMNS = (
     Column("run_id", "运行", "Run"),
     Column("quarantined_at", "隔离时间", "Quarantined at", "datetime"),
 )
+
+#: A what-if scenario against the published allocation (published.scenario_allocation).
+SCENARIO_COLUMNS = (
+    DISTRICT_CODE,
+    NAME_ZH,
+    NAME_EN,
+    Column("published_standard_cost_yuan", "标准经费（已发布）", "Standard cost, published (yuan)", "money"),
+    Column("scenario_standard_cost_yuan", "标准经费（测算）", "Standard cost, scenario (yuan)", "money"),
+    Column("published_base_yuan", "基础分配（已发布）", "Base, published (yuan)", "money"),
+    Column("scenario_base_yuan", "基础分配（测算）", "Base, scenario (yuan)", "money"),
+    Column("published_incentive_yuan", "奖励（已发布）", "Incentive, published (yuan)", "money"),
+    Column("scenario_incentive_yuan", "奖励（测算）", "Incentive, scenario (yuan)", "money"),
+    Column("published_total_yuan", "分配合计（已发布）", "Total, published (yuan)", "money"),
+    Column("scenario_total_yuan", "分配合计（测算）", "Total, scenario (yuan)", "money"),
+    Column("delta_yuan", "差额", "Delta (yuan)", "money_delta"),
+)  # fmt: skip
+#: The scenarios of a date, as the review pack lists them.
+SCENARIO_LIST_COLUMNS = (
+    Column("scenario", "测算", "Scenario"),
+    # a run published for the date after the scenario was computed makes it a comparison with
+    # an older run: the list says which
+    Column("published_run_id", "对比的已发布运行", "Compared with run"),
+    Column("changed_parameters", "改变的参数", "Changed parameters", "json"),
+    Column("pool_yuan", "资金池（测算）", "Pool, scenario (yuan)", "money"),
+    Column("gains_yuan", "增加合计", "Sum of the districts' gains (yuan)", "money_delta"),
+    Column("losses_yuan", "减少合计", "Sum of the districts' losses (yuan)", "money_delta"),
+    Column("computed_at", "测算时间", "Computed at", "datetime"),
+    Column("computed_by", "测算人", "Computed by"),
+)  # fmt: skip

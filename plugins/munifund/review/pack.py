@@ -29,7 +29,7 @@ HTML_NAME = "review.html"
 XLSX_NAME = "review.xlsx"
 
 
-def _replace_file(path: Path, content: bytes) -> None:
+def replace_file(path: Path, content: bytes) -> None:
     """Write next to the target and rename over it: a reader never sees half a file."""
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(content)
@@ -48,12 +48,12 @@ def write_review_pack(conn: psycopg.Connection, as_of: dt.date, reviews_dir: Pat
     page = render_page(data)
     written = set()
     for chart in page.charts:
-        _replace_file(folder / chart.file_name, chart.png)
+        replace_file(folder / chart.file_name, chart.png)
         written.add(chart.file_name)
     for stale in set(CHART_NAMES) - written:
         (folder / stale).unlink(missing_ok=True)
-    _replace_file(folder / HTML_NAME, page.html.encode("utf-8"))
-    _replace_file(folder / XLSX_NAME, render_workbook(data))
+    replace_file(folder / HTML_NAME, page.html.encode("utf-8"))
+    replace_file(folder / XLSX_NAME, render_workbook(data))
     return folder
 
 

@@ -30,6 +30,7 @@ from munifund.review.money_sections import (
     year_over_year_section,
 )
 from munifund.review.queries import PackData, published_name
+from munifund.review.scenario_sections import scenario_list
 from munifund.review.sections import (
     allocation_section,
     assessment_rankings,
@@ -134,7 +135,7 @@ def _provenance(run: dict[str, Any] | None) -> list[Fact]:
     ]
 
 
-def _template_env():
+def template_env():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     return Environment(
@@ -199,10 +200,11 @@ def render_page(data: PackData) -> Page:
         "spending_flags": spending_flags_section(data, names),
         "coverage": coverage_section(data, names),
         "year_over_year": year_over_year,
+        "scenarios": scenario_list(data),
         "dq_counts": dq_counts,
         "dq_rows": dq_rows,
         "not_available": NOT_AVAILABLE,
     }
-    html = _template_env().get_template("review.html.j2").render(**context)
+    html = template_env().get_template("review.html.j2").render(**context)
     charts = [s.chart for s in (allocation, changes, kiosk, year_over_year) if s.chart is not None]
     return Page(html, charts)

@@ -142,7 +142,7 @@ class Sheet:
     note: str = ""
 
 
-def _write_sheet(wb, sheet: Sheet) -> None:
+def write_sheet(wb, sheet: Sheet) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -271,7 +271,7 @@ def render_workbook(data: PackData) -> bytes:
     wb.remove(wb.active)
     _summary_sheet(wb, data)
     for sheet in _sheets(data):
-        _write_sheet(wb, sheet)
+        write_sheet(wb, sheet)
     stamp = _workbook_stamp(data)
     props = wb.properties
     props.creator = "munifund"

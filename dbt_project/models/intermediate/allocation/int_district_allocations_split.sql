@@ -1,8 +1,3 @@
-{%- set incentive_basis = var('incentive_basis') -%}
-{%- if incentive_basis not in ('level', 'increase') -%}
-    {{ exceptions.raise_compiler_error(
-        "var incentive_basis is " ~ incentive_basis ~ ": it must be level or increase") }}
-{%- endif -%}
 with recursive
 -- One row per district, for the fiscal year of the as-of date (none while no pool for the year is
 -- known): the pool split (domain.md, 按作业量和经费标准分配). Base pool B = P - I split by
@@ -36,13 +31,21 @@ previous_own_investment as (
     where fiscal_year = {{ fiscal_year() }} - 1
 ),
 
+pool_of_the_year as (
+    -- a what-if scenario may set its own pool or share (macros/scenario.sql)
+    select
+        {{ scenario_or_delivered('pool_yuan', 'pool_yuan') }} as pool_yuan,
+        {{ scenario_or_delivered('incentive_share', 'incentive_share') }} as incentive_share
+    from {{ ref('stg_budget_pools__budget_pools') }}
+    where fiscal_year = {{ fiscal_year() }}
+),
+
 pool as (
     select
         pool_yuan,
         incentive_share,
         round(pool_yuan * incentive_share, 2) as incentive_pool_nominal_yuan
-    from {{ ref('stg_budget_pools__budget_pools') }}
-    where fiscal_year = {{ fiscal_year() }}
+    from pool_of_the_year
 ),
 
 standard_costs as (
@@ -64,15 +67,14 @@ district_inputs as (
         scores.assessment_score,
         scores.meets_threshold,
         coalesce(own_investment.amount_yuan, 0) as own_investment_yuan,
-        {% if incentive_basis == 'increase' -%}
-        greatest(
-            coalesce(own_investment.amount_yuan, 0)
-            - coalesce(previous_own_investment.amount_yuan, 0),
-            0
-        )
-        {%- else -%}
-        coalesce(own_investment.amount_yuan, 0)
-        {%- endif %} as weighed_investment_yuan
+        case
+            when {{ incentive_basis() }} = 'increase' then greatest(
+                coalesce(own_investment.amount_yuan, 0)
+                - coalesce(previous_own_investment.amount_yuan, 0),
+                0
+            )
+            else coalesce(own_investment.amount_yuan, 0)
+        end as weighed_investment_yuan
     from districts
     left join standard_costs
         on standard_costs.district_code = districts.district_code
@@ -198,7 +200,7 @@ final as (
         {{ to_yuan('base_rounded.incentive_pool_yuan') }} as incentive_pool_yuan,
         cast(base_rounded.incentive_share as numeric(6, 4)) as incentive_share,
         base_rounded.incentive_fell_back,
-        cast('{{ incentive_basis }}' as text) as incentive_basis
+        {{ incentive_basis() }} as incentive_basis
     from base_rounded
     inner join incentive_rounded
         on incentive_rounded.district_code = base_rounded.district_code

@@ -27,7 +27,7 @@ final as (
         coalesce(due.cases_on_time, 0) as cases_on_time,
         {{ assessment_score('due.cases_on_time', 'due.cases_due') }} as assessment_score,
         -- the threshold compared exactly, not on the rounded score
-        coalesce(due.cases_due > 0 and 100 * due.cases_on_time >= {{ var('incentive_score_threshold') }} * due.cases_due, false)
+        coalesce(due.cases_due > 0 and 100 * due.cases_on_time >= {{ incentive_score_threshold() }} * due.cases_due, false)
             as meets_threshold
     from districts
     left join due

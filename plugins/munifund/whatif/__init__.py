@@ -1,0 +1,10 @@
+"""What if (测算): a scenario computes the allocation of a published date again from the same
+inputs with changed parameters, and compares it district by district with the published one.
+
+- `parameters`: the scenario's name and `--set NAME=VALUE` overrides, checked first.
+- `rates`: a rates file (`--rates`) checked against the unit_cost_standards contract.
+- `compute`: the same dbt models built into schema `whatif`, then `published.scenario_allocation`.
+- `report`: the comparison page and workbook beside the date's review pack.
+
+A scenario never changes a published allocation, `allocation_runs`, raw data or a decision.
+"""

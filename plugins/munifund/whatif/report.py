@@ -1,0 +1,56 @@
+"""After a scenario is written: its comparison page and workbook beside the date's review pack,
+and the pack written again so that it lists the scenario (review/scenario_pack.py, review/pack.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from munifund.review import write_review_pack
+from munifund.review.formatting import format_money, format_money_delta
+from munifund.review.pack import replace_file
+from munifund.review.scenario_pack import ScenarioData, read_scenario, scenario_files
+from munifund.whatif.compute import Scenario, default_threshold
+
+
+@dataclass(frozen=True)
+class ScenarioReport:
+    data: ScenarioData
+    folder: Path
+    files: tuple[str, ...]
+
+    def summary(self) -> str:
+        """What the command prints: the totals per district, then where everything is."""
+        lines = [
+            f"scenario {self.data.name} of {self.data.as_of} against run"
+            f" {self.data.rows[0]['published_run_id']}:",
+            f"{'district':<10} {'published total':>18} {'scenario total':>18} {'delta':>16}",
+        ]
+        for r in self.data.rows:
+            lines.append(
+                f"{r['district_code']:<10} {format_money(r['published_total_yuan']):>18}"
+                f" {format_money(r['scenario_total_yuan']):>18}"
+                f" {format_money_delta(r['delta_yuan']):>16}"
+            )
+        lines.append(
+            f"written: published.scenario_allocation ({len(self.data.rows)} districts),"
+            f" {', '.join(str(self.folder / f) for f in self.files)}"
+        )
+        return "\n".join(lines)
+
+
+def write_scenario_report(
+    conn: psycopg.Connection, scenario: Scenario, reviews_dir: Path
+) -> ScenarioReport:
+    published_threshold = str(default_threshold())
+    data = read_scenario(conn, scenario.name, scenario.as_of, published_threshold)
+    folder = Path(reviews_dir) / scenario.as_of.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    files = scenario_files(data)
+    for file_name, content in files.items():
+        replace_file(folder / file_name, content)
+    write_review_pack(conn, scenario.as_of, reviews_dir)
+    return ScenarioReport(data, folder, tuple(files))

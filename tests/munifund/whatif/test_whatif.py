@@ -1,0 +1,329 @@
+"""`munifund whatif` on the sample city, published for one date as a nightly run would: each
+scenario against the independent recomputation (tests/dbt/allocation/reference_allocation.py) to
+the fen, and the published tables, run records, raw data and decisions byte-identical before and
+after. The command's refusals each in one line, with exit status 2, before anything is computed.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import sys
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from munifund.cli import app
+from munifund.config import load_settings
+from munifund.dbt_project import run_dbt
+from munifund.ingest.loader import ingest
+from munifund.sample import generate_sample_city
+from munifund.tasks import audit_task, publish_task
+from munifund.whatif.compute import Scenario, compute_scenario
+from munifund.whatif.parameters import parse_overrides
+from munifund.whatif.rates import read_rates
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "dbt" / "allocation"))
+from reference_allocation import Standard, allocate, read_inputs  # noqa: E402
+
+AS_OF = dt.date(2026, 11, 28)
+RUN_ID = "run-whatif"
+LANDING: list[Path] = []
+# Everything a scenario must leave as it was: the published allocation and every other
+# published table but its own, the run records and decisions, raw data, the nightly candidate.
+UNTOUCHED_SCHEMAS = ("published", "ops", "raw", "audit", "staging", "intermediate")
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory, warehouse, clear_schemas):
+    """The sample city published for AS_OF by the DAG's own task functions."""
+    clear_schemas("raw", "ops", "audit", "intermediate", "published")
+    landing = tmp_path_factory.mktemp("landing")
+    generate_sample_city(landing, year=AS_OF.year, scale=1, seed=7)
+    LANDING[:] = [landing]
+    with warehouse.connect() as conn:
+        ingest(conn, landing, AS_OF, RUN_ID)
+    run_dbt(["build", "--exclude", "resource_type:unit_test"], warehouse.pipeline_url,
+            {"as_of_date": AS_OF.isoformat(), "run_id": RUN_ID})  # fmt: skip
+    audited = audit_task(AS_OF.isoformat(), RUN_ID)
+    publish_task(AS_OF.isoformat(), RUN_ID, {"rows_loaded": 1}, audited, started_by="张工")
+    return warehouse
+
+
+def digests(conn: psycopg.Connection) -> dict[str, str]:
+    """md5 of every row of every table in the untouched schemas, in a fixed order."""
+    tables = conn.execute(
+        "select schemaname, tablename from pg_tables where schemaname = any(%s)"
+        " and not (schemaname = 'published' and tablename = 'scenario_allocation')"
+        " order by 1, 2",
+        [list(UNTOUCHED_SCHEMAS)],
+    ).fetchall()
+    found = {}
+    for schema, table in tables:
+        (digest,) = conn.execute(
+            f"select md5(coalesce(string_agg(t::text, '|' order by t::text), ''))"
+            f' from "{schema}"."{table}" t'
+        ).fetchone()
+        found[f"{schema}.{table}"] = digest
+    views = conn.execute(
+        "select viewname from pg_views where schemaname = 'published' order by 1"
+    ).fetchall()
+    for (view,) in views:
+        (digest,) = conn.execute(
+            f"select md5(coalesce(string_agg(t::text, '|' order by t::text), ''))"
+            f' from published."{view}" t'
+        ).fetchone()
+        found[f"published.{view}"] = digest
+    return found
+
+
+def scenario_rows(conn: psycopg.Connection, name: str) -> dict[str, dict]:
+    cur = conn.cursor(row_factory=psycopg.rows.dict_row)
+    rows = cur.execute(
+        "select * from published.scenario_allocation where as_of_date = %s and scenario = %s"
+        " order by district_code",
+        [AS_OF, name],
+    ).fetchall()
+    return {r["district_code"]: r for r in rows}
+
+
+def published_rows(conn: psycopg.Connection) -> dict[str, dict]:
+    cur = conn.cursor(row_factory=psycopg.rows.dict_row)
+    rows = cur.execute(
+        "select * from published.district_allocation where as_of_date = %s", [AS_OF]
+    ).fetchall()
+    return {r["district_code"]: r for r in rows}
+
+
+def compute(warehouse, name: str, *assignments: str, rates: Path | None = None) -> dict:
+    scenario = Scenario(
+        name, AS_OF, parse_overrides(list(assignments)), read_rates(rates) if rates else None
+    )
+    with warehouse.connect() as conn:
+        before = digests(conn)
+    compute_scenario(warehouse, scenario)
+    with warehouse.connect() as conn:
+        assert digests(conn) == before, "a scenario changed a published or pipeline table"
+        return scenario_rows(conn, name)
+
+
+def reference(threshold=60, basis="level", pool=None, standards=None):
+    inputs = read_inputs(LANDING[0], AS_OF)
+    if pool is not None:
+        inputs = dataclasses.replace(inputs, pool=pool)
+    if standards is not None:
+        inputs = dataclasses.replace(inputs, standards=standards)
+    return allocate(inputs, threshold, basis).districts
+
+
+def assert_agrees(rows: dict[str, dict], expected: dict[str, dict]) -> None:
+    """The scenario's figures, district by district, to the fen."""
+    assert set(rows) == set(expected)
+    for code, row in rows.items():
+        for figure in ("standard_cost", "base", "incentive", "total"):
+            assert row[f"scenario_{figure}_yuan"] == expected[code][f"{figure}_yuan"], (
+                code,
+                figure,
+            )
+        assert row["delta_yuan"] == row["scenario_total_yuan"] - row["published_total_yuan"]
+
+
+def test_a_doubled_pool_doubles_only_the_pool_s_split(city) -> None:
+    with city.connect() as conn:
+        published = published_rows(conn)
+    pool = next(iter(published.values()))["pool_yuan"]
+    share = next(iter(published.values()))["incentive_share"]
+    rows = compute(city, "double", f"pool_yuan={pool * 2}")
+    assert sum(r["scenario_total_yuan"] for r in rows.values()) == pool * 2  # to the fen
+    for code, row in rows.items():
+        # the work and its cost are the inputs': unchanged; only the money split moves
+        assert row["scenario_standard_cost_yuan"] == published[code]["standard_cost_yuan"]
+        assert row["published_total_yuan"] == published[code]["total_yuan"]
+        assert abs(row["scenario_total_yuan"] - 2 * row["published_total_yuan"]) <= Decimal("0.02")
+    assert_agrees(rows, reference(pool=(pool * 2, share)))
+    params = next(iter(rows.values()))["parameters"]
+    assert params["pool_yuan"] == str(pool * 2) and params["incentive_share"] == str(share)
+
+
+def test_a_raised_threshold_moves_the_incentive_as_the_rules_say(city) -> None:
+    with city.connect() as conn:
+        published = published_rows(conn)
+    scores = sorted(r["assessment_score"] for r in published.values() if r["incentive_yuan"] > 0)
+    # just above the lowest qualifying score: that district loses its incentive to the others
+    threshold = scores[0] + Decimal("0.01")
+    rows = compute(city, "strict", f"incentive_score_threshold={threshold}")
+    losers = [
+        c
+        for c, r in published.items()
+        if r["incentive_yuan"] > 0 and r["assessment_score"] < threshold
+    ]
+    assert losers
+    for code in losers:
+        assert rows[code]["scenario_incentive_yuan"] == 0
+    incentive_pool = sum(r["incentive_yuan"] for r in published.values())
+    assert sum(r["scenario_incentive_yuan"] for r in rows.values()) == incentive_pool
+    assert_agrees(rows, reference(threshold=Fraction(str(threshold))))
+
+
+def test_another_basis_and_share_agree_with_the_recomputation(city) -> None:
+    with city.connect() as conn:
+        pool = next(iter(published_rows(conn).values()))["pool_yuan"]
+    rows = compute(city, "increase", "incentive_basis=increase", "incentive_share=0.5")
+    assert_agrees(rows, reference(basis="increase", pool=(pool, Decimal("0.5"))))
+
+
+def current_standards(conn: psycopg.Connection) -> list[dict[str, str]]:
+    cur = conn.cursor(row_factory=psycopg.rows.dict_row)
+    return cur.execute(
+        "select work_type, asset_class, valid_from::text, valid_to::text, rate_yuan::text, unit"
+        " from staging.stg_unit_cost_standards__unit_cost_standards order by 1, 2, 3"
+    ).fetchall()
+
+
+def write_rates(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_a_rates_file_changes_exactly_the_lines_it_touches(city, tmp_path: Path) -> None:
+    with city.connect() as conn:
+        standards = current_standards(conn)
+        published_lines = {
+            (d, t, w, a, v): (u, r)
+            for d, t, w, a, v, u, r in conn.execute(
+                "select district_code, tier, work_type, asset_class, rate_valid_from, unit_days,"
+                " rate_yuan from published.district_allocation_lines where as_of_date = %s",
+                [AS_OF],
+            ).fetchall()
+        }
+    touched = ("sweeping", "secondary_road")
+    changed = [
+        {**s, "rate_yuan": str(Decimal(s["rate_yuan"]) * 2)}
+        if (s["work_type"], s["asset_class"]) == touched else s
+        for s in standards
+    ]  # fmt: skip
+    rows = compute(city, "sweeping", rates=write_rates(tmp_path / "rates.csv", changed))
+    with city.connect() as conn:
+        scenario_lines = {
+            (d, t, w, a, v): (u, r)
+            for d, t, w, a, v, u, r in conn.execute(
+                "select district_code, tier, work_type, asset_class, rate_valid_from, unit_days,"
+                " rate_yuan from whatif.int_cost_lines_grouped where tier <> 'city'"
+            ).fetchall()
+        }
+    assert set(scenario_lines) == set(published_lines)
+    moved = {k for k in published_lines if scenario_lines[k] != published_lines[k]}
+    assert moved and all((k[2], k[3]) == touched for k in moved)
+    for key in moved:
+        assert scenario_lines[key][1] == published_lines[key][1] * 2
+        assert scenario_lines[key][0] == published_lines[key][0]  # the work is the same
+    expected = reference(
+        standards=[
+            Standard(
+                s["work_type"], s["asset_class"], dt.date.fromisoformat(s["valid_from"]),
+                dt.date.fromisoformat(s["valid_to"]) if s["valid_to"] else None,
+                Decimal(s["rate_yuan"]),
+            )
+            for s in changed
+        ]
+    )  # fmt: skip
+    assert_agrees(rows, expected)
+    assert next(iter(rows.values()))["parameters"]["rates"]["file"] == "rates.csv"
+
+
+def run_cli(*args: str):
+    return CliRunner().invoke(app, ["whatif", "--date", AS_OF.isoformat(), *args])
+
+
+def test_the_command_writes_the_scenario_its_page_and_lists_it_in_the_review_pack(city) -> None:
+    with city.connect() as conn:
+        pool = next(iter(published_rows(conn).values()))["pool_yuan"]
+    result = run_cli("--set", f"pool_yuan={pool + 1000}", "--name", "more", "--by", "李四")
+    assert result.exit_code == 0, result.output
+    folder = load_settings().reviews_dir / AS_OF.isoformat()
+    for suffix in (".html", ".xlsx", ".png"):
+        assert (folder / f"whatif-more{suffix}").stat().st_size > 0
+    page = (folder / "whatif-more.html").read_text(encoding="utf-8")
+    assert "pool-check" in page and "✓" in page and 'href="review.html"' in page
+    review = (folder / "review.html").read_text(encoding="utf-8")
+    assert 'href="whatif-more.html"' in review
+    # computed again under the same name: replaced, not added; another name lives beside it
+    assert run_cli("--set", f"pool_yuan={pool + 2000}", "--name", "more").exit_code == 0
+    assert run_cli("--set", "incentive_share=0", "--name", "flat").exit_code == 0
+    with city.connect() as conn:
+        more = scenario_rows(conn, "more")
+        assert sum(r["scenario_total_yuan"] for r in more.values()) == pool + 2000
+        assert len(scenario_rows(conn, "flat")) == len(more)
+    review = (folder / "review.html").read_text(encoding="utf-8")
+    assert 'href="whatif-flat.html"' in review and 'href="whatif-more.html"' in review
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--set", "pool=1"], "unknown parameter"),
+        (["--set", "pool_yuan=lots"], "not a number"),
+        (["--set", "pool_yuan=-5"], "negative"),
+        (["--set", "pool_yuan=1.001"], "more than 2 decimals"),
+        (["--set", "incentive_share=0.7"], "above 0.5"),
+        (["--set", "incentive_score_threshold=101"], "0 to 100"),
+        (["--set", "incentive_basis=growth"], "level or increase"),
+        (["--set", "pool_yuan"], "NAME=VALUE"),
+        (["--set", "incentive_basis=level", "--name", "../x"], "scenario name"),
+    ],
+)
+def test_a_bad_set_is_refused_in_one_line(city, args: list[str], says: str) -> None:
+    with city.connect() as conn:
+        before = (
+            digests(conn),
+            conn.execute("select count(*) from published.scenario_allocation").fetchone(),
+        )
+    result = run_cli(*args, *([] if "--name" in args else ["--name", "bad"]))
+    assert result.exit_code == 2, result.output
+    assert says in result.output and len(result.output.strip().splitlines()) == 1, result.output
+    with city.connect() as conn:
+        after = (
+            digests(conn),
+            conn.execute("select count(*) from published.scenario_allocation").fetchone(),
+        )
+    assert after == before
+
+
+def test_a_bad_rates_file_is_refused_in_one_line(city, tmp_path: Path) -> None:
+    with city.connect() as conn:
+        standards = current_standards(conn)
+    bad_value = [{**standards[0], "rate_yuan": "12,5"}, *standards[1:]]
+    missing = [
+        s for s in standards if (s["work_type"], s["asset_class"]) != ("sweeping", "secondary_road")
+    ]
+    repeated = [*standards, standards[0]]
+    cases = {
+        "bad.csv": (bad_value, "line 2, column rate_yuan: not a number"),
+        "missing.csv": (missing, "no rate for sweeping of secondary_road"),
+        "repeated.csv": (repeated, "repeats the rate of line 2"),
+    }
+    for name, (rows, says) in cases.items():
+        path = write_rates(tmp_path / name, rows)
+        result = run_cli("--rates", str(path), "--name", "rates")
+        assert result.exit_code == 2, result.output
+        assert says in result.output and len(result.output.strip().splitlines()) == 1, result.output
+    (tmp_path / "rates.txt").write_text("x")
+    result = run_cli("--rates", str(tmp_path / "rates.txt"), "--name", "rates")
+    assert result.exit_code == 2 and "not a CSV or .xlsx" in result.output
+    with city.connect() as conn:
+        assert not scenario_rows(conn, "rates")
+
+
+def test_a_date_with_nothing_published_is_refused(city) -> None:
+    result = CliRunner().invoke(
+        app, ["whatif", "--date", "2026-01-05", "--set", "incentive_share=0.2", "--name", "early"]
+    )
+    assert result.exit_code == 2 and "no allocation is published for 2026-01-05" in result.output
