@@ -73,7 +73,8 @@ def test_init_parses_the_manifest_the_mounted_project_hides() -> None:
     assert "dbt_project/target/" in (PROJECT_ROOT / ".gitignore").read_text().split()
     script = SERVICES["airflow-init"]["command"][-1]
     steps = [line.strip() for line in script.splitlines() if line.strip()]
-    assert steps.index("munifund dbt parse --quiet") > steps.index("airflow db migrate")
+    parse = next(i for i, step in enumerate(steps) if "ensure_manifest(force=True)" in step)
+    assert parse > steps.index("airflow db migrate")
 
 
 def test_task_logs_have_a_volume_every_airflow_service_shares() -> None:
