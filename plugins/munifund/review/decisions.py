@@ -107,7 +107,7 @@ def record_decision(
         )
         if decision == "approved":
             _freeze_approved_copy(conn, made)
-        derive_run_state(conn, [run_id])
+        _derive_run_state(conn, run_id)
     return made
 
 
@@ -168,8 +168,8 @@ def _freeze_approved_copy(conn: psycopg.Connection, approval: Decision) -> None:
         )
 
 
-def derive_run_state(conn: psycopg.Connection, run_ids: list[str]) -> None:
-    """The runs' review columns from the log: the standing decision; without one, `superseded`
+def _derive_run_state(conn: psycopg.Connection, run_id: str) -> None:
+    """The run's review columns from the log: the standing decision; without one, `superseded`
     when a later run of the same date replaced the run's rows, else `draft`."""
     conn.execute(
         """
@@ -182,9 +182,9 @@ def derive_run_state(conn: psycopg.Connection, run_ids: list[str]) -> None:
             reviewed_at = standing.decided_at,
             review_comment = standing.comment,
             review_decision_id = standing.decision_id
-        from unnest(%s::text[]) this (run_id)
+        from (select %s::text as run_id) this
         left join ops.standing_review_decisions standing using (run_id)
         where runs.run_id = this.run_id
         """,
-        [run_ids],
+        [run_id],
     )
