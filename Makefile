@@ -57,9 +57,12 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-docs: setup ## dbt docs for analysts: generate and serve on http://127.0.0.1:8080
+# dbt documents the whole project; the analysts' page keeps what the analyst role reads (the
+# published tables, their columns, the exposures) and the raw sources, and drops the internals.
+docs: setup ## analysts' docs (published tables, exposures): generate, serve on http://127.0.0.1:8080
 	$(BIN)/munifund dbt docs generate
-	$(BIN)/munifund dbt docs serve --port 8080 --host 127.0.0.1
+	$(BIN)/python -m munifund.publication.analyst_docs
+	$(BIN)/python -m http.server 8080 --bind 127.0.0.1 --directory dbt_project/target/analyst_docs
 
 bench: setup ## benchmarks (minutes): loader, allocation build, a what-if scenario
 	$(BIN)/python -m bench

@@ -522,10 +522,11 @@ def airflow_deployment(
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """A failed integration test's report ends with the tail of every Airflow log."""
+    """A failed integration test's report ends with the tail of every Airflow log (of any
+    deployment it used: airflow_deployment, compose_from_clone)."""
     outcome = yield
     report = outcome.get_result()
     if report.when == "call" and report.failed:
-        deployment = item.funcargs.get("airflow_deployment")
-        if isinstance(deployment, AirflowDeployment):
-            report.sections.append(("Airflow logs (tails)", deployment.log_tails()))
+        for deployment in getattr(item, "funcargs", {}).values():
+            if isinstance(deployment, AirflowDeployment):
+                report.sections.append(("Airflow logs (tails)", deployment.log_tails()))

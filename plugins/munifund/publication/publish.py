@@ -1,5 +1,6 @@
 """Publication: the audited candidate replaces its as-of date in `published`, in one transaction,
-and the run is recorded in `ops.allocation_runs`.
+and the run is recorded in `ops.allocation_runs`; the earlier runs of the same as-of date, whose
+rows it replaced, name it (`superseded_by_run_id`) and, when undecided, become `superseded`.
 
 Readers see the previous rows or the new ones, never a mix (MVCC). Every as-of date stays in
 `published`, so a past run can be reviewed and compared. The published tables themselves are
@@ -183,10 +184,27 @@ def _record_run(conn: psycopg.Connection, ctx: RunContext, ingested: dict, audit
         "  code_version = excluded.code_version, row_counts = excluded.row_counts,"
         "  ingest_summary = excluded.ingest_summary, parameters = excluded.parameters,"
         "  published_at = now(),"
-        "  started_by = coalesce(ops.allocation_runs.started_by, excluded.started_by)",
+        "  started_by = coalesce(ops.allocation_runs.started_by, excluded.started_by),"
+        # published again, its rows are the date's once more
+        "  superseded_by_run_id = null,"
+        "  review_status = case ops.allocation_runs.review_status when 'superseded' then 'draft'"
+        "   else ops.allocation_runs.review_status end",
         [
             ctx.run_id, ctx.as_of, ctx.fiscal_year, json.dumps(fingerprints), _code_version(),
             dbt_version, airflow.__version__, json.dumps(audited.get("row_counts", {})),
             json.dumps(ingested), json.dumps(parameters), ctx.started_by,
         ],
     )  # fmt: skip
+    _supersede_earlier_runs(conn, ctx)
+
+
+def _supersede_earlier_runs(conn: psycopg.Connection, ctx: RunContext) -> None:
+    """The runs of the same as-of date whose rows this run just replaced name it; those without
+    a standing decision are `superseded` (munifund.review.decisions refuses to approve them)."""
+    conn.execute(
+        "update ops.allocation_runs set superseded_by_run_id = %s,"
+        " review_status = case when review_decision_id is null then 'superseded'"
+        "  else review_status end"
+        " where as_of_date = %s and run_id <> %s and superseded_by_run_id is null",
+        [ctx.run_id, ctx.as_of, ctx.run_id],
+    )

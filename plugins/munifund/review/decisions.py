@@ -11,11 +11,14 @@ The Airflow approval step and `munifund review approve|reject|revoke` both end i
 - `revoked` withdraws the standing decision, with a reason; the run is a draft again;
 - the person who started a run cannot approve it (four eyes);
 - an approval freezes a copy of the run's district allocation, keyed by the decision, and that
-  copy stays whatever is decided later.
+  copy stays whatever is decided later;
+- a run whose rows a later run of the same as-of date replaced (`superseded_by_run_id`) is not
+  approved: the later run is.
 
 `ops.allocation_runs` keeps the run's current state (`review_status`, `reviewer`,
 `reviewed_at`, `review_comment`, `review_decision_id`): the standing decision, derived from the
-log in the same transaction as the decision.
+log in the same transaction as the decision; without one, `superseded` when a later run replaced
+it, else `draft`.
 """
 
 from __future__ import annotations
@@ -75,7 +78,9 @@ def record_decision(
     with conn.transaction():
         # the run's row, locked: two decisions on one run are made one after the other
         run = conn.execute(
-            "select started_by from ops.allocation_runs where run_id = %s for update", [run_id]
+            "select started_by, superseded_by_run_id, as_of_date from ops.allocation_runs"
+            " where run_id = %s for update",
+            [run_id],
         ).fetchone()
         if not run:
             raise ReviewError(
@@ -86,6 +91,11 @@ def record_decision(
             raise ReviewError(
                 f"{reviewer} started run {run_id} and so cannot approve it: another person of the"
                 " finance bureau approves it (four eyes)"
+            )
+        if decision == "approved" and run[1] is not None:
+            raise ReviewError(
+                f"run {run_id} is superseded: run {run[1]} replaced its figures for {run[2]}, so"
+                f" approve that run instead (--run {run[1]})"
             )
         _check_revocation(conn, run_id, decision, revokes, comment)
         made = Decision(
@@ -159,10 +169,15 @@ def _freeze_approved_copy(conn: psycopg.Connection, approval: Decision) -> None:
 
 
 def _derive_run_state(conn: psycopg.Connection, run_id: str) -> None:
+    """The run's review columns from the log: the standing decision; without one, `superseded`
+    when a later run of the same date replaced the run's rows, else `draft`."""
     conn.execute(
         """
         update ops.allocation_runs runs set
-            review_status = coalesce(standing.decision, 'draft'),
+            review_status = coalesce(
+                standing.decision,
+                case when runs.superseded_by_run_id is null then 'draft' else 'superseded' end
+            ),
             reviewer = standing.decided_by,
             reviewed_at = standing.decided_at,
             review_comment = standing.comment,

@@ -104,15 +104,28 @@ def allocation_figures(conn, as_of: dt.date) -> list[tuple]:
     return figures + lines + kiosk
 
 
+def publish_run(warehouse, as_of: dt.date, run_id: str) -> dict:
+    build(warehouse, as_of, run_id)
+    audited = audit_task(as_of.isoformat(), run_id)
+    publish_task(as_of.isoformat(), run_id, {"rows_loaded": 1}, audited)
+    return audited
+
+
+def superseding(conn, *run_ids: str) -> list[tuple]:
+    return conn.execute(
+        "select run_id, review_status, superseded_by_run_id from published.allocation_runs"
+        " where run_id = any(%s) order by run_id",
+        [list(run_ids)],
+    ).fetchall()
+
+
 def test_an_earlier_date_rerun_after_later_data_publishes_what_it_published(published_city) -> None:
     """Date A, then date B, then A again: neither deletes nor duplicates the other's rows."""
     assert SNAPSHOTS["run-early"] != SNAPSHOTS["run-good"]  # later deliveries changed things
     early = of_date(COUNTS["run-early"], EARLY)
     assert early and all(runs == 1 for _, runs in early.values())
     assert of_date(COUNTS["run-good"], EARLY) == early  # B left A's rows alone
-    build(published_city, EARLY, "run-early-again")
-    audited = audit_task(EARLY.isoformat(), "run-early-again")
-    publish_task(EARLY.isoformat(), "run-early-again", {"rows_loaded": 1}, audited)
+    audited = publish_run(published_city, EARLY, "run-early-again")
     with published_city.connect() as conn:
         assert allocation_figures(conn, EARLY) == SNAPSHOTS["run-early"]
         # and the later date's publication was left alone
@@ -121,6 +134,33 @@ def test_an_earlier_date_rerun_after_later_data_publishes_what_it_published(publ
         assert {mart: rows for mart, (rows, _) in of_date(rows_per_date(conn), EARLY).items()} == {
             mart: count for mart, count in audited["row_counts"].items() if count
         }
+
+
+def test_a_run_replaced_on_its_date_is_superseded_and_cannot_be_approved(published_city) -> None:
+    """Two runs on one date: the first, a draft nobody can approve any more, names the second."""
+    with published_city.connect() as conn:
+        if not superseding(conn, "run-early-again"):  # when this test runs alone
+            publish_run(published_city, EARLY, "run-early-again")
+        assert superseding(conn, "run-early", "run-early-again") == [
+            ("run-early", "superseded", "run-early-again"),
+            ("run-early-again", "draft", None),
+        ]
+        with pytest.raises(ReviewError) as refused:
+            record_decision(conn, "run-early", "approved", "王科长", None)
+        assert str(refused.value) == (
+            "run run-early is superseded: run run-early-again replaced its figures for"
+            " 2026-06-30, so approve that run instead (--run run-early-again)"
+        )
+        assert not conn.execute(
+            "select 1 from ops.review_decisions where run_id = 'run-early'"
+        ).fetchone()
+    # published again, the first run is the date's again, and it superseded the second
+    publish_run(published_city, EARLY, "run-early")
+    with published_city.connect() as conn:
+        assert superseding(conn, "run-early", "run-early-again") == [
+            ("run-early", "draft", None),
+            ("run-early-again", "superseded", "run-early"),
+        ]
 
 
 def audited_candidate(warehouse) -> tuple[RunContext, dict]:
@@ -418,6 +458,8 @@ def test_a_publisher_killed_inside_its_transaction_leaves_the_old_publication_wh
         assert reader.execute(
             "select started_by from ops.allocation_runs where run_id = 'run-crash'"
         ).fetchone() == (OPERATOR,)
+        # the run it replaced keeps its decision (rejected above) and names it
+        assert superseding(reader, "run-good") == [("run-good", "rejected", "run-crash")]
 
 
 def test_the_approved_allocation_shows_every_column_of_the_allocation(warehouse) -> None:

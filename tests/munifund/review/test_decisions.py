@@ -166,6 +166,31 @@ def test_only_the_standing_decision_is_revoked_and_revoking_makes_a_draft(
         ]
 
 
+def test_a_replaced_run_keeps_its_decision_and_once_revoked_is_superseded(
+    warehouse: Warehouse, published_run, fiscal_year: int
+) -> None:
+    """Approved, then replaced by a later run of its date (as publication marks it), then the
+    approval revoked: the run is `superseded`, not a draft, and cannot be approved again."""
+    run, later = published_run(), published_run(as_of=dt.date(fiscal_year, 11, 29))
+    with warehouse.connect() as conn:
+        approval = record_decision(conn, run, "approved", "bob", None)
+        conn.execute(
+            "update ops.allocation_runs set superseded_by_run_id = %s where run_id = %s",
+            [later, run],
+        )
+        assert state_of(conn, run)[0] == "approved"
+        record_decision(conn, run, "revoked", "carol", "已被取代", approval.decision_id)
+        assert state_of(conn, run) == ("superseded", None, None, None)
+        with pytest.raises(ReviewError, match=f"run {run} is superseded: run {later} replaced"):
+            record_decision(conn, run, "approved", "dave", None)
+        # a superseded run without its replacement named is refused by the warehouse itself
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute(
+                "update ops.allocation_runs set superseded_by_run_id = null where run_id = %s",
+                [run],
+            )
+
+
 def test_every_approval_is_kept_and_the_latest_standing_one_is_shown(
     warehouse: Warehouse, published_run, fiscal_year: int
 ) -> None:

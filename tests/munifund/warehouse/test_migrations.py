@@ -258,3 +258,56 @@ def test_decisions_recorded_before_the_log_become_its_first_entries(new_database
             " from published.approved_district_allocation",
             [reviewed],
         ).fetchall() == [("run-approved", log[0][0], "王科长", True)]
+
+
+def test_runs_replaced_before_0007_are_back_filled_as_superseded(new_database) -> None:
+    """On each date every run but the last published names the run published next after it;
+    the undecided ones become `superseded`, a decided one keeps its decision."""
+    db = new_database("munifund_schema_superseded")
+    migrate(db, "0006_money_cycle")
+    with db.connect() as conn:
+        for run_id, as_of, published_at in (
+            ("a-first", "2026-11-27", "2026-11-28 02:10+08"),
+            ("a-second", "2026-11-27", "2026-11-28 09:00+08"),
+            ("a-third", "2026-11-27", "2026-11-28 15:00+08"),
+            ("b-rejected", "2026-11-28", "2026-11-29 02:10+08"),
+            ("b-again", "2026-11-28", "2026-11-29 10:00+08"),
+            ("c-alone", "2026-11-29", "2026-11-30 02:10+08"),
+        ):
+            conn.execute(
+                "insert into ops.allocation_runs (run_id, as_of_date, fiscal_year,"
+                " input_fingerprints, dbt_version, airflow_version, row_counts, published_at)"
+                " values (%s, %s, 2026, '[]', '1.11', '3.3', '{}', %s)",
+                [run_id, as_of, published_at],
+            )
+        (decision,) = conn.execute(
+            "insert into ops.review_decisions (run_id, decision, decided_by, comment)"
+            " values ('b-rejected', 'rejected', '李处长', '口径有误') returning decision_id"
+        ).fetchone()
+        conn.execute(
+            "update ops.allocation_runs set review_status = 'rejected', reviewer = '李处长',"
+            " review_decision_id = %s where run_id = 'b-rejected'",
+            [decision],
+        )
+    migrate(db)
+    with db.connect() as conn:
+        assert conn.execute(
+            "select run_id, review_status, superseded_by_run_id from published.allocation_runs"
+            " order by as_of_date, published_at"
+        ).fetchall() == [
+            ("a-first", "superseded", "a-second"),
+            ("a-second", "superseded", "a-third"),
+            ("a-third", "draft", None),
+            ("b-rejected", "rejected", "b-again"),
+            ("b-again", "draft", None),
+            ("c-alone", "draft", None),
+        ]
+        assert (
+            conn.execute(
+                "select col_description('published.allocation_runs'::regclass, attnum)"
+                " from pg_attribute where attrelid = 'published.allocation_runs'::regclass"
+                " and attname = 'superseded_by_run_id'"
+            )
+            .fetchone()[0]
+            .startswith("The later run of the same as-of date")
+        )
