@@ -45,6 +45,7 @@ from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavi
 from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from munifund.dates import city_date
+from munifund.notify import approval_mail, failure_mail
 from munifund.review.approval import RecordedApprovalOperator
 
 DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
@@ -66,6 +67,7 @@ RUN_VARS = {"as_of_date": "{{ city_date(logical_date) }}", "run_id": "{{ run_id 
         "owner": "munifund",
         "retries": 2,
         "retry_delay": dt.timedelta(minutes=5),
+        "on_failure_callback": failure_mail(),  # the operators (MUNIFUND_OPERATOR_EMAILS)
     },
 )
 def municipal_maintenance_funding() -> None:
@@ -137,6 +139,7 @@ def municipal_maintenance_funding() -> None:
         # the bureau's decision may take days; the run stays open, not failed
         response_timeout=dt.timedelta(days=14),
         retries=0,
+        notifiers=[approval_mail()],  # the finance bureau (MUNIFUND_BUREAU_EMAILS)
     )
 
     ingested = ingest_landing()
