@@ -10,21 +10,17 @@ Without either, nothing is sent and nothing fails.
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import json
 import logging
-import socket
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
-from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 from airflow.sdk import dag, task
+from smtp_inbox import SENDER, Inbox, body_text, free_port, smtp_server
 
 from munifund.airflow_env import migrate_metadata_db
 from munifund.notify import (
@@ -41,36 +37,8 @@ AS_OF = dt.date(2091, 11, 28)
 LOGICAL_DATE = dt.datetime(2091, 11, 28, 2, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 BUREAU = ["caiwu@example.org", "chuzhang@example.org"]
 OPERATORS = ["ops@example.org"]
-SENDER = "munifund@example.org"
 DISTRICTS = (("230102", "道里区", "1000.25"), ("230103", "南岗区", "2000.75"))
 POOL = "3001.00"
-
-
-class Inbox:
-    """What the SMTP server received: (envelope recipients, parsed message)."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-        self.arrived = threading.Condition()
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self.arrived:
-            self.messages.append((list(envelope.rcpt_tos), message))
-            self.arrived.notify_all()
-        return "250 OK"
-
-    def wait_for(self, count: int, timeout: float = 60) -> list[tuple[list[str], EmailMessage]]:
-        with self.arrived:
-            self.arrived.wait_for(lambda: len(self.messages) >= count, timeout)
-            assert len(self.messages) >= count, f"{len(self.messages)} mails arrived, not {count}"
-            return list(self.messages)
-
-
-def body_text(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("html", "plain"))
-    assert part is not None, message
-    return part.get_content()
 
 
 @pytest.fixture(scope="module")
@@ -80,33 +48,12 @@ def airflow_db() -> None:
 
 @pytest.fixture()
 def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    """A real SMTP server on a free port, and the Airflow connection and recipients that send
-    to it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    received = Inbox()
-    controller = Controller(received, hostname="127.0.0.1", port=port)
-    controller.start()
-    connection = {
-        "conn_type": "smtp",
-        "host": "127.0.0.1",
-        "port": port,
-        "extra": {
-            "from_email": SENDER,
-            "disable_ssl": True,
-            "disable_tls": True,
-            "retry_limit": 0,
-            "timeout": 10,
-        },
-    }
-    monkeypatch.setenv(f"AIRFLOW_CONN_{SMTP_CONN_ID.upper()}", json.dumps(connection))
-    monkeypatch.setenv(BUREAU_EMAILS, ", ".join(BUREAU))
-    monkeypatch.setenv(OPERATOR_EMAILS, ";".join(OPERATORS))
-    try:
+    """A real SMTP server, and the Airflow connection and recipients that send to it."""
+    with smtp_server() as received:
+        monkeypatch.setenv(f"AIRFLOW_CONN_{SMTP_CONN_ID.upper()}", received.connection_json())
+        monkeypatch.setenv(BUREAU_EMAILS, ", ".join(BUREAU))
+        monkeypatch.setenv(OPERATOR_EMAILS, ";".join(OPERATORS))
         yield received
-    finally:
-        controller.stop()
 
 
 def serialized(dag_object):
@@ -313,9 +260,7 @@ def test_without_a_server_or_recipients_nothing_is_sent_and_one_line_says_so(
 def test_a_server_that_is_down_is_logged_and_fails_nothing(
     airflow_db, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]  # nobody listens there once the socket is closed
+    port = free_port()  # nobody listens there once the probe's socket is closed
     connection = {"conn_type": "smtp", "host": "127.0.0.1", "port": port,
                   "extra": {"from_email": SENDER, "disable_ssl": True, "disable_tls": True,
                             "retry_limit": 0, "timeout": 5}}  # fmt: skip
