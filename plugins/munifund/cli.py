@@ -201,17 +201,61 @@ Revokes = Annotated[
 def _record_review(
     decision: str, run_id: str, by: str, comment: str | None, revokes: int | None
 ) -> None:
-    from munifund.review.decisions import ReviewError, record_decision
+    """Record the decision; when the run's approval step waits under a scheduler (Airflow's
+    API configured), answer it too, naming the decision recorded, so the DAG run goes on."""
+    from munifund.review.airflow_api import API_URL, AirflowApiError, ApprovalStep
+    from munifund.review.decisions import (
+        ReviewError,
+        record_decision,
+        same_person,
+        standing_decision,
+    )
     from munifund.warehouse import open_warehouse
 
+    step, waiting = None, False
     try:
+        if decision != "revoked" and (step := ApprovalStep.from_environment()) is not None:
+            waiting = step.is_waiting(run_id)
         with open_warehouse().connect() as conn:
-            made = record_decision(conn, run_id, decision, by, comment, revokes)
+            standing = standing_decision(conn, run_id) if waiting and revokes is None else None
+            if standing and standing.decision == decision and same_person(standing.decided_by, by):
+                made = standing  # recorded by an earlier try whose answer did not get through
+            else:
+                made = record_decision(conn, run_id, decision, by, comment, revokes)
+    except AirflowApiError as err:
+        raise _fail(f"{err}: nothing recorded (unset {API_URL} to record only)") from None
     except ReviewError as err:
         raise _fail(str(err), 2) from None
     revoked = f", revokes {made.revokes_decision_id}" if made.revokes_decision_id else ""
     console.print(
-        f"run {run_id}: {decision} by {made.decided_by} (decision {made.decision_id}{revoked})",
+        f"run {run_id}: {made.decision} by {made.decided_by} (decision {made.decision_id}{revoked})",
+        markup=False,
+        soft_wrap=True,
+    )
+    if step is None:
+        if decision != "revoked":
+            console.print(
+                f"recorded only: {API_URL} is not set, so no approval step in Airflow is answered",
+                markup=False,
+                soft_wrap=True,
+            )
+        return
+    if not waiting:
+        console.print(
+            f"recorded only: run {run_id} has no approval step waiting in Airflow",
+            markup=False,
+            soft_wrap=True,
+        )
+        return
+    try:
+        step.answer(run_id, decision, made.comment, made.decision_id)
+    except AirflowApiError as err:
+        raise _fail(
+            f"recorded as decision {made.decision_id}, but the approval step still waits: {err};"
+            " run the same command again to answer it"
+        ) from None
+    console.print(
+        f"answered the approval step of run {run_id} in Airflow: the run goes on",
         markup=False,
         soft_wrap=True,
     )
