@@ -149,7 +149,7 @@ def compose_approval(context: Any) -> Mail:
         ("区数 / Districts", totals.districts),
         ("各区合计 / Sum of district totals", f"{_yuan(totals.total_yuan)} ({agree})"),
         ("资金池 / Pool", _yuan(totals.pool_yuan)),
-        ("审核包 / Review pack", pack or "(not written)"),
+        ("审核包 / Review pack", _review_pack(pack)),
     ]
     link = _approval_link(task, context["ti"])
     table = "".join(
@@ -165,6 +165,13 @@ def compose_approval(context: Any) -> Mail:
         f"<p>批准或驳回 / Approve or reject, with a comment: {html.escape(answer)}</p>"
     )
     return Mail(subject, body)
+
+
+def _review_pack(pack: str | None) -> str:
+    """The pack's folder as `write_review_pack` returned it, and what is in it."""
+    if not pack:
+        return "(not written)"
+    return pack if pack.endswith((".html", ".xlsx")) else f"{pack} (review.html, review.xlsx)"
 
 
 def _yuan(amount: Decimal | None) -> str:
