@@ -26,7 +26,10 @@ app = typer.Typer(
 warehouse_app = typer.Typer(
     help="The warehouse (embedded PostgreSQL unless MUNIFUND_WAREHOUSE_URL is set)."
 )
-review_app = typer.Typer(help="Record the finance bureau's decision on a published run.")
+review_app = typer.Typer(
+    help="Record the finance bureau's decision on a published run (and answer its waiting"
+    " approval step in Airflow when MUNIFUND_AIRFLOW_API_URL is set)."
+)
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(review_app, name="review")
 # piped output (CI, logs) gets a width that fits the allocation table, not the default 80
@@ -268,7 +271,8 @@ def review_approve(
     comment: Annotated[str | None, typer.Option(help="A comment for the record.")] = None,
     revokes: Revokes = None,
 ) -> None:
-    """Approve a published run (someone other than who started it)."""
+    """Approve a published run (someone other than who started it); with MUNIFUND_AIRFLOW_API_URL
+    set, also answer its waiting approval step in Airflow, so the DAG run goes on."""
     _record_review("approved", run, by, comment, revokes)
 
 
@@ -279,7 +283,8 @@ def review_reject(
     comment: Annotated[str | None, typer.Option(help="Why.")] = None,
     revokes: Revokes = None,
 ) -> None:
-    """Reject a published run."""
+    """Reject a published run; with MUNIFUND_AIRFLOW_API_URL set, also answer its waiting
+    approval step in Airflow."""
     _record_review("rejected", run, by, comment, revokes)
 
 
