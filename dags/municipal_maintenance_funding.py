@@ -49,6 +49,7 @@ from cosmos.profiles import PostgresUserPasswordProfileMapping
 from munifund.config import FIRST_FISCAL_YEAR
 from munifund.dates import city_date
 from munifund.dbt_stage import ResumableDbtBuildOperator
+from munifund.notify import approval_mail, failure_mail
 from munifund.review.approval import RecordedApprovalOperator
 
 DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
@@ -75,6 +76,7 @@ RUN_ENV = {
         "owner": "munifund",
         "retries": 2,
         "retry_delay": dt.timedelta(minutes=5),
+        "on_failure_callback": failure_mail(),  # the operators (MUNIFUND_OPERATOR_EMAILS)
     },
 )
 def municipal_maintenance_funding() -> None:
@@ -141,6 +143,7 @@ def municipal_maintenance_funding() -> None:
         # the bureau's decision may take days; the run stays open, not failed
         response_timeout=dt.timedelta(days=14),
         retries=0,
+        notifiers=[approval_mail()],  # the finance bureau (MUNIFUND_BUREAU_EMAILS)
     )
 
     ingested = ingest_landing()

@@ -26,7 +26,10 @@ app = typer.Typer(
 warehouse_app = typer.Typer(
     help="The warehouse (embedded PostgreSQL unless MUNIFUND_WAREHOUSE_URL is set)."
 )
-review_app = typer.Typer(help="Record the finance bureau's decision on a published run.")
+review_app = typer.Typer(
+    help="Record the finance bureau's decision on a published run (and answer its waiting"
+    " approval step in Airflow when MUNIFUND_AIRFLOW_API_URL is set)."
+)
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(review_app, name="review")
 # piped output (CI, logs) gets a width that fits the allocation table, not the default 80
@@ -223,17 +226,61 @@ Revokes = Annotated[
 def _record_review(
     decision: str, run_id: str, by: str, comment: str | None, revokes: int | None
 ) -> None:
-    from munifund.review.decisions import ReviewError, record_decision
+    """Record the decision; when the run's approval step waits under a scheduler (Airflow's
+    API configured), answer it too, naming the decision recorded, so the DAG run goes on."""
+    from munifund.review.airflow_api import API_URL, AirflowApiError, ApprovalStep
+    from munifund.review.decisions import (
+        ReviewError,
+        record_decision,
+        same_person,
+        standing_decision,
+    )
     from munifund.warehouse import open_warehouse
 
+    step, waiting = None, False
     try:
+        if decision != "revoked" and (step := ApprovalStep.from_environment()) is not None:
+            waiting = step.is_waiting(run_id)
         with open_warehouse().connect() as conn:
-            made = record_decision(conn, run_id, decision, by, comment, revokes)
+            standing = standing_decision(conn, run_id) if waiting and revokes is None else None
+            if standing and standing.decision == decision and same_person(standing.decided_by, by):
+                made = standing  # recorded by an earlier try whose answer did not get through
+            else:
+                made = record_decision(conn, run_id, decision, by, comment, revokes)
+    except AirflowApiError as err:
+        raise _fail(f"{err}: nothing recorded (unset {API_URL} to record only)") from None
     except ReviewError as err:
         raise _fail(str(err), 2) from None
     revoked = f", revokes {made.revokes_decision_id}" if made.revokes_decision_id else ""
     console.print(
-        f"run {run_id}: {decision} by {made.decided_by} (decision {made.decision_id}{revoked})",
+        f"run {run_id}: {made.decision} by {made.decided_by} (decision {made.decision_id}{revoked})",
+        markup=False,
+        soft_wrap=True,
+    )
+    if step is None:
+        if decision != "revoked":
+            console.print(
+                f"recorded only: {API_URL} is not set, so no approval step in Airflow is answered",
+                markup=False,
+                soft_wrap=True,
+            )
+        return
+    if not waiting:
+        console.print(
+            f"recorded only: run {run_id} has no approval step waiting in Airflow",
+            markup=False,
+            soft_wrap=True,
+        )
+        return
+    try:
+        step.answer(run_id, decision, made.comment, made.decision_id)
+    except AirflowApiError as err:
+        raise _fail(
+            f"recorded as decision {made.decision_id}, but the approval step still waits: {err};"
+            " run the same command again to answer it"
+        ) from None
+    console.print(
+        f"answered the approval step of run {run_id} in Airflow: the run goes on",
         markup=False,
         soft_wrap=True,
     )
@@ -246,7 +293,8 @@ def review_approve(
     comment: Annotated[str | None, typer.Option(help="A comment for the record.")] = None,
     revokes: Revokes = None,
 ) -> None:
-    """Approve a published run (someone other than who started it)."""
+    """Approve a published run (someone other than who started it); with MUNIFUND_AIRFLOW_API_URL
+    set, also answer its waiting approval step in Airflow, so the DAG run goes on."""
     _record_review("approved", run, by, comment, revokes)
 
 
@@ -257,7 +305,8 @@ def review_reject(
     comment: Annotated[str | None, typer.Option(help="Why.")] = None,
     revokes: Revokes = None,
 ) -> None:
-    """Reject a published run."""
+    """Reject a published run; with MUNIFUND_AIRFLOW_API_URL set, also answer its waiting
+    approval step in Airflow."""
     _record_review("rejected", run, by, comment, revokes)
 
 

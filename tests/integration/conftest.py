@@ -33,12 +33,15 @@ import httpx
 import psycopg
 import pytest
 from psycopg import sql
+from smtp_inbox import Inbox, smtp_server
 
 from munifund.airflow_env import warehouse_connection_json
 from munifund.config import DAGS_FOLDER, PRIVACY_ENV, Settings
 from munifund.warehouse import Warehouse, init_warehouse, stop_warehouse
 
 DEBIAN_PACKAGES = ("postgresql", "redis-server")
+BUREAU_EMAIL = "caiwu@example.org"
+OPERATOR_EMAIL = "ops@example.org"
 AS_OF_YEAR = 2026
 SAMPLE_SEED = 42
 AIRFLOW_PROCESSES = {
@@ -352,6 +355,17 @@ def warehouse_home() -> Iterator[WarehouseHome]:
             shutil.rmtree(home, ignore_errors=True)
 
 
+# --------------------------------------------------------------------------- mail
+
+
+@pytest.fixture(scope="module")
+def mail_inbox() -> Iterator[Inbox]:
+    """The deployment's SMTP server (aiosmtpd in the test process): the worker mails it the
+    finance bureau's request and any operator's failure notice."""
+    with smtp_server() as inbox:
+        yield inbox
+
+
 # --------------------------------------------------------------------------- Airflow
 
 
@@ -363,6 +377,7 @@ class AirflowDeployment:
     metadata: MetadataDb
     broker: Broker
     warehouse: WarehouseHome
+    inbox: Inbox
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     logs: dict[str, Path] = field(default_factory=dict)
 
@@ -391,7 +406,12 @@ class AirflowDeployment:
 
 
 def airflow_environment(
-    home: Path, api_port: int, metadata: MetadataDb, broker: Broker, wh: WarehouseHome
+    home: Path,
+    api_port: int,
+    metadata: MetadataDb,
+    broker: Broker,
+    wh: WarehouseHome,
+    inbox: Inbox,
 ) -> dict[str, str]:
     """One environment for every Airflow component, built explicitly (nothing AIRFLOW_* leaks in
     from the test session, whose conftest points Airflow at SQLite)."""
@@ -456,6 +476,10 @@ def airflow_environment(
             "AIRFLOW_CONN_WAREHOUSE": warehouse_connection_json(wh.warehouse.pipeline_url),
             "MUNIFUND_LANDING": str(wh.landing),
             "MUNIFUND_HOME": str(wh.settings.home),
+            # the people told (munifund.notify), through the test's own SMTP server
+            "AIRFLOW_CONN_MUNIFUND_SMTP": inbox.connection_json(),
+            "MUNIFUND_BUREAU_EMAILS": BUREAU_EMAIL,
+            "MUNIFUND_OPERATOR_EMAILS": OPERATOR_EMAIL,
         }
     )
     env.update(PRIVACY_ENV)
@@ -464,7 +488,7 @@ def airflow_environment(
 
 @pytest.fixture(scope="module")
 def airflow_deployment(
-    metadata_db: MetadataDb, broker: Broker, warehouse_home: WarehouseHome
+    metadata_db: MetadataDb, broker: Broker, warehouse_home: WarehouseHome, mail_inbox: Inbox
 ) -> Iterator[AirflowDeployment]:
     """`airflow db migrate`, then the five components as processes, until the API answers."""
     from munifund.dbt_project import ensure_manifest
@@ -478,10 +502,11 @@ def airflow_deployment(
     deployment = AirflowDeployment(
         home=home,
         api_url=f"http://127.0.0.1:{api_port}",
-        env=airflow_environment(home, api_port, metadata_db, broker, warehouse_home),
+        env=airflow_environment(home, api_port, metadata_db, broker, warehouse_home, mail_inbox),
         metadata=metadata_db,
         broker=broker,
         warehouse=warehouse_home,
+        inbox=mail_inbox,
     )
     try:
         run_checked([airflow, "db", "migrate"], env=deployment.env, cwd=root, timeout=300)

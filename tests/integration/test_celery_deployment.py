@@ -3,8 +3,10 @@
 The topology of docker-compose.yml without containers (see conftest.py): Airflow's metadata in
 Debian's PostgreSQL, Celery's broker in Redis, the warehouse in munifund's embedded PostgreSQL 18,
 and api-server, scheduler, dag-processor, triggerer and a Celery worker as processes. The test
-triggers the run for one as-of date, answers the finance bureau's approval through the API as a
-person would in the UI, and reads the outcome in the warehouse.
+triggers the run for one as-of date; the worker mails the finance bureau (a real SMTP server in
+the test) when the approval step starts waiting; the bureau decides with `munifund review
+approve`, which records the decision and answers the step through Airflow's REST API; the run
+goes on, and the test reads the outcome in the warehouse.
 
 Minutes long; `make test-quick` (`-m "not e2e and not integration"`) leaves it out, `make test`
 and CI run it.
@@ -13,16 +15,24 @@ and CI run it.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
+import subprocess
+import sys
 import time
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 import psycopg
 import pytest
+from smtp_inbox import body_text
 
 from munifund.dates import logical_date_for
+from munifund.review.airflow_api import RECORDED_DECISION
+
+from .conftest import BUREAU_EMAIL, INHERITED_ENV
 
 if TYPE_CHECKING:
     from .conftest import AirflowDeployment
@@ -34,6 +44,8 @@ AS_OF = dt.date(2026, 11, 28)
 APPROVAL_TASK = "approve_allocation"
 COMMENT = "核对无误"
 OPERATOR = "运维 ops"  # triggers the run; the approval is another person's (four eyes)
+REVIEWER = "王科长"  # decides with `munifund review approve`
+API_USER = "caiwu"  # the Airflow account `munifund review` answers the approval step as
 FAILED_STATES = {"failed", "upstream_failed", "up_for_retry", "removed"}
 WAITING_FOR_A_PERSON = {"awaiting_input", "deferred"}  # 3.3 parks it; older versions defer
 # generous: the whole run takes about two minutes on 2 cores
@@ -91,7 +103,7 @@ def _wait_for_run(
         time.sleep(3)
 
 
-def test_the_nightly_dag_runs_on_celery_and_is_approved_through_the_api(
+def test_the_nightly_dag_runs_on_celery_mails_the_bureau_and_is_approved_from_the_cli(
     celery_executor_loads: None, airflow_deployment: AirflowDeployment
 ) -> None:
     deployment = airflow_deployment
@@ -153,14 +165,22 @@ def test_the_nightly_dag_runs_on_celery_and_is_approved_through_the_api(
         review_pack = deployment.warehouse.settings.reviews_dir / AS_OF.isoformat()
         assert (review_pack / "review.html").stat().st_size > 0
 
-        answer = _ok(
-            api.patch(
-                f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{APPROVAL_TASK}/-1/hitlDetails",
-                json={"chosen_options": ["Approve"], "params_input": {"comment": COMMENT}},
-            )
-        )
-        reviewer = answer["responded_by"]["name"]
-        assert reviewer
+        # the bureau was told, by mail, what to review (the step mails before it parks)
+        ((to, mail),) = deployment.inbox.wait_for(1, timeout=30)
+        assert to == [BUREAU_EMAIL]
+        assert mail["Subject"] == detail["subject"]
+        mail_body = body_text(mail)
+        assert AS_OF.isoformat() in mail_body and run_id in mail_body
+        assert str(review_pack) in mail_body  # the folder of review.html and review.xlsx
+
+        # the bureau decides from the command line; it answers the waiting step through the API
+        decided = _munifund_review(deployment, "approve", run_id, REVIEWER, COMMENT)
+        lines = decided.stdout.splitlines()
+        assert lines[0].startswith(f"run {run_id}: approved by {REVIEWER} (decision "), lines
+        assert lines[1:] == [
+            f"answered the approval step of run {run_id} in Airflow: the run goes on"
+        ], decided.stdout
+        decision_id = int(lines[0].rsplit("decision ", 1)[1].rstrip(")"))
 
         _wait_for_run(
             deployment, api, run_id, lambda run_state, _: run_state == "success",
@@ -171,6 +191,14 @@ def test_the_nightly_dag_runs_on_celery_and_is_approved_through_the_api(
         instances = _ok(
             api.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances", params={"limit": 500})
         )["task_instances"]
+        answered = _ok(
+            api.get(
+                f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{APPROVAL_TASK}/-1/hitlDetails"
+            )
+        )
+    assert answered["chosen_options"] == ["Approve"]
+    assert answered["responded_by_user"]["name"] == API_USER
+    assert answered["params_input"] == {"comment": COMMENT, RECORDED_DECISION: decision_id}
     print(
         f"\nrun {run_id}: {len(states)} tasks, approval asked after {waiting_after:.0f}s,"
         f" succeeded after {time.monotonic() - started:.0f}s"
@@ -205,9 +233,15 @@ def test_the_nightly_dag_runs_on_celery_and_is_approved_through_the_api(
             record
         )
         assert (as_of_date, started_by) == (AS_OF, OPERATOR)
-        assert (status, recorded_reviewer, comment) == ("approved", reviewer, COMMENT)
-        assert reviewer != OPERATOR
+        assert (status, recorded_reviewer, comment) == ("approved", REVIEWER, COMMENT)
         assert fingerprints and row_counts
+        # recorded once: by the command; the step confirmed it rather than record it again
+        decisions = conn.execute(
+            "select decision_id, decision, decided_by from published.review_decisions"
+            " where run_id = %s",
+            [run_id],
+        ).fetchall()
+        assert decisions == [(decision_id, "approved", REVIEWER)]
 
         approved = conn.execute(
             "select district_code, total_yuan, reviewer, review_comment"
@@ -216,4 +250,32 @@ def test_the_nightly_dag_runs_on_celery_and_is_approved_through_the_api(
             [run_id],
         ).fetchall()
         assert [(code, total) for code, total, _, _ in approved] == [(r[0], r[1]) for r in rows]
-        assert {(r[2], r[3]) for r in approved} == {(reviewer, COMMENT)}
+        assert {(r[2], r[3]) for r in approved} == {(REVIEWER, COMMENT)}
+        # the mail's totals are the published ones
+        total = sum(r[1] for r in rows)
+        assert f"{total:,.2f} 元 (equal to the pool, to the fen)" in mail_body
+    assert len(deployment.inbox.messages) == 1  # nothing failed, so no operator was mailed
+
+
+def _munifund_review(
+    deployment: AirflowDeployment, verb: str, run_id: str, by: str, comment: str
+) -> subprocess.CompletedProcess:
+    """`munifund review VERB` as the bureau runs it beside the deployment: the warehouse's URL,
+    and the api-server with a token of the bureau's Airflow account."""
+    env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
+    env.update(
+        {
+            "MUNIFUND_HOME": str(deployment.warehouse.settings.home),
+            "MUNIFUND_WAREHOUSE_URL": deployment.warehouse.warehouse.pipeline_url,
+            "MUNIFUND_AIRFLOW_API_URL": deployment.api_url,
+            "MUNIFUND_AIRFLOW_API_TOKEN": _token_for(deployment, API_USER),
+            "PYTHONIOENCODING": "utf-8",
+        }
+    )
+    munifund = str(Path(sys.executable).with_name("munifund"))
+    result = subprocess.run(
+        [munifund, "review", verb, "--run", run_id, "--by", by, "--comment", comment],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, f"munifund review {verb}: {result.stdout}{result.stderr}"
+    return result

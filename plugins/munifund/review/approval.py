@@ -6,6 +6,11 @@ the decision log (`munifund.review.decisions`), exactly as `munifund review appr
 outside the UI, under the same rules. A decision the rules refuse (the person who started the
 run approving it, a run already decided) fails the step with the reason and records nothing;
 clearing the step lets another person answer.
+
+`munifund review approve|reject` answers this step through the REST API after recording the
+decision itself; its answer names that decision (`munifund_decision_id` beside the comment), and
+the step then checks that it is the run's standing decision, of the option chosen, and records
+nothing more: one decision, recorded once, whichever way the bureau answered.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from typing import Any
 
 from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.sdk import Param
+
+from munifund.review.airflow_api import RECORDED_DECISION
 
 
 class RecordedApprovalOperator(ApprovalOperator):
@@ -25,18 +32,50 @@ class RecordedApprovalOperator(ApprovalOperator):
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
         if "error" not in event:  # a timeout or a failed trigger: nobody decided anything
-            self._record(context["run_id"], event)
+            recorded = (event.get("params_input") or {}).get(RECORDED_DECISION)
+            if recorded is None:
+                self._record(context["run_id"], event)
+            else:
+                self._confirm(context["run_id"], event, recorded)
         return super().execute_complete(context=context, event=event)
+
+    def validate_params_input(self, params_input: Any) -> None:
+        # the decision `munifund review` names is no form field: the form's are checked as ever
+        super().validate_params_input(
+            {key: value for key, value in params_input.items() if key != RECORDED_DECISION}
+        )
+
+    def _decision(self, event: dict[str, Any]) -> str:
+        return "approved" if event["chosen_options"][0] == self.APPROVE else "rejected"
 
     def _record(self, run_id: str, event: dict[str, Any]) -> None:
         from munifund.review.decisions import record_decision
         from munifund.warehouse import task_warehouse
 
-        chosen = event["chosen_options"][0]
         responder = event.get("responded_by_user") or {}
         reviewer = responder.get("name") or responder.get("id") or "unknown"
         comment = (event.get("params_input") or {}).get("comment") or None
-        decision = "approved" if chosen == self.APPROVE else "rejected"
         with task_warehouse().connect() as conn:
-            made = record_decision(conn, run_id, decision, str(reviewer), comment)
+            made = record_decision(conn, run_id, self._decision(event), str(reviewer), comment)
         self.log.info("recorded %s", made.describe())
+
+    def _confirm(self, run_id: str, event: dict[str, Any], recorded: Any) -> None:
+        """An answer from `munifund review`: its decision is already in the log; check that it
+        is this run's standing one, of the option chosen, rather than take the answer's word."""
+        from munifund.review.decisions import ReviewError, standing_decision
+        from munifund.warehouse import task_warehouse
+
+        with task_warehouse().connect() as conn:
+            standing = standing_decision(conn, run_id)
+        if (
+            standing is None
+            or str(standing.decision_id) != str(recorded)
+            or standing.decision != self._decision(event)
+        ):
+            now = standing.describe() if standing else "none: the run is a draft"
+            raise ReviewError(
+                f"the answer names decision {recorded} as recorded by munifund review, but the"
+                f" standing decision of run {run_id} is {now}: nothing recorded; decide again"
+                " with munifund review"
+            )
+        self.log.info("%s was recorded by munifund review; not recorded again", standing.describe())

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from munifund.cli import app
+from munifund.review.airflow_api import API_URL, RECORDED_DECISION
 from munifund.review.approval import RecordedApprovalOperator
 from munifund.review.decisions import ReviewError, record_decision
 from munifund.warehouse import Warehouse, embedded_superuser_url
@@ -244,7 +245,10 @@ def test_the_cli_refuses_in_one_line_and_says_what_was_recorded(
     assert ok.exit_code == 0, ok.output
     with warehouse.connect() as conn:
         [(bob_id, *_)] = log_of(conn, run)
-    assert ok.stdout == f"run {run}: approved by bob (decision {bob_id})\n"
+    assert ok.stdout == (
+        f"run {run}: approved by bob (decision {bob_id})\n"
+        f"recorded only: {API_URL} is not set, so no approval step in Airflow is answered\n"
+    )
 
     again = cli.invoke(app, ["review", "reject", "--run", run, "--by", "carol"])
     assert again.exit_code == 2 and len(again.stderr.splitlines()) == 1
@@ -257,8 +261,8 @@ def test_the_cli_refuses_in_one_line_and_says_what_was_recorded(
     )
     done = cli.invoke(app, [*revoke, "--comment", "口径有误"])
     assert done.exit_code == 0, done.output
-    assert (
-        done.stdout == f"run {run}: rejected by carol (decision {bob_id + 1}, revokes {bob_id})\n"
+    assert done.stdout.splitlines()[0] == (
+        f"run {run}: rejected by carol (decision {bob_id + 1}, revokes {bob_id})"
     )
 
 
@@ -297,6 +301,55 @@ def test_the_airflow_approval_step_enforces_four_eyes_and_records_otherwise(
         step.execute_complete({"run_id": run}, fake_answer("Reject", "李处长", "不同意"))
     with warehouse.connect() as conn:
         assert len(log_of(conn, run)) == 1
+
+
+def test_a_decision_of_munifund_review_answering_the_step_is_confirmed_not_recorded_again(
+    warehouse: Warehouse, published_run
+) -> None:
+    """`munifund review approve` records, then answers the waiting step through the API naming
+    its decision: the step checks it against the log and records nothing more."""
+    run = published_run(started_by="运维 ops")
+    with warehouse.connect() as conn:
+        made = record_decision(conn, run, "approved", "王科长", "核对无误")
+    answer = fake_answer("Approve", "admin", "核对无误")  # the API's user answers for the CLI
+    answer["params_input"][RECORDED_DECISION] = made.decision_id
+
+    # an answer naming the decision, but of the other option, or another decision: refused
+    step = RecordedApprovalOperator(task_id="approve_allocation", subject="审核")
+    wrong = {**answer, "chosen_options": ["Reject"]}
+    with pytest.raises(ReviewError, match=f"names decision {made.decision_id} as recorded"):
+        step.execute_complete({"run_id": run}, wrong)
+    forged = {**answer, "params_input": {"comment": "", RECORDED_DECISION: made.decision_id + 7}}
+    with pytest.raises(ReviewError, match=f"standing decision of run {run} is decision"):
+        step.execute_complete({"run_id": run}, forged)
+
+    step = RecordedApprovalOperator(task_id="approve_allocation", subject="审核")
+    result = step.execute_complete({"run_id": run}, answer)
+    assert result["chosen_options"] == ["Approve"]
+    with warehouse.connect() as conn:
+        [(decision_id, *recorded)] = log_of(conn, run)
+        assert decision_id == made.decision_id
+        assert recorded == ["approved", "王科长", "核对无误", None, None, True]
+        assert state_of(conn, run) == ("approved", "王科长", "核对无误", decision_id)
+
+
+def test_the_cli_records_nothing_when_the_configured_airflow_api_does_not_answer(
+    warehouse: Warehouse, published_run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nobody listens there once the socket is closed
+    monkeypatch.setenv(API_URL, f"http://127.0.0.1:{port}")
+    run = published_run(started_by="alice")
+    result = CliRunner().invoke(app, ["review", "approve", "--run", run, "--by", "bob"])
+    assert result.exit_code == 1
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"error: Airflow's API at http://127.0.0.1:{port} did not")
+    assert result.stderr.rstrip().endswith(f"nothing recorded (unset {API_URL} to record only)")
+    with warehouse.connect() as conn:
+        assert log_of(conn, run) == []
 
 
 def test_a_timed_out_approval_records_nothing(warehouse: Warehouse, published_run) -> None:

@@ -1,0 +1,236 @@
+"""Mail to the people who must act: the finance bureau when a run waits for its approval, the
+operators when a task of the nightly DAG fails.
+
+Both are Airflow notifiers sending through the SMTP provider (`SmtpNotifier`): the server, its
+account and the sender address are the Airflow connection `munifund_smtp`
+(`AIRFLOW_CONN_MUNIFUND_SMTP`, or a secrets backend), the recipients come from the environment
+(`MUNIFUND_BUREAU_EMAILS`, `MUNIFUND_OPERATOR_EMAILS`: addresses separated by commas). Nothing
+of it is in the repository.
+
+Where either is missing (`munifund run` on a laptop) the mail is skipped with one line in the
+task's log. A mail that cannot be sent (the server down, an address refused) is logged as an
+error and never fails the task: the run's outcome is the warehouse's, not the mail server's.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from airflow.sdk.bases.notifier import BaseNotifier
+
+SMTP_CONN_ID = "munifund_smtp"
+BUREAU_EMAILS = "MUNIFUND_BUREAU_EMAILS"
+OPERATOR_EMAILS = "MUNIFUND_OPERATOR_EMAILS"
+REVIEW_PACK_TASK = "write_review_pack"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Mail:
+    subject: str
+    html: str
+
+
+def recipients(variable: str) -> list[str]:
+    """The addresses in an environment variable, separated by commas, semicolons or spaces."""
+    raw = os.environ.get(variable, "")
+    return [part for part in raw.replace(";", ",").replace(" ", ",").split(",") if part]
+
+
+def smtp_configured(conn_id: str = SMTP_CONN_ID) -> bool:
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        return False
+    return True
+
+
+class MunifundMail(BaseNotifier):
+    """Composes a mail from the task's context and sends it with Airflow's SmtpNotifier, or says
+    in one line why it did not."""
+
+    template_fields = ()
+
+    def __init__(self, audience: str, variable: str, compose: Callable[[Any], Mail]) -> None:
+        super().__init__()
+        self.audience = audience
+        self.variable = variable
+        self.compose = compose
+
+    def notify(self, context: Any) -> None:
+        to = recipients(self.variable)
+        if not to:
+            log.info("no mail to the %s: %s is not set", self.audience, self.variable)
+            return
+        if not smtp_configured():
+            log.info("no mail to the %s: no Airflow connection %r", self.audience, SMTP_CONN_ID)
+            return
+        try:
+            from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+            mail = self.compose(context)
+            sender = SmtpNotifier(
+                to=to, subject=mail.subject, html_content=mail.html, smtp_conn_id=SMTP_CONN_ID,
+                from_email=_sender_address(),
+            )  # fmt: skip
+            sender.notify(context)
+        except Exception as err:  # noqa: BLE001 - a mail never fails the task it reports on
+            log.error("mail to the %s (%s) not sent: %s", self.audience, ", ".join(to), err)
+            return
+        log.info("mail to the %s sent to %s: %s", self.audience, ", ".join(to), mail.subject)
+
+
+def _sender_address() -> str | None:
+    """The connection's `from_email` extra wins (the hook reads it when this is None); else a
+    sender named after this machine, so that a connection without one still sends."""
+    from airflow.sdk import BaseHook
+
+    extra = BaseHook.get_connection(SMTP_CONN_ID).extra_dejson
+    return None if extra.get("from_email") else f"munifund@{socket.getfqdn()}"
+
+
+# --------------------------------------------------------------------------- the approval
+
+
+def approval_mail() -> MunifundMail:
+    """For the approval step's `notifiers`: the finance bureau is asked to decide."""
+    return MunifundMail("finance bureau", BUREAU_EMAILS, compose_approval)
+
+
+@dataclass(frozen=True)
+class RunTotals:
+    fiscal_year: int | None
+    districts: int
+    total_yuan: Decimal | None
+    pool_yuan: Decimal | None
+
+
+def published_totals(run_id: str) -> RunTotals:
+    from munifund.warehouse import task_warehouse
+
+    with task_warehouse().connect() as conn:
+        row = conn.execute(
+            "select min(fiscal_year), count(*), sum(total_yuan), max(pool_yuan)"
+            " from published.district_allocation where run_id = %s",
+            [run_id],
+        ).fetchone()
+    return RunTotals(*row)  # type: ignore[misc]
+
+
+def compose_approval(context: Any) -> Mail:
+    from munifund.dates import city_date
+
+    run_id = context["run_id"]
+    as_of = city_date(context["logical_date"])
+    totals = published_totals(run_id)
+    pack = context["ti"].xcom_pull(task_ids=REVIEW_PACK_TASK)
+    task = context["task"]
+    subject = getattr(task, "subject", None) or f"Review the maintenance allocation as of {as_of}"
+    agree = (
+        "equal to the pool, to the fen"
+        if totals.total_yuan is not None and totals.total_yuan == totals.pool_yuan
+        else "NOT equal to the pool"
+    )
+    rows = [
+        ("截至日期 / As-of date", as_of),
+        ("财政年度 / Fiscal year", totals.fiscal_year),
+        ("运行 / Run", run_id),
+        ("区数 / Districts", totals.districts),
+        ("各区合计 / Sum of district totals", f"{_yuan(totals.total_yuan)} ({agree})"),
+        ("资金池 / Pool", _yuan(totals.pool_yuan)),
+        ("审核包 / Review pack", _review_pack(pack)),
+    ]
+    link = _approval_link(task, context["ti"])
+    table = "".join(
+        f"<tr><th align='left'>{html.escape(name)}</th><td>{html.escape(str(value))}</td></tr>"
+        for name, value in rows
+    )
+    answer = (
+        f"munifund review approve --run {run_id} --by NAME --comment TEXT"
+        f" (or reject); in Airflow: {link or 'the Required Actions page'}"
+    )
+    body = (
+        f"<p>{html.escape(subject)}</p><table>{table}</table>"
+        f"<p>批准或驳回 / Approve or reject, with a comment: {html.escape(answer)}</p>"
+    )
+    return Mail(subject, body)
+
+
+def _review_pack(pack: str | None) -> str:
+    """The pack's folder as `write_review_pack` returned it, and what is in it."""
+    if not pack:
+        return "(not written)"
+    return pack if pack.endswith((".html", ".xlsx")) else f"{pack} (review.html, review.xlsx)"
+
+
+def _yuan(amount: Decimal | None) -> str:
+    return "—" if amount is None else f"{amount:,.2f} 元"
+
+
+def _approval_link(task: Any, ti: Any) -> str | None:
+    """The Required Actions page of this step, when Airflow knows its own URL."""
+    generate = getattr(task, "generate_link_to_ui", None)
+    if generate is None:
+        return None
+    try:
+        return generate(task_instance=ti)
+    except Exception:  # noqa: BLE001 - no api.base_url: the mail names the page instead
+        return None
+
+
+# --------------------------------------------------------------------------- a failure
+
+
+def failure_mail() -> MunifundMail:
+    """For the DAG's `on_failure_callback`: the operators are told which task failed."""
+    return MunifundMail("operators", OPERATOR_EMAILS, compose_failure)
+
+
+def compose_failure(context: Any) -> Mail:
+    from munifund.dates import city_date
+
+    ti = context["ti"]
+    as_of = city_date(context["logical_date"])
+    error = context.get("exception")
+    subject = f"munifund: {ti.task_id} failed (as of {as_of}, run {ti.run_id})"
+    rows = [
+        ("DAG", ti.dag_id),
+        ("Run", ti.run_id),
+        ("As-of date", as_of),
+        ("Failed task", ti.task_id),
+        ("Try", ti.try_number),
+        ("Error", f"{type(error).__name__}: {error}" if error else "(see the log)"),
+        ("Log in Airflow", getattr(ti, "log_url", None) or "(unknown)"),
+        ("Log file", f"{socket.getfqdn()}:{task_log_path(ti)}"),
+    ]
+    table = "".join(
+        f"<tr><th align='left'>{html.escape(name)}</th><td>{html.escape(str(value))}</td></tr>"
+        for name, value in rows
+    )
+    advice = (
+        "The DAG's documentation says what each task's failure means and what to do"
+        " (“When it fails”). Nothing of this run was published unless publish_allocation succeeded."
+    )
+    return Mail(subject, f"<table>{table}</table><p>{html.escape(advice)}</p>")
+
+
+def task_log_path(ti: Any) -> str:
+    """Where the task's log file is on the machine that ran it (Airflow's own naming)."""
+    import jinja2
+    from airflow.sdk.configuration import conf
+
+    folder = conf.get("logging", "base_log_folder")
+    template = conf.get("logging", "log_filename_template")
+    name = jinja2.Template(template).render(ti=ti, try_number=ti.try_number)
+    return os.path.join(folder, name)

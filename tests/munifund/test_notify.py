@@ -1,0 +1,274 @@
+"""The mail the nightly DAG sends, received by a real SMTP server (aiosmtpd on 127.0.0.1).
+
+Small DAGs run through Airflow's `dag.test()` with the DAG's own notifiers: a task that fails
+tells the operators (its on_failure_callback), and an approval step that starts waiting tells
+the finance bureau (the step's `notifiers`), then is answered as the API would answer it. The
+SMTP server is the Airflow connection `munifund_smtp`; the recipients come from the environment.
+Without either, nothing is sent and nothing fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from airflow.sdk import dag, task
+from smtp_inbox import SENDER, Inbox, body_text, free_port, smtp_server
+
+from munifund.airflow_env import migrate_metadata_db
+from munifund.notify import (
+    BUREAU_EMAILS,
+    OPERATOR_EMAILS,
+    SMTP_CONN_ID,
+    approval_mail,
+    failure_mail,
+)
+from munifund.review.approval import RecordedApprovalOperator
+from munifund.warehouse import Warehouse
+
+AS_OF = dt.date(2091, 11, 28)
+LOGICAL_DATE = dt.datetime(2091, 11, 28, 2, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+BUREAU = ["caiwu@example.org", "chuzhang@example.org"]
+OPERATORS = ["ops@example.org"]
+DISTRICTS = (("230102", "道里区", "1000.25"), ("230103", "南岗区", "2000.75"))
+POOL = "3001.00"
+
+
+@pytest.fixture(scope="module")
+def airflow_db() -> None:
+    migrate_metadata_db()
+
+
+@pytest.fixture()
+def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    """A real SMTP server, and the Airflow connection and recipients that send to it."""
+    with smtp_server() as received:
+        monkeypatch.setenv(f"AIRFLOW_CONN_{SMTP_CONN_ID.upper()}", received.connection_json())
+        monkeypatch.setenv(BUREAU_EMAILS, ", ".join(BUREAU))
+        monkeypatch.setenv(OPERATOR_EMAILS, ";".join(OPERATORS))
+        yield received
+
+
+def serialized(dag_object):
+    """The DAG as the dag-processor would have stored it: `dag.test()` runs only a DAG that
+    Airflow's metadata knows, and these are defined here, not in the DAG folder."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.collection import update_dag_parsing_results_in_db
+    from airflow.serialization.serialized_objects import LazyDeserializedDAG
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        DagBundlesManager().sync_bundles_to_db(session=session)
+    with create_session() as session:
+        update_dag_parsing_results_in_db(
+            "dags-folder", None, [LazyDeserializedDAG.from_dag(dag_object)], {}, None, set(),
+            session=session,
+        )  # fmt: skip
+    return dag_object
+
+
+def failing_dag(dag_id: str):
+    @dag(
+        dag_id=dag_id,
+        schedule=None,
+        start_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+        catchup=False,
+        default_args={"retries": 0, "on_failure_callback": failure_mail()},
+    )
+    def notify_on_failure() -> None:
+        @task
+        def ingest_landing() -> None:
+            raise RuntimeError("the landing area /srv/landing does not exist")
+
+        ingest_landing()
+
+    return serialized(notify_on_failure())
+
+
+def test_a_failed_task_mails_the_operators_its_name_and_log(airflow_db, inbox: Inbox) -> None:
+    dag_id = f"munifund_notify_failure_{uuid.uuid4().hex[:6]}"
+    run = failing_dag(dag_id).test(logical_date=LOGICAL_DATE)
+    assert "failed" in str(run.state)
+
+    ((to, message),) = inbox.wait_for(1)
+    assert to == OPERATORS
+    assert message["To"] == OPERATORS[0]
+    assert message["From"] == SENDER
+    assert "ingest_landing failed" in message["Subject"]
+    assert AS_OF.isoformat() in message["Subject"]
+    body = body_text(message)
+    assert "the landing area /srv/landing does not exist" in body
+    assert f"/dags/{dag_id}/runs/" in body and "/tasks/ingest_landing" in body  # the log in the UI
+    assert f"dag_id={dag_id}/run_id=" in body and "task_id=ingest_landing/attempt=1.log" in body
+
+
+def approval_dag(dag_id: str, review_pack: str):
+    @dag(
+        dag_id=dag_id,
+        schedule=None,
+        start_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+        catchup=False,
+        default_args={"retries": 0, "on_failure_callback": failure_mail()},
+    )
+    def notify_on_approval() -> None:
+        @task
+        def write_review_pack(run_id: str | None = None) -> str:
+            """Stands for publish and the review pack: the run's published rows, its path."""
+            from munifund.warehouse import task_warehouse
+
+            with task_warehouse().connect() as conn:
+                conn.execute(
+                    "insert into ops.allocation_runs (run_id, as_of_date, fiscal_year,"
+                    " input_fingerprints, dbt_version, airflow_version, row_counts, started_by)"
+                    " values (%s, %s, %s, '[]', '1.11', '3.3', '{}', '运维 ops')",
+                    [run_id, AS_OF, AS_OF.year],
+                )
+                for code, name, total in DISTRICTS:
+                    conn.execute(
+                        "insert into published.district_allocation (fiscal_year, as_of_date,"
+                        " run_id, district_code, name_zh, standard_cost_yuan, share, base_yuan,"
+                        " cases_due, cases_on_time, own_investment_yuan, incentive_share_of_pool,"
+                        " incentive_yuan, total_yuan, pool_yuan, base_pool_yuan,"
+                        " incentive_pool_yuan, incentive_share, incentive_fell_back,"
+                        " incentive_basis) values (%s, %s, %s, %s, %s, %s, 0.5, %s, 0, 0, 0, 0,"
+                        " 0, %s, %s, %s, 0, 0, false, 'level')",
+                        [AS_OF.year, AS_OF, run_id, code, name, total, total, total, POOL, POOL],
+                    )
+            return review_pack
+
+        approve = RecordedApprovalOperator(
+            task_id="approve_allocation",
+            subject="审核 / Review the maintenance allocation as of {{ ds }}",
+            notifiers=[approval_mail()],
+        )
+        write_review_pack() >> approve
+
+    return serialized(notify_on_approval())
+
+
+def answer_waiting_step(dag_id: str, chosen: str, by: str, comment: str) -> str:
+    """What Airflow's REST API does when a person answers (PATCH …/hitlDetails): the response on
+    the request, and the parked task scheduled to resume. Returns the run id."""
+    from airflow.models.hitl import HITLDetail
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.models.trigger import handle_event_submit
+    from airflow.triggers.base import TriggerEvent
+    from airflow.utils.session import create_session
+    from airflow.utils.state import TaskInstanceState
+    from sqlalchemy import select
+
+    with create_session() as session:
+        ti = session.scalar(
+            select(TaskInstance).where(
+                TaskInstance.dag_id == dag_id,
+                TaskInstance.task_id == "approve_allocation",
+                TaskInstance.state == TaskInstanceState.AWAITING_INPUT,
+            )
+        )
+        assert ti is not None, "the approval step is not waiting"
+        detail = session.get(HITLDetail, ti.id)
+        detail.responded_by = {"id": by, "name": by}
+        detail.responded_at = dt.datetime.now(dt.UTC)
+        detail.chosen_options = [chosen]
+        detail.params_input = {"comment": comment}
+        handle_event_submit(
+            TriggerEvent(detail.as_resume_event_payload()), task_instance=ti, session=session
+        )
+        return ti.run_id
+
+
+def test_a_waiting_approval_mails_the_bureau_the_totals_and_the_review_pack(
+    airflow_db, inbox: Inbox, warehouse: Warehouse, tmp_path
+) -> None:
+    dag_id = f"munifund_notify_approval_{uuid.uuid4().hex[:6]}"
+    review_pack = str(tmp_path / "reviews" / AS_OF.isoformat() / "review.html")
+    answered: dict[str, object] = {}
+
+    def answer_once_told() -> None:
+        """The bureau reads its mail, then answers (dag.test() waits in the main thread: Airflow
+        sets signal handlers there)."""
+        try:
+            inbox.wait_for(1, timeout=120)
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    answered["run_id"] = answer_waiting_step(
+                        dag_id, "Approve", "王科长", "核对无误"
+                    )
+                    return
+                except AssertionError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)
+        except BaseException as err:  # noqa: BLE001 - reported by the test below
+            answered["error"] = err
+
+    bureau = threading.Thread(target=answer_once_told, daemon=True)
+    bureau.start()
+    run = approval_dag(dag_id, review_pack).test(logical_date=LOGICAL_DATE)
+    bureau.join(timeout=10)
+    assert "error" not in answered, answered
+    assert "success" in str(run.state)
+
+    ((to, message),) = inbox.wait_for(1)
+    assert to == BUREAU
+    assert message["From"] == SENDER
+    assert message["Subject"] == "审核 / Review the maintenance allocation as of 2091-11-27"
+    body = body_text(message)
+    assert AS_OF.isoformat() in body  # the as-of date is the city's, not Airflow's ds
+    total = sum(Decimal(t) for _, _, t in DISTRICTS)
+    assert f"{total:,.2f} 元 (equal to the pool, to the fen)" in body
+    assert f"{Decimal(POOL):,.2f} 元" in body
+    assert review_pack in body
+    assert f"munifund review approve --run {answered['run_id']}" in body
+
+    # the answer resumed the step, which recorded the decision; no failure mail went out
+    with warehouse.connect() as conn:
+        assert conn.execute(
+            "select review_status, reviewer, review_comment from ops.allocation_runs"
+            " where run_id = %s",
+            [answered["run_id"]],
+        ).fetchone() == ("approved", "王科长", "核对无误")
+    assert len(inbox.messages) == 1
+
+
+def test_without_a_server_or_recipients_nothing_is_sent_and_one_line_says_so(
+    airflow_db, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv(OPERATOR_EMAILS, raising=False)
+    monkeypatch.delenv(f"AIRFLOW_CONN_{SMTP_CONN_ID.upper()}", raising=False)
+    caplog.set_level(logging.INFO, logger="munifund.notify")
+    notifier = failure_mail()
+    notifier.notify({})  # no context is read when nothing is to be sent
+    monkeypatch.setenv(OPERATOR_EMAILS, OPERATORS[0])
+    notifier.notify({})
+    lines = [r.getMessage() for r in caplog.records if r.name == "munifund.notify"]
+    assert lines == [
+        f"no mail to the operators: {OPERATOR_EMAILS} is not set",
+        f"no mail to the operators: no Airflow connection {SMTP_CONN_ID!r}",
+    ]
+    assert all(r.levelno == logging.INFO for r in caplog.records if r.name == "munifund.notify")
+
+
+def test_a_server_that_is_down_is_logged_and_fails_nothing(
+    airflow_db, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()  # nobody listens there once the probe's socket is closed
+    connection = {"conn_type": "smtp", "host": "127.0.0.1", "port": port,
+                  "extra": {"from_email": SENDER, "disable_ssl": True, "disable_tls": True,
+                            "retry_limit": 0, "timeout": 5}}  # fmt: skip
+    monkeypatch.setenv(f"AIRFLOW_CONN_{SMTP_CONN_ID.upper()}", json.dumps(connection))
+    monkeypatch.setenv(OPERATOR_EMAILS, OPERATORS[0])
+    dag_id = f"munifund_notify_down_{uuid.uuid4().hex[:6]}"
+    caplog.set_level(logging.INFO, logger="munifund.notify")
+    run = failing_dag(dag_id).test(logical_date=LOGICAL_DATE)
+    assert "failed" in str(run.state)
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("mail to the operators (ops@example.org) not sent" in e for e in errors), errors
