@@ -45,12 +45,15 @@ def warehouse_connection_json(pipeline_url: str) -> str:
     return json.dumps(connection_fields(pipeline_url))
 
 
-def migrate_metadata_db(settings: Settings) -> None:
+def migrate_metadata_db(settings: Settings | None = None) -> None:
     """Create or upgrade Airflow's metadata database, skipped when this Airflow version already
     migrated it (a stamp beside the database): the check alone costs seconds on every run."""
     import airflow
     from airflow.utils import db
 
+    from munifund.config import load_settings
+
+    settings = settings or load_settings()
     stamp = settings.airflow_home / "metadata-migrated-by"
     database = os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "")
     expected = f"{airflow.__version__} {database}"

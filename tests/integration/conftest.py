@@ -377,7 +377,8 @@ class AirflowDeployment:
     metadata: MetadataDb
     broker: Broker
     warehouse: WarehouseHome
-    inbox: Inbox
+    # the mail server the deployment sends to (None: one that sends no mail)
+    inbox: Inbox | None = None
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     logs: dict[str, Path] = field(default_factory=dict)
 
