@@ -144,13 +144,20 @@ def payments(
     return sorted(result)
 
 
-def payment_partitions(all_payments: list[Payment], reference: date) -> dict[date, list[Row]]:
+def payment_partitions(
+    all_payments: list[Payment], reference: date, year: int
+) -> dict[date, list[Row]]:
     """Payments by delivery date: the 1st after the month paid (Y-1's back-filled with the
-    reference partition), a recovery when it says."""
+    reference partition), a recovery when it says. The treasury's ledger is delivered every
+    month of Y, with no rows for a month without payments: a monthly source that is silent for
+    two months is reported stale, and the sample's ledger is not."""
     by_partition: dict[date, list[Row]] = {}
     for payment in all_payments:
         delivered = payment.delivered_on or max(reference, next_month(payment.paid_on))
         by_partition.setdefault(delivered, []).append(payment.row())
+    for month in range(1, 13):
+        if date(year, month, 1) > reference:
+            by_partition.setdefault(date(year, month, 1), [])
     return dict(sorted(by_partition.items()))
 
 

@@ -331,7 +331,7 @@ def _write_disbursements(
     previous = disbursements.estimated_shares(register, pool * 96 // 100)
     landing.write_csv("disbursement_schedule", date(year, 1, 10), disbursements.schedule_rows(year))
     payments = disbursements.payments(year, estimates, previous)
-    for delivered, rows in disbursements.payment_partitions(payments, reference).items():
+    for delivered, rows in disbursements.payment_partitions(payments, reference, year).items():
         landing.write_csv("disbursements", delivered, rows)
     return estimates
 
