@@ -37,22 +37,17 @@ next run, which takes every landing partition dated on or before its date).
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import airflow  # noqa: F401  (cosmos must be imported after airflow: circular import otherwise)
 from airflow.sdk import Asset, CronTriggerTimetable, dag, task
-from cosmos import ProfileConfig
-from cosmos.constants import InvocationMode
-from cosmos.profiles import PostgresUserPasswordProfileMapping
 
 from munifund.config import FIRST_FISCAL_YEAR
 from munifund.dates import city_date
-from munifund.dbt_stage import ResumableDbtBuildOperator
+from munifund.dbt_stage import dbt_build_task
 from munifund.notify import approval_mail, failure_mail
 from munifund.review.approval import RecordedApprovalOperator
 
-DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
 PUBLISHED_ALLOCATION = Asset("munifund_published_allocation")
 # the run's date and id reach dbt through the environment (dbt_project/macros/as_of.sql says why)
 RUN_ENV = {
@@ -90,24 +85,7 @@ def municipal_maintenance_funding() -> None:
 
     # One `dbt build` (models and their tests, dbt's own threads) in schema `audit`; a retry
     # re-runs only what failed (munifund.dbt_stage says why one task and not one per model).
-    dbt_build = ResumableDbtBuildOperator(
-        task_id="dbt_build",
-        project_dir=DBT_PROJECT,
-        manifest_filepath=str(DBT_PROJECT / "target" / "manifest.json"),
-        profile_config=ProfileConfig(
-            profile_name="munifund",
-            target_name="warehouse",
-            profile_mapping=PostgresUserPasswordProfileMapping(
-                conn_id="warehouse", profile_args={"schema": "staging", "threads": 4}
-            ),
-        ),
-        invocation_mode=InvocationMode.DBT_RUNNER,
-        env=RUN_ENV,
-        install_deps=False,
-        # no per-node assets: nothing consumes them (the published allocation is the asset)
-        emit_datasets=False,
-        should_store_compiled_sql=False,
-    )
+    dbt_build = dbt_build_task(env=RUN_ENV)
 
     @task
     def audit_allocation(logical_date=None, run_id: str | None = None) -> dict:

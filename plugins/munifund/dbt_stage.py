@@ -119,3 +119,33 @@ class ResumableDbtBuildOperator(DbtBuildLocalOperator):
         finally:
             _keep_parse(target)
         _prune(target)
+
+
+def dbt_build_task(env: dict[str, str], **overrides: Any) -> ResumableDbtBuildOperator:
+    """The DAG's dbt stage as the DAG builds it: the project, dbt's profile from the Airflow
+    connection `warehouse` (4 threads), dbt in-process, no per-node assets (nothing consumes
+    them; the published allocation is the DAG's asset). `env` gives the run's date and id."""
+    from cosmos import ProfileConfig
+    from cosmos.constants import InvocationMode
+    from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+    from munifund.config import DBT_PROJECT_DIR
+
+    arguments: dict[str, Any] = {
+        "task_id": "dbt_build",
+        "project_dir": DBT_PROJECT_DIR,
+        "manifest_filepath": str(DBT_PROJECT_DIR / "target" / "manifest.json"),
+        "profile_config": ProfileConfig(
+            profile_name="munifund",
+            target_name="warehouse",
+            profile_mapping=PostgresUserPasswordProfileMapping(
+                conn_id="warehouse", profile_args={"schema": "staging", "threads": 4}
+            ),
+        ),
+        "invocation_mode": InvocationMode.DBT_RUNNER,
+        "env": env,
+        "install_deps": False,
+        "emit_datasets": False,
+        "should_store_compiled_sql": False,
+    }
+    return ResumableDbtBuildOperator(**{**arguments, **overrides})

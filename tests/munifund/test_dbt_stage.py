@@ -2,7 +2,7 @@
 retry that runs again only what failed (`dbt retry`), against the session's real warehouse.
 
 The operator is the DAG's own (`dags/municipal_maintenance_funding.py` builds it the same way);
-it is executed here on a small selection so that a try costs seconds, not the whole project.
+it is built by the same `dbt_build_task` and executed here on a small selection so that a try costs seconds, not the whole project.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from types import SimpleNamespace
 
 import psycopg
 import pytest
-from cosmos import ProfileConfig
-from cosmos.constants import InvocationMode
-from cosmos.profiles import PostgresUserPasswordProfileMapping
 
-from munifund.config import DBT_PROJECT_DIR
 from munifund.dbt_project import ensure_manifest
-from munifund.dbt_stage import ResumableDbtBuildOperator, dbt_artifacts_dir, failed_nodes
+from munifund.dbt_stage import (
+    ResumableDbtBuildOperator,
+    dbt_artifacts_dir,
+    dbt_build_task,
+    failed_nodes,
+)
 
 AS_OF = dt.date(2026, 6, 30)
 RUN_ID = "manual__stage-test"
@@ -28,23 +29,9 @@ MODEL = "stg_asset_transfers__asset_transfers"
 
 
 def _operator() -> ResumableDbtBuildOperator:
-    return ResumableDbtBuildOperator(
-        task_id="dbt_build",
-        project_dir=DBT_PROJECT_DIR,
-        manifest_filepath=str(ensure_manifest()),
-        profile_config=ProfileConfig(
-            profile_name="munifund",
-            target_name="warehouse",
-            profile_mapping=PostgresUserPasswordProfileMapping(
-                conn_id="warehouse", profile_args={"schema": "staging", "threads": 4}
-            ),
-        ),
-        invocation_mode=InvocationMode.DBT_RUNNER,
-        env={"MUNIFUND_AS_OF_DATE": AS_OF.isoformat(), "MUNIFUND_RUN_ID": RUN_ID},
-        select=[MODEL],
-        install_deps=False,
-        emit_datasets=False,
-        should_store_compiled_sql=False,
+    ensure_manifest()
+    return dbt_build_task(
+        env={"MUNIFUND_AS_OF_DATE": AS_OF.isoformat(), "MUNIFUND_RUN_ID": RUN_ID}, select=[MODEL]
     )
 
 
