@@ -7,8 +7,10 @@ dbt_project/profiles.yml reads the same warehouse from MUNIFUND_DBT_* variables 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -61,10 +63,53 @@ def run_dbt(
     ]  # fmt: skip
     if dbt_vars:
         full += ["--vars", json.dumps(dbt_vars)]
-    result = dbtRunner().invoke(full)
+    target = _target_path(args)
+    _restore_parse(target, dbt_vars)
+    try:
+        result = dbtRunner().invoke(full)
+    finally:
+        _keep_parse(target, dbt_vars)
     if not result.success:
         raise DbtFailed(f"dbt {' '.join(args)} failed: {result.exception or 'see the log above'}")
     return result.result
+
+
+def _target_path(args: list[str]) -> Path:
+    if "--target-path" in args:
+        given = Path(args[args.index("--target-path") + 1])
+        return given if given.is_absolute() else DBT_PROJECT_DIR / given
+    return Path(os.environ.get("DBT_TARGET_PATH") or DBT_PROJECT_DIR / "target")
+
+
+def _parse_cache(dbt_vars: dict) -> Path:
+    """Where dbt's parse is kept for these vars. dbt re-parses the whole project (about 8 s of
+    CPU) when a target folder has no parse of its own or when its vars differ from the last
+    command's: a new target folder starts from the kept parse, and each set of vars keeps its own,
+    so that flipping a var back and forth (tests, benchmarks) parses once per set, not per flip."""
+    from munifund.config import load_settings
+
+    key = json.dumps(dbt_vars, sort_keys=True, default=str)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return load_settings().home / "dbt" / "in_process" / f"partial_parse-{digest}.msgpack"
+
+
+def _restore_parse(target: Path, dbt_vars: dict) -> None:
+    cached = _parse_cache(dbt_vars)
+    if cached.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cached, target / "partial_parse.msgpack")
+
+
+def _keep_parse(target: Path, dbt_vars: dict) -> None:
+    """dbt's parse of this command, kept for the next with the same vars (written whole, then
+    renamed: another process may be reading it)."""
+    made = target / "partial_parse.msgpack"
+    if made.exists():
+        cached = _parse_cache(dbt_vars)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        staged = cached.with_suffix(f".{os.getpid()}")
+        shutil.copyfile(made, staged)
+        staged.replace(cached)
 
 
 def run_parameter_env(as_of_date: object | None, run_id: str | None) -> dict[str, str]:

@@ -3,7 +3,8 @@
 This is the obvious-correct version the dbt models' interval arithmetic is checked against: it
 reads the delivered CSV files themselves (not the warehouse), keeps what was known on the as-of
 date, walks every day of the fiscal year for every asset and work type, and applies the rules
-literally. Money and quantities are `Fraction`/`Decimal`, never floats.
+literally (a day stands for the days after it on which no answer can change: the sample city
+takes seconds instead of a minute; `allocate(..., every_day=True)` evaluates each one). Money and quantities are `Fraction`/`Decimal`, never floats.
 
 Choices the rules leave open, made here as in the models (and documented on the marts):
 
@@ -467,6 +468,26 @@ class Rules:
                 return m
         return None
 
+    def change_days(self, asset: Asset, work_type: str) -> set[dt.date]:
+        """Every day on which one of the functions above may answer for (asset, work type)
+        otherwise than the day before: the asset's commissioning and retirement, its
+        measurements, the rate's periods, and the transfers of the asset and of the road it
+        follows. A superset does no harm (a day more is evaluated); between two of these days
+        every answer is the same, so one day stands for all of them."""
+        days = {asset.commissioned_on}
+        if asset.retired_on is not None:
+            days.add(asset.retired_on)
+        days |= {
+            m.effective_from for m in self.measurements_of.get((asset.asset_id, work_type), ())
+        }
+        for s in self.standards_of.get((work_type, asset.asset_class), ()):
+            days.add(s.valid_from)
+            if s.valid_to is not None:
+                days.add(s.valid_to + dt.timedelta(days=1))
+        for asset_id in (asset.asset_id, asset.connected_to):
+            days |= {t.effective_date for t in self.transfers_of.get(asset_id, ())}
+        return days
+
     def rate(self, work_type: str, asset_class: str, day: dt.date) -> Standard | None:
         candidates = [
             s for s in self.standards_of.get((work_type, asset_class), ())
@@ -515,21 +536,17 @@ def _line_figures(line: Line, days_in_year: int) -> dict[str, object]:
     }
 
 
-def allocate(inputs: Inputs, threshold: int = 60, incentive_basis: str = "level") -> Allocation:
+def allocate(
+    inputs: Inputs, threshold: int = 60, incentive_basis: str = "level", every_day: bool = False
+) -> Allocation:
+    """The allocation of domain.md. Each asset and work type is walked day by day, a day standing
+    for the days after it up to the next day on which an answer may change (Rules.change_days);
+    `every_day=True` evaluates every day of the year, the literal reading, which
+    test_allocation_recompute shows gives the same allocation."""
     rules = Rules(inputs)
     year = rules.year
     days = year_days(year)
     n_days = len(days)
-
-    # the standard valid on each day, per work type and asset class (shared by its assets)
-    rates: dict[tuple[str, str], list[Standard | None]] = {}
-
-    def rate_on(work_type: str, asset_class: str, i: int) -> Standard | None:
-        if (work_type, asset_class) not in rates:
-            rates[(work_type, asset_class)] = [
-                rules.rate(work_type, asset_class, day) for day in days
-            ]
-        return rates[(work_type, asset_class)][i]
 
     # every (responsible, line, asset, measurement) a day of work falls into, counted in days
     day_counts: Counter[tuple] = Counter()
@@ -539,35 +556,39 @@ def allocate(inputs: Inputs, threshold: int = 60, incentive_basis: str = "level"
         if not rules.in_year(asset):
             continue
         for work_type in rules.work_types(asset):
-            # what each day falls into; consecutive equal days are counted together (speed only)
-            run, run_days = None, 0
-            for i, day in enumerate(days):
-                key = None
-                if rules.active(asset, day):
-                    measurement = rules.quantity(asset, work_type, day)
-                    standard = rate_on(work_type, asset.asset_class, i)
-                    if measurement is None:
-                        unmeasured[(asset.asset_id, work_type)] += 1
-                    elif standard is None:
-                        missing_rates.add((work_type, asset.asset_class))
-                    else:
-                        tier, district = rules.responsible(asset, work_type, day)
-                        key = (
-                            tier,
-                            district,
-                            work_type,
-                            asset.asset_class,
-                            standard,
-                            asset.asset_id,
-                            measurement,
-                        )
-                if key != run:
-                    if run is not None:
-                        day_counts[run] += run_days
-                    run, run_days = key, 0
-                run_days += 1
-            if run is not None:
-                day_counts[run] += run_days
+            if every_day:
+                starts = list(range(n_days))
+            else:
+                starts = sorted(
+                    {0}
+                    | {
+                        (day - days[0]).days
+                        for day in rules.change_days(asset, work_type)
+                        if days[0] < day <= days[-1]
+                    }
+                )
+            for i, end in zip(starts, [*starts[1:], n_days], strict=True):
+                day, n = days[i], end - i
+                if not rules.active(asset, day):
+                    continue
+                measurement = rules.quantity(asset, work_type, day)
+                standard = rules.rate(work_type, asset.asset_class, day)
+                if measurement is None:
+                    unmeasured[(asset.asset_id, work_type)] += n
+                elif standard is None:
+                    missing_rates.add((work_type, asset.asset_class))
+                else:
+                    tier, district = rules.responsible(asset, work_type, day)
+                    key = (
+                        tier,
+                        district,
+                        work_type,
+                        asset.asset_class,
+                        standard,
+                        asset.asset_id,
+                        measurement,
+                    )
+                    day_counts[key] += n
 
     local: dict[tuple, Line] = defaultdict(Line)
     city: dict[tuple, Line] = defaultdict(Line)
