@@ -200,7 +200,41 @@ def run_nightly(
             migrate(warehouse)
         # the lock's record is a table of the migrations, so it is written once they are applied
         lock.record(share_with_tasks=True)
+        if landing is None:
+            landing = prepare_landing(settings, None, as_of, console)
+            previous = previous_year_to_publish(warehouse, as_of)
+            if previous is not None:
+                console.print(
+                    f"publishing fiscal year {previous.year} first (as of {previous}, from the"
+                    " sample city's history), for the year-over-year comparison"
+                )
+                earlier = _run_dag(settings, warehouse, previous, landing, console, verbose, False)
+                if not earlier.published:
+                    earlier.reason = (
+                        f"fiscal year {previous.year}, published first: {earlier.reason}"
+                    )
+                    return earlier
         return _run_dag(settings, warehouse, as_of, landing, console, verbose)
+
+
+def previous_year_to_publish(warehouse: Warehouse, as_of: dt.date) -> dt.date | None:
+    """The last day of fiscal year Y-1 when nothing of it is published yet, else None.
+
+    For the bundled sample city only: year over year compares with Y-1's final publication, and
+    the sample of Y carries Y-1 as its history (pool, investment, assets, payments), so a first
+    `munifund run` publishes Y-1 as of its last day from the same landing before Y. A real
+    landing's Y-1 is the operator's to publish (README, "Year over year").
+    """
+    from munifund.config import FIRST_FISCAL_YEAR
+
+    if as_of.year - 1 < FIRST_FISCAL_YEAR:
+        return None
+    with warehouse.connect() as conn:
+        published = conn.execute(
+            "select exists (select from published.district_allocation where fiscal_year = %s)",
+            [as_of.year - 1],
+        ).fetchone()[0]
+    return None if published else dt.date(as_of.year - 1, 12, 31)
 
 
 def _run_dag(
@@ -210,6 +244,7 @@ def _run_dag(
     landing: str | None,
     console: Console,
     verbose: bool,
+    full_summary: bool = True,
 ) -> RunOutcome:
     from munifund.dates import logical_date_for
     from munifund.dbt_project import ensure_manifest
@@ -244,7 +279,10 @@ def _run_dag(
             failed_nodes(as_of, run_id) if run_id and "dbt_build" in failed else [],
             logs,
         )
-    print_summary(warehouse.pipeline_url, as_of, run_id, settings, console, logs)
+    if full_summary:
+        print_summary(warehouse.pipeline_url, as_of, run_id, settings, console, logs)
+    else:
+        print_one_line(warehouse.pipeline_url, as_of, run_id, settings, console)
     return RunOutcome(True, run_id, logs=logs)
 
 
@@ -302,6 +340,26 @@ def _test_dag(dag, settings: Settings, console: Console, logical_date: dt.dateti
                 watcher.join()
                 watcher.finish(dag_run)
     return dag_run
+
+
+def print_one_line(
+    url: str, as_of: dt.date, run_id: str | None, settings: Settings, console: Console
+) -> None:
+    """A run published on the way to another: its total, its run id and its review pack."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        districts, total = conn.execute(
+            "select count(*), coalesce(sum(total_yuan), 0) from published.district_allocation"
+            " where as_of_date = %s and run_id = %s",
+            [as_of, run_id],
+        ).fetchone()
+    console.print(
+        f"fiscal year {as_of.year} published as of {as_of}: {districts} districts,"
+        f" {total:,.2f} yuan in all; run {run_id}, a draft; review pack:"
+        f" {settings.reviews_dir / as_of.isoformat()}",
+        soft_wrap=True,
+    )
 
 
 def print_summary(

@@ -1,6 +1,8 @@
 """`munifund run` end to end, as a user runs it: a fresh home, the bundled sample city, Airflow.
 
-One run in a fresh home, as the README's first command does. Every run through Airflow costs
+One run in a fresh home, as the README's first command does: it publishes fiscal year 2025 first
+(as of 2025-12-31, from the sample's history) for the year-over-year comparison, then 2026-11-28.
+Every run through Airflow costs
 about two minutes, so the properties of repeated runs (a date run again publishes the same
 figures; an earlier date re-run after later deliveries publishes what it first published) are
 checked on the DAG's own task functions in tests/munifund/test_publication.py, and the DAG under
@@ -21,6 +23,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 LATE = "2026-11-28"
+PREVIOUS_YEAR_END = "2025-12-31"
 DISTRICTS = (
     "道里区",
     "南岗区",
@@ -128,10 +131,39 @@ def test_the_run_is_recorded_as_a_draft(pipeline_url: str) -> None:
         runs = conn.execute(
             "select as_of_date, review_status, code_version, row_counts from published.allocation_runs"
         ).fetchall()
-    assert len(runs) == 1
-    as_of, status, _, row_counts = runs[0]
-    assert (str(as_of), status) == (LATE, "draft")
-    assert row_counts["district_allocation"] == 9
+    assert sorted((str(as_of), status) for as_of, status, _, _ in runs) == [
+        (PREVIOUS_YEAR_END, "draft"),
+        (LATE, "draft"),
+    ]
+    assert all(row_counts["district_allocation"] == 9 for *_, row_counts in runs)
+
+
+def test_the_first_run_publishes_last_year_first_and_compares_with_it(runs, pipeline_url) -> None:
+    """The sample city's first run shows the money cycle whole: last year compared, payments
+    behind, on schedule and overpaid, allocation money diverted, overspent and compliant."""
+    assert f"publishing fiscal year 2025 first (as of {PREVIOUS_YEAR_END}" in runs["first"].stdout
+    assert f"fiscal year 2025 published as of {PREVIOUS_YEAR_END}: 9 districts" in runs[
+        "first"
+    ].stdout.replace("\n", " ")
+    with psycopg.connect(pipeline_url) as conn:
+        compared = conn.execute(
+            "select comparison, count(*), bool_and(previous_as_of_date = %s)"
+            " from published.allocation_year_over_year where as_of_date = %s group by comparison",
+            [PREVIOUS_YEAR_END, LATE],
+        ).fetchall()
+        payments = conn.execute(
+            "select array_agg(distinct status order by status) from published.disbursement_status"
+            " where as_of_date = %s",
+            [LATE],
+        ).fetchone()[0]
+        spending = conn.execute(
+            "select array_agg(distinct status order by status) from published.allocation_spending"
+            " where as_of_date = %s",
+            [LATE],
+        ).fetchone()[0]
+    assert compared == [("compared", 10, True)]  # nine districts and the city
+    assert payments == ["behind", "on_schedule", "overpaid"]
+    assert spending == ["compliant", "diverted", "overspent"]
 
 
 def test_the_analyst_reads_published_and_nothing_else(home: Path, runs) -> None:
@@ -139,7 +171,7 @@ def test_the_analyst_reads_published_and_nothing_else(home: Path, runs) -> None:
     assert url.startswith("postgresql://analyst:")
     with psycopg.connect(url, autocommit=True) as conn:
         assert conn.execute("select count(*) from published.district_allocation").fetchone()[0] > 0
-        assert conn.execute("select count(*) from published.allocation_runs").fetchone()[0] == 1
+        assert conn.execute("select count(*) from published.allocation_runs").fetchone()[0] == 2
         for forbidden in (
             "select * from raw.assets",
             "select * from ops.quarantine",

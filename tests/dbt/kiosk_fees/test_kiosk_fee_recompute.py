@@ -615,7 +615,7 @@ def built(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Ite
                     "build", "--select", "+kiosk_fee_compliance +kiosk_fee_flags +kiosk_arrears",
                     # only tests whose every parent is selected: other marts' relationship tests
                     # to stg_districts would read tables another test module left behind
-                    "--indirect-selection", "cautious",
+                    "--indirect-selection", "cautious", "--exclude", "resource_type:unit_test",
                     "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
                 ],
                 warehouse.pipeline_url,

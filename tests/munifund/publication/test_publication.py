@@ -36,12 +36,15 @@ COUNTS: dict[str, dict[tuple[str, dt.date], tuple[int, int]]] = {}
 
 
 def build(warehouse, as_of: dt.date, run_id: str) -> None:
-    """What the DAG does before the audit: take the partitions up to as_of, then dbt build."""
+    """What the DAG does before the audit: take the partitions up to as_of, then dbt build. The
+    models only: publication is what this module checks, and the DAG's build with every test
+    runs in tests/e2e and tests/integration (the tests would double each build's cost here)."""
     from munifund.ingest.loader import ingest
 
     with warehouse.connect() as conn:
         ingest(conn, LANDING[0], as_of, run_id)
-    run_dbt(["build", "--exclude", "resource_type:unit_test"], warehouse.pipeline_url,
+    run_dbt(["build", "--exclude", "resource_type:unit_test", "resource_type:test"],
+            warehouse.pipeline_url,
             {"as_of_date": as_of.isoformat(), "run_id": run_id})  # fmt: skip
 
 
