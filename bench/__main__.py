@@ -429,6 +429,12 @@ def bench_run(rounds: int = 3) -> None:
         )
     grown = statistics.median(results["30"]["run"]) / statistics.median(results["1"]["run"])
     print(f"munifund run after 30 published dates / after 1: {grown:.2f}x (goal: about 1x)")
+    # the runs' embedded server outlives them (as `munifund run`'s does): stopped here
+    from munifund.config import load_settings
+    from munifund.warehouse import stop_warehouse
+
+    stop_warehouse(load_settings())
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def bench_whatif(rounds: int = 3) -> None:
