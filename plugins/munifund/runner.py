@@ -362,6 +362,36 @@ def print_one_line(
     )
 
 
+def money_cycle_lines(conn, as_of: dt.date, run_id: str | None) -> list[str]:
+    """The city's year over year, and the districts counted by payment and by use status."""
+    city = conn.execute(
+        "select comparison, previous_as_of_date, standard_cost_growth_pct, pool_growth_pct,"
+        " pool_kept_pace from published.allocation_year_over_year"
+        " where as_of_date = %s and run_id = %s and district_code is null",
+        [as_of, run_id],
+    ).fetchone()
+    lines = []
+    if city is None or city[0] != "compared":
+        lines.append(f"year over year: nothing of fiscal year {as_of.year - 1} is published")
+    else:
+        _, previous, cost_growth, pool_growth, kept_pace = city
+        lines.append(
+            f"year over year (against {previous}): standard cost {cost_growth:+} %,"
+            f" pool {pool_growth:+} %; the pool "
+            + ("kept pace" if kept_pace else "did not keep pace")
+        )
+    counted = []
+    for table, label in (("disbursement_status", "payments"), ("allocation_spending", "use")):
+        statuses = conn.execute(
+            f"select status, count(*) from published.{table}"  # noqa: S608 - fixed names
+            " where as_of_date = %s and run_id = %s group by status order by status",
+            [as_of, run_id],
+        ).fetchall()
+        counted.append(f"{label}: " + ", ".join(f"{n} {status}" for status, n in statuses))
+    lines.append(" · ".join(counted) + " (districts; the review pack names them)")
+    return lines
+
+
 def print_summary(
     url: str,
     as_of: dt.date,
@@ -387,6 +417,7 @@ def print_summary(
         from munifund.ingest.freshness import source_ages, stale_sources
 
         stale = stale_sources(source_ages(conn, as_of))
+        money_cycle = money_cycle_lines(conn, as_of, run_id)
     table = Table(title=f"分配 Allocation, fiscal year {as_of.year}, as of {as_of}")
     for header in (
         "区 District",
@@ -409,6 +440,8 @@ def print_summary(
         style="bold",
     )  # fmt: skip
     console.print(table)
+    for line in money_cycle:
+        console.print(line, soft_wrap=True)
     console.print(
         f"quarantined: {quarantined[1]} rows or files taken by this run, {quarantined[0]} in all"
         " (see published.data_quality_issues)"

@@ -161,9 +161,20 @@ def test_the_first_run_publishes_last_year_first_and_compares_with_it(runs, pipe
             " where as_of_date = %s",
             [LATE],
         ).fetchone()[0]
+        previous_use = conn.execute(
+            "select array_agg(distinct status) from published.allocation_spending"
+            " where as_of_date = %s",
+            [PREVIOUS_YEAR_END],
+        ).fetchone()[0]
     assert compared == [("compared", 10, True)]  # nine districts and the city
     assert payments == ["behind", "on_schedule", "overpaid"]
     assert spending == ["compliant", "diverted", "overspent"]
+    assert previous_use == ["compliant"]  # the sample's Y-1, as designed
+    # and the summary says so
+    screen = runs["first"].stdout
+    assert f"year over year (against {PREVIOUS_YEAR_END}): standard cost +" in screen
+    assert "the pool kept pace" in screen
+    assert "payments: " in screen and " behind" in screen and "use: " in screen
 
 
 def test_the_analyst_reads_published_and_nothing_else(home: Path, runs) -> None:

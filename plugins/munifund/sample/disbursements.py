@@ -18,6 +18,11 @@ none delivered, so it takes the default schedule (25/50/75/100 %). What it shows
   code ZZ99 (unsupported): diverted;
 - the others spend 60 % of the estimate on city-management purposes from April: compliant.
 
+Y-1's vouchers are compliant everywhere (60 % of its estimate, from February); its payments
+follow the default schedule on the estimate, 8 % above what the districts will be allocated, so
+Y-1 closes overpaid: the year-end settlement that squares it is the treasury's in January, for
+an allocation the sample cannot know.
+
 `paid_in_full` needs payments equal to the allocation to the fen, which the sample cannot design;
 tests/dbt/money_cycle shows it by adding a settlement computed from the landing.
 """
@@ -159,6 +164,21 @@ def payment_partitions(
         if date(year, month, 1) > reference:
             by_partition.setdefault(date(year, month, 1), [])
     return dict(sorted(by_partition.items()))
+
+
+def previous_year_vouchers(
+    year: int, previous_estimates: dict[str, int], rng: random.Random
+) -> list[tuple[datetime, str, int, str]]:
+    """(paid_at, district, fen, purpose) of Y-1's city-allocation vouchers: every district spends
+    60 % of its estimate on city-management purposes from February, compliant everywhere (the
+    first `munifund run` of the sample publishes Y-1 too)."""
+    vouchers = []
+    for code in harbin.DISTRICT_CODES:
+        for amount in split_amount(previous_estimates[code] * 60 // 100, 30, rng):
+            day = random_day(rng, date(year - 1, 2, 5), date(year - 1, 12, 28))
+            at = datetime(day.year, day.month, day.day) + timedelta(minutes=rng.randint(540, 1019))
+            vouchers.append((at, code, amount, rng.choice(harbin.CITY_MANAGEMENT_PURPOSES)))
+    return vouchers
 
 
 def city_allocation_vouchers(

@@ -149,8 +149,9 @@ def design_kiosk_fee_books(
 
 
 def other_fund_vouchers(year: int, scale: int, rng: random.Random) -> list[Voucher]:
-    """City-allocation and own-fund spending, 15 % of it on other purposes: not the checker's
-    business, a trap for a check that forgets to filter on the funding source."""
+    """City-allocation and own-fund spending, 15 % of it on other purposes: not the kiosk-fee
+    checker's business, a trap for a check that forgets to filter on the funding source. (The
+    generator keeps the own funds' only: the city allocation's are designed in disbursements.py.)"""
     vouchers = []
     purposes = harbin.CITY_MANAGEMENT_PURPOSES
     for fiscal_year in (year - 1, year):

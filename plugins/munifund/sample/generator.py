@@ -28,7 +28,7 @@ What the sample is designed to show, for fiscal year Y:
 - Money cycle (disbursements.py): Y's own payment schedule; Daoli's duplicate payment recovered,
   Xiangfang behind, Hulan overpaid, the others on schedule; Nangang spends its city allocation
   ahead of receiving it (overspent), Songbei books some with no or an unknown purpose (diverted).
-  Y-1 is paid on time on the default schedule.
+  Y-1 is paid on time on the default schedule and spends its allocation compliantly.
 - Files: street offices in GB18030, expenditure purposes in UTF-8 with BOM, the Y funding plan as
   .xlsx, the kiosk header in capitals with spaces, an extra ``remark`` column in assets.
 
@@ -111,8 +111,8 @@ def generate_sample_city(
     _write_budget(landing, register, year, reference, seed)
     _write_work_orders(landing, year, scale, seed)
     collected = _write_kiosks_and_fees(landing, year, scale, reference, seed)
-    estimates = _write_disbursements(landing, register, year, reference)
-    _write_kiosk_fee_books(landing, year, scale, reference, seed, collected, estimates)
+    estimates, previous = _write_disbursements(landing, register, year, reference)
+    _write_kiosk_fee_books(landing, year, scale, reference, seed, collected, estimates, previous)
 
     landing.write_manifest(year=year, scale=scale, seed=seed)
     rows: dict[str, int] = dict.fromkeys(BY_NAME, 0)
@@ -323,9 +323,9 @@ def _write_budget(
 
 def _write_disbursements(
     landing: Landing, register: assets.AssetRegister, year: int, reference: date
-) -> dict[str, int]:
+) -> tuple[dict[str, int], dict[str, int]]:
     """Y's schedule (delivered with Y's pool) and the payments of Y-1 and Y; returns the
-    estimate of each district's share that the payments and vouchers of Y are designed on."""
+    estimates of each district's share of Y and of Y-1 that payments and vouchers are designed on."""
     pool = finance.pool_for(transfers.district_standard_cost_fen(register))
     estimates = disbursements.estimated_shares(register, pool)
     previous = disbursements.estimated_shares(register, pool * 96 // 100)
@@ -333,7 +333,7 @@ def _write_disbursements(
     payments = disbursements.payments(year, estimates, previous)
     for delivered, rows in disbursements.payment_partitions(payments, reference, year).items():
         landing.write_csv("disbursements", delivered, rows)
-    return estimates
+    return estimates, previous
 
 
 def _write_work_orders(landing: Landing, year: int, scale: int, seed: int) -> None:
@@ -366,6 +366,7 @@ def _write_kiosk_fee_books(
     seed: int,
     collected: dict[tuple[str, int], int],
     estimates: dict[str, int],
+    previous_estimates: dict[str, int],
 ) -> None:
     rng = rng_for(seed, "expenditures")
     books = finance.design_kiosk_fee_books(year, scale, collected, rng)
@@ -373,17 +374,21 @@ def _write_kiosk_fee_books(
     landing.write_csv("funding_plans", reference, finance.funding_plan_rows(year - 1, books))
     # the finance office sends Y's plan as a workbook
     landing.write_xlsx("funding_plans", date(year, 1, 10), finance.funding_plan_cells(year, books))
-    # Y's city-allocation vouchers are designed against the payments (disbursements.py)
+    # the city-allocation vouchers of Y and Y-1 are designed against the payments
+    # (disbursements.py); other_fund_vouchers' are drawn all the same, to keep its stream
     vouchers = books.vouchers + [
         v
         for v in finance.other_fund_vouchers(year, scale, rng)
-        if not (v.funding_source == "city_allocation" and v.paid_at.year == year)
+        if v.funding_source != "city_allocation"
     ]
+    designed = disbursements.city_allocation_vouchers(
+        year, estimates, rng_for(seed, "city_allocation")
+    ) + disbursements.previous_year_vouchers(
+        year, previous_estimates, rng_for(seed, "city_allocation_previous")
+    )
     vouchers += [
         finance.Voucher(paid_at, code, amount, "city_allocation", purpose)
-        for paid_at, code, amount, purpose in disbursements.city_allocation_vouchers(
-            year, estimates, rng_for(seed, "city_allocation")
-        )
+        for paid_at, code, amount, purpose in designed
     ]
     for delivered, rows in finance.expenditure_partitions(vouchers, reference).items():
         landing.write_csv("expenditures", delivered, rows)
