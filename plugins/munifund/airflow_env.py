@@ -28,7 +28,8 @@ def configure_airflow(settings: Settings, pipeline_url: str | None = None) -> No
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(home / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+        # `munifund run` sends Airflow's output to the run's log files (runner.py), not the screen
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
     }
     for key, value in defaults.items():

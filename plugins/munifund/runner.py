@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import sqlite3
 import sys
@@ -306,14 +307,46 @@ def last_task_error(run_log: Path) -> str | None:
 
 
 def _file_run_log(starting: Path, settings: Settings, as_of: dt.date, run_id: str | None) -> Path:
-    """The run's log moved beside dbt's, in the folder named by its run id."""
+    """The run's log moved beside dbt's, in the folder named by its run id, and each task's part
+    of it in a file of its own there."""
     if not run_id or not starting.exists():
         return starting.parent
     folder = settings.run_logs_dir(as_of, run_id)
     folder.mkdir(parents=True, exist_ok=True)
     shutil.move(starting, folder / "run.log")
     shutil.rmtree(starting.parent, ignore_errors=True)
+    split_task_logs(folder / "run.log")
     return folder
+
+
+TASK_STARTS = re.compile(r"\[DAG TEST\] starting task_id=(\w+)")
+TASK_ENDS = re.compile(r"\[DAG TEST\] end task task_id=(\w+)")
+
+
+def split_task_logs(run_log: Path) -> list[Path]:
+    """`<task_id>.log` beside the run's log for every task in it, with the task's lines: what
+    Airflow logged for it and what it printed (dbt's console for dbt_build). dag.test() runs the
+    tasks one after another in this process and marks where each starts and ends."""
+    written: list[Path] = []
+    task_log = None
+    try:
+        with run_log.open(encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                if starts := TASK_STARTS.search(line):
+                    if task_log:
+                        task_log.close()
+                    path = run_log.with_name(f"{starts.group(1)}.log")
+                    task_log = path.open("a", encoding="utf-8")
+                    written.append(path)
+                if task_log:
+                    task_log.write(line)
+                    if TASK_ENDS.search(line):
+                        task_log.close()
+                        task_log = None
+    finally:
+        if task_log:
+            task_log.close()
+    return written
 
 
 def _test_dag(dag, settings: Settings, console: Console, logical_date: dt.datetime):

@@ -111,6 +111,12 @@ def test_a_good_run_prints_a_screenful_and_keeps_its_logs(runs) -> None:
     assert "Done. PASS=" in run_log and "ERROR=0" in run_log  # dbt's console, kept
     assert (logs / "dbt_build" / "dbt.log").stat().st_size > 0
     assert {p.name for p in (logs / "dbt_build").iterdir()} == {"dbt.log", "run_results.json"}
+    # and each task's part of the log in a file of its own
+    tasks = ("ingest_landing", "dbt_build", "audit_allocation", "publish_allocation")
+    assert {f"{task}.log" for task in tasks} <= {p.name for p in logs.iterdir()}
+    assert "Returned value was: {'files_taken'" in (logs / "ingest_landing.log").read_text("utf-8")
+    assert "Done. PASS=" in (logs / "dbt_build.log").read_text("utf-8")
+    assert "Done. PASS=" not in (logs / "audit_allocation.log").read_text("utf-8")
 
 
 def test_the_allocation_adds_up_to_the_pool_to_the_fen(pipeline_url: str) -> None:
