@@ -212,7 +212,7 @@ def compose_failure(context: Any) -> Mail:
         ("Try", ti.try_number),
         ("Error", f"{type(error).__name__}: {error}" if error else "(see the log)"),
         ("Log in Airflow", getattr(ti, "log_url", None) or "(unknown)"),
-        ("Log file", f"{socket.getfqdn()}:{task_log_path(ti)}"),
+        ("Log file", f"{socket.getfqdn()}:{task_log_path(ti, as_of)}"),
     ]
     table = "".join(
         f"<tr><th align='left'>{html.escape(name)}</th><td>{html.escape(str(value))}</td></tr>"
@@ -225,10 +225,19 @@ def compose_failure(context: Any) -> Mail:
     return Mail(subject, f"<table>{table}</table><p>{html.escape(advice)}</p>")
 
 
-def task_log_path(ti: Any) -> str:
-    """Where the task's log file is on the machine that ran it (Airflow's own naming)."""
+def task_log_path(ti: Any, as_of: object | None = None) -> str:
+    """Where the task's log file is on the machine that ran it: under `munifund run` (the runner
+    shares its run lock with the tasks), the run's own `<task_id>.log`, written when the run
+    ends; under a scheduler, Airflow's file."""
     import jinja2
     from airflow.sdk.configuration import conf
+
+    from munifund.warehouse.run_lock import RUN_LOCK_ENV
+
+    if as_of is not None and os.environ.get(RUN_LOCK_ENV):
+        from munifund.config import load_settings
+
+        return str(load_settings().run_logs_dir(as_of, ti.run_id) / f"{ti.task_id}.log")
 
     folder = conf.get("logging", "base_log_folder")
     template = conf.get("logging", "log_filename_template")

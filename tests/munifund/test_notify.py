@@ -109,6 +109,21 @@ def test_a_failed_task_mails_the_operators_its_name_and_log(airflow_db, inbox: I
     assert f"dag_id={dag_id}/run_id=" in body and "task_id=ingest_landing/attempt=1.log" in body
 
 
+def test_under_munifund_run_the_mail_names_the_run_s_task_log(
+    airflow_db, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`munifund run` shares its run lock with the tasks; their log is the run's <task>.log."""
+    from munifund.config import load_settings
+    from munifund.warehouse.run_lock import RUN_LOCK_ENV
+
+    monkeypatch.setenv(RUN_LOCK_ENV, "a-runner-s-token")
+    dag_id = f"munifund_notify_run_log_{uuid.uuid4().hex[:6]}"
+    run = failing_dag(dag_id).test(logical_date=LOGICAL_DATE)
+    ((_, message),) = inbox.wait_for(1)
+    expected = load_settings().run_logs_dir(AS_OF, run.run_id) / "ingest_landing.log"
+    assert str(expected) in body_text(message)
+
+
 def approval_dag(dag_id: str, review_pack: str):
     @dag(
         dag_id=dag_id,
