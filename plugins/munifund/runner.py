@@ -141,17 +141,27 @@ class _TaskWatcher(threading.Thread):
         self.bar = progress.add_task("starting", total=task_count)
         self.stop = threading.Event()
         self.started_at = time.time()
+        # only a DAG run created after this one started is this run's: an earlier run's finished
+        # tasks would fill the bar at once (and stop its clock) before dag.test() made its own
+        try:
+            self.after_id = self._query("select coalesce(max(id), 0) from dag_run", [])[0][0]
+        except sqlite3.Error:
+            self.after_id = 0
+
+    def _query(self, sql: str, params: list) -> list[tuple]:
+        with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=0.2) as db:
+            return db.execute(sql, params).fetchall()
 
     def run(self) -> None:
         while not self.stop.wait(0.5):
             try:
-                with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=0.2) as db:
-                    rows = db.execute(
-                        "select ti.task_id, ti.state from task_instance ti"
-                        " join dag_run dr on dr.run_id = ti.run_id and dr.dag_id = ti.dag_id"
-                        " where ti.dag_id = ? and dr.id = (select max(id) from dag_run where dag_id = ?)",
-                        [DAG_ID, DAG_ID],
-                    ).fetchall()
+                rows = self._query(
+                    "select ti.task_id, ti.state from task_instance ti"
+                    " join dag_run dr on dr.run_id = ti.run_id and dr.dag_id = ti.dag_id"
+                    " where ti.dag_id = ? and dr.id = (select max(id) from dag_run"
+                    " where dag_id = ? and id > ?)",
+                    [DAG_ID, DAG_ID, self.after_id],
+                )
             except sqlite3.Error:
                 continue
             done = sum(
@@ -420,7 +430,9 @@ def money_cycle_lines(conn, as_of: dt.date, run_id: str | None) -> list[str]:
             " where as_of_date = %s and run_id = %s group by status order by status",
             [as_of, run_id],
         ).fetchall()
-        counted.append(f"{label}: " + ", ".join(f"{n} {status}" for status, n in statuses))
+        counted.append(
+            f"{label}: " + ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in statuses)
+        )
     lines.append(" · ".join(counted) + " (districts; the review pack names them)")
     return lines
 
