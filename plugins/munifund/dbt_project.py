@@ -94,10 +94,14 @@ def _parse_cache(dbt_vars: dict) -> Path:
 
 
 def _restore_parse(target: Path, dbt_vars: dict) -> None:
+    """The kept parse put in the target folder (written whole, then renamed: another process's
+    dbt may be reading the folder's own, dbt_project/target being shared)."""
     cached = _parse_cache(dbt_vars)
     if cached.exists():
         target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(cached, target / "partial_parse.msgpack")
+        staged = target / f"partial_parse.msgpack.{os.getpid()}"
+        shutil.copyfile(cached, staged)
+        staged.replace(target / "partial_parse.msgpack")
 
 
 def _keep_parse(target: Path, dbt_vars: dict) -> None:
