@@ -12,9 +12,28 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from munifund.config import DAGS_FOLDER, PRIVACY_ENV, Settings
+
+# the operator's own choice of Airflow's log level, if any, before configure_airflow's default
+USER_LOGGING_LEVEL = os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL")
+
+
+def log_tasks_at_info() -> None:
+    """Airflow at INFO (or the operator's level) from here on: `munifund run` calls it once its
+    output goes to the run's log files, whose task logs need Airflow's INFO lines (a task's
+    start and end, what it returned). Before that, on the screen, Airflow stays at WARNING. When
+    Airflow was imported already (listing a landing URL), its logging is configured again."""
+    level = USER_LOGGING_LEVEL or "INFO"
+    os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = level
+    if "airflow.configuration" in sys.modules:
+        from airflow.configuration import conf
+        from airflow.logging_config import configure_logging
+
+        conf.set("logging", "logging_level", level)
+        configure_logging()
 
 
 def configure_airflow(settings: Settings, pipeline_url: str | None = None) -> None:
@@ -28,8 +47,8 @@ def configure_airflow(settings: Settings, pipeline_url: str | None = None) -> No
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(home / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
-        # `munifund run` sends Airflow's output to the run's log files (runner.py), not the screen
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        # the screen; `munifund run` raises it to INFO inside its log files (log_tasks_at_info)
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
     }
     for key, value in defaults.items():

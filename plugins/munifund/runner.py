@@ -77,9 +77,10 @@ def prepare_landing(
 
 
 def prepare_airflow(settings: Settings, pipeline_url: str) -> None:
-    from munifund.airflow_env import configure_airflow
+    from munifund.airflow_env import configure_airflow, log_tasks_at_info
 
     configure_airflow(settings, pipeline_url)
+    log_tasks_at_info()
     from munifund.airflow_env import migrate_metadata_db
 
     migrate_metadata_db(settings)
