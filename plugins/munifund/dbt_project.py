@@ -63,12 +63,12 @@ def run_dbt(
     ]  # fmt: skip
     if dbt_vars:
         full += ["--vars", json.dumps(dbt_vars)]
-    target = _target_path(args)
-    _restore_parse(target, dbt_vars)
+    target, cached = _target_path(args), _parse_cache(dbt_vars)
+    restore_parse(cached, target)
     try:
         result = dbtRunner().invoke(full)
     finally:
-        _keep_parse(target, dbt_vars)
+        keep_parse(target, cached)
     if not result.success:
         raise DbtFailed(f"dbt {' '.join(args)} failed: {result.exception or 'see the log above'}")
     return result.result
@@ -93,10 +93,9 @@ def _parse_cache(dbt_vars: dict) -> Path:
     return load_settings().home / "dbt" / "in_process" / f"partial_parse-{digest}.msgpack"
 
 
-def _restore_parse(target: Path, dbt_vars: dict) -> None:
-    """The kept parse put in the target folder (written whole, then renamed: another process's
-    dbt may be reading the folder's own, dbt_project/target being shared)."""
-    cached = _parse_cache(dbt_vars)
+def restore_parse(cached: Path, target: Path) -> None:
+    """A kept parse put in a target folder (written whole, then renamed: another process's dbt
+    may be reading the folder's own, dbt_project/target being shared)."""
     if cached.exists():
         target.mkdir(parents=True, exist_ok=True)
         staged = target / f"partial_parse.msgpack.{os.getpid()}"
@@ -104,12 +103,11 @@ def _restore_parse(target: Path, dbt_vars: dict) -> None:
         staged.replace(target / "partial_parse.msgpack")
 
 
-def _keep_parse(target: Path, dbt_vars: dict) -> None:
-    """dbt's parse of this command, kept for the next with the same vars (written whole, then
-    renamed: another process may be reading it)."""
+def keep_parse(target: Path, cached: Path) -> None:
+    """dbt's parse in a target folder kept as `cached`, for the next command (written whole,
+    then renamed: another process may be reading it)."""
     made = target / "partial_parse.msgpack"
     if made.exists():
-        cached = _parse_cache(dbt_vars)
         cached.parent.mkdir(parents=True, exist_ok=True)
         staged = cached.with_suffix(f".{os.getpid()}")
         shutil.copyfile(made, staged)

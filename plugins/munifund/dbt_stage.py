@@ -19,7 +19,6 @@ run re-parses only the files that changed.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from cosmos.operators.local import DbtBuildLocalOperator
 
 from munifund.config import load_settings
 from munifund.dates import city_date
+from munifund.dbt_project import keep_parse, restore_parse
 
 #: dbt statuses of a node that did not pass (a test that failed, a model that errored)
 FAILED_STATUSES = ("error", "fail", "runtime error")
@@ -40,16 +40,6 @@ def dbt_artifacts_dir(as_of: object, run_id: str) -> Path:
 
 def _parse_cache() -> Path:
     return load_settings().home / "dbt" / "partial_parse.msgpack"
-
-
-def _keep_parse(target: Path) -> None:
-    """The build's parse becomes the next run's starting point (written whole, then renamed)."""
-    made = target / "partial_parse.msgpack"
-    if made.exists():
-        _parse_cache().parent.mkdir(parents=True, exist_ok=True)
-        staged = _parse_cache().with_suffix(f".{os.getpid()}")
-        shutil.copyfile(made, staged)
-        staged.replace(_parse_cache())
 
 
 def _prune(target: Path) -> None:
@@ -111,13 +101,13 @@ class ResumableDbtBuildOperator(DbtBuildLocalOperator):
             )
         elif previous.exists():
             previous.unlink()  # a fresh build's failures must not be read as an older one's
-        if _parse_cache().exists() and not (target / "partial_parse.msgpack").exists():
-            shutil.copyfile(_parse_cache(), target / "partial_parse.msgpack")
+        if not (target / "partial_parse.msgpack").exists():  # a retry keeps its own
+            restore_parse(_parse_cache(), target)
         flags = [*self.add_cmd_flags(), "--target-path", str(target), "--log-path", str(target)]
         try:
             self.build_and_run_cmd(context=context, cmd_flags=flags, **kwargs)
         finally:
-            _keep_parse(target)
+            keep_parse(target, _parse_cache())
         _prune(target)
 
 

@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,6 +133,17 @@ def stop_process_group(proc: subprocess.Popen, grace: float = 20.0) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=5)
+
+
+def stop_process_groups(procs: Iterable[subprocess.Popen], grace: float = 20.0) -> None:
+    """A deployment's processes stopped: TERM them all first, then wait for each."""
+    procs = list(procs)
+    for proc in procs:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        stop_process_group(proc, grace)
 
 
 # --------------------------------------------------------------------------- the environment
@@ -537,12 +548,7 @@ def airflow_deployment(
             raise RuntimeError(f"{err}\n{deployment.log_tails()}") from err
         yield deployment
     finally:
-        for proc in deployment.processes.values():  # TERM them all first, then wait for each
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-        for proc in deployment.processes.values():
-            stop_process_group(proc)
+        stop_process_groups(deployment.processes.values())
         shutil.rmtree(root, ignore_errors=True)
 
 

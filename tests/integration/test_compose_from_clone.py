@@ -19,12 +19,10 @@ all of them); their commands are checked to be the Airflow commands that test st
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -48,7 +46,7 @@ from .conftest import (
     WarehouseHome,
     free_port,
     run_checked,
-    stop_process_group,
+    stop_process_groups,
     wait_until,
 )
 
@@ -216,12 +214,7 @@ def compose_from_clone(
                 )  # fmt: skip
         yield deployment
     finally:
-        for proc in deployment.processes.values():  # TERM them all first, then wait for each
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-        for proc in deployment.processes.values():
-            stop_process_group(proc, grace=5)  # nothing of theirs is kept
+        stop_process_groups(deployment.processes.values(), grace=5)  # nothing of theirs is kept
         shutil.rmtree(root, ignore_errors=True)
 
 

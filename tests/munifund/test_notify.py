@@ -74,14 +74,17 @@ def serialized(dag_object):
     return dag_object
 
 
+# the test DAGs are the nightly DAG's shape in small: unscheduled, no retries, the failure mail
+TEST_DAG_ARGUMENTS = {
+    "schedule": None,
+    "start_date": dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+    "catchup": False,
+    "default_args": {"retries": 0, "on_failure_callback": failure_mail()},
+}
+
+
 def failing_dag(dag_id: str):
-    @dag(
-        dag_id=dag_id,
-        schedule=None,
-        start_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
-        catchup=False,
-        default_args={"retries": 0, "on_failure_callback": failure_mail()},
-    )
+    @dag(dag_id=dag_id, **TEST_DAG_ARGUMENTS)
     def notify_on_failure() -> None:
         @task
         def ingest_landing() -> None:
@@ -125,13 +128,7 @@ def test_under_munifund_run_the_mail_names_the_run_s_task_log(
 
 
 def approval_dag(dag_id: str, review_pack: str):
-    @dag(
-        dag_id=dag_id,
-        schedule=None,
-        start_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
-        catchup=False,
-        default_args={"retries": 0, "on_failure_callback": failure_mail()},
-    )
+    @dag(dag_id=dag_id, **TEST_DAG_ARGUMENTS)
     def notify_on_approval() -> None:
         @task
         def write_review_pack(run_id: str | None = None) -> str:
