@@ -336,7 +336,7 @@ from munifund.ingest.loader import ingest
 from munifund.publication import RunContext
 from munifund.publication.audit import audit_candidate
 from munifund.publication.publish import publish_candidate
-from munifund.review import write_review_pack
+from munifund.review.pack import write_review_pack
 from munifund.warehouse import open_warehouse
 
 as_of, run_id, landing = dt.date.fromisoformat(sys.argv[1]), sys.argv[2], Path(sys.argv[3])

@@ -39,7 +39,6 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import airflow  # noqa: F401  (cosmos must be imported after airflow: circular import otherwise)
 from airflow.sdk import Asset, CronTriggerTimetable, dag, task
 
 from munifund.config import FIRST_FISCAL_YEAR

@@ -23,7 +23,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from cosmos.operators.local import DbtBuildLocalOperator
+from airflow.sdk import BaseOperator
 
 from munifund.config import load_settings
 from munifund.dates import city_date
@@ -65,64 +65,84 @@ def failed_nodes(as_of: object, run_id: str) -> list[str]:
     return failed
 
 
-class ResumableDbtBuildOperator(DbtBuildLocalOperator):
-    """`dbt build` on the first try; `dbt retry` of the same run's artifacts on a later one."""
+class DbtBuildOperator(BaseOperator):
+    """The DAG's dbt stage. Cosmos is imported when the task runs, never when the DAG file is
+    parsed (a parse stays well under half a second): this operator holds only the run's
+    environment (templated) and the selection, and hands both to `_resumable_operator()`."""
 
-    _resuming = False
+    template_fields = ("env",)
 
-    @property
-    def base_cmd(self) -> list[str]:  # type: ignore[override]
-        return ["retry"] if self._resuming else ["build"]
+    def __init__(
+        self, *, env: dict[str, str], cosmos_arguments: dict[str, Any], **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.env = env
+        self.cosmos_arguments = cosmos_arguments
 
-    def add_global_flags(self) -> list[str]:
-        flags = super().add_global_flags()
-        if not self._resuming:
-            return flags
-        # `dbt retry` repeats the failed command's own selection and accepts none of its own
-        kept, skip = [], False
-        for flag in flags:
-            if skip:
-                skip = False
-            elif flag in ("--select", "--exclude", "--selector", "--models"):
-                skip = True
-            else:
-                kept.append(flag)
-        return kept
-
-    def execute(self, context: Any, **kwargs: Any) -> None:
-        as_of = city_date(context["logical_date"])
-        target = dbt_artifacts_dir(as_of, context["run_id"])
-        target.mkdir(parents=True, exist_ok=True)
-        previous = target / "run_results.json"
-        self._resuming = context["ti"].try_number > 1 and previous.exists()
-        if self._resuming:
-            self.log.info(
-                "try %s: `dbt retry` re-runs what failed in %s", context["ti"].try_number, target
-            )
-        elif previous.exists():
-            previous.unlink()  # a fresh build's failures must not be read as an older one's
-        if not (target / "partial_parse.msgpack").exists():  # a retry keeps its own
-            restore_parse(_parse_cache(), target)
-        flags = [*self.add_cmd_flags(), "--target-path", str(target), "--log-path", str(target)]
-        try:
-            self.build_and_run_cmd(context=context, cmd_flags=flags, **kwargs)
-        finally:
-            keep_parse(target, _parse_cache())
-        _prune(target)
+    def execute(self, context: Any) -> None:
+        operator = _resumable_operator(task_id=self.task_id, env=self.env, **self.cosmos_arguments)
+        operator.execute(context)
 
 
-def dbt_build_task(env: dict[str, str], **overrides: Any) -> ResumableDbtBuildOperator:
-    """The DAG's dbt stage as the DAG builds it: the project, dbt's profile from the Airflow
-    connection `warehouse` (4 threads), dbt in-process, no per-node assets (nothing consumes
-    them; the published allocation is the DAG's asset). `env` gives the run's date and id."""
+def _resumable_operator(**arguments: Any) -> Any:
+    """Cosmos's `DbtBuildLocalOperator` with dbt's profile from the Airflow connection
+    `warehouse` (4 threads), dbt in-process, no per-node assets (nothing consumes them; the
+    published allocation is the DAG's asset), and a later try that resumes."""
     from cosmos import ProfileConfig
     from cosmos.constants import InvocationMode
+    from cosmos.operators.local import DbtBuildLocalOperator
     from cosmos.profiles import PostgresUserPasswordProfileMapping
 
     from munifund.config import DBT_PROJECT_DIR
 
-    arguments: dict[str, Any] = {
-        "task_id": "dbt_build",
+    class ResumableDbtBuildOperator(DbtBuildLocalOperator):
+        """`dbt build` on the first try; `dbt retry` of the same run's artifacts on a later one."""
+
+        _resuming = False
+
+        @property
+        def base_cmd(self) -> list[str]:  # type: ignore[override]
+            return ["retry"] if self._resuming else ["build"]
+
+        def add_global_flags(self) -> list[str]:
+            flags = super().add_global_flags()
+            if not self._resuming:
+                return flags
+            # `dbt retry` repeats the failed command's own selection and accepts none of its own
+            kept, skip = [], False
+            for flag in flags:
+                if skip:
+                    skip = False
+                elif flag in ("--select", "--exclude", "--selector", "--models"):
+                    skip = True
+                else:
+                    kept.append(flag)
+            return kept
+
+        def execute(self, context: Any, **kwargs: Any) -> None:
+            as_of = city_date(context["logical_date"])
+            target = dbt_artifacts_dir(as_of, context["run_id"])
+            target.mkdir(parents=True, exist_ok=True)
+            previous = target / "run_results.json"
+            self._resuming = context["ti"].try_number > 1 and previous.exists()
+            if self._resuming:
+                self.log.info(
+                    "try %s: `dbt retry` re-runs what failed in %s",
+                    context["ti"].try_number,
+                    target,
+                )
+            elif previous.exists():
+                previous.unlink()  # a fresh build's failures must not be read as an older one's
+            if not (target / "partial_parse.msgpack").exists():  # a retry keeps its own
+                restore_parse(_parse_cache(), target)
+            flags = [*self.add_cmd_flags(), "--target-path", str(target), "--log-path", str(target)]
+            try:
+                self.build_and_run_cmd(context=context, cmd_flags=flags, **kwargs)
+            finally:
+                keep_parse(target, _parse_cache())
+            _prune(target)
+
+    defaults: dict[str, Any] = {
         "project_dir": DBT_PROJECT_DIR,
         "manifest_filepath": str(DBT_PROJECT_DIR / "target" / "manifest.json"),
         "profile_config": ProfileConfig(
@@ -133,9 +153,20 @@ def dbt_build_task(env: dict[str, str], **overrides: Any) -> ResumableDbtBuildOp
             ),
         ),
         "invocation_mode": InvocationMode.DBT_RUNNER,
-        "env": env,
         "install_deps": False,
         "emit_datasets": False,
         "should_store_compiled_sql": False,
     }
-    return ResumableDbtBuildOperator(**{**arguments, **overrides})
+    return ResumableDbtBuildOperator(**{**defaults, **arguments})
+
+
+#: the nightly build runs models, seeds, snapshots and data tests; dbt's unit tests test the code,
+#: not the night's data, and run in `make test` (tests/dbt/test_unit_tests.py)
+NIGHTLY_EXCLUDE = ["resource_type:unit_test"]
+
+
+def dbt_build_task(env: dict[str, str], **cosmos_arguments: Any) -> DbtBuildOperator:
+    """The DAG's dbt stage as the DAG builds it; `env` gives the run's date and id, and
+    `cosmos_arguments` override Cosmos's (a test's `select`, say)."""
+    cosmos_arguments.setdefault("exclude", NIGHTLY_EXCLUDE)
+    return DbtBuildOperator(task_id="dbt_build", env=env, cosmos_arguments=cosmos_arguments)

@@ -98,7 +98,7 @@ def publish_task(
 
 
 def review_pack_task(as_of: str | None, published: dict) -> str:
-    from munifund.review import write_review_pack
+    from munifund.review.pack import write_review_pack
 
     with task_warehouse().connect() as conn:
         path = write_review_pack(

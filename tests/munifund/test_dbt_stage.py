@@ -17,7 +17,7 @@ import pytest
 
 from munifund.dbt_project import ensure_manifest
 from munifund.dbt_stage import (
-    ResumableDbtBuildOperator,
+    DbtBuildOperator,
     dbt_artifacts_dir,
     dbt_build_task,
     failed_nodes,
@@ -28,7 +28,7 @@ RUN_ID = "manual__stage-test"
 MODEL = "stg_asset_transfers__asset_transfers"
 
 
-def _operator() -> ResumableDbtBuildOperator:
+def _operator() -> DbtBuildOperator:
     ensure_manifest()
     return dbt_build_task(
         env={"MUNIFUND_AS_OF_DATE": AS_OF.isoformat(), "MUNIFUND_RUN_ID": RUN_ID}, select=[MODEL]

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import psycopg
 
-from munifund.review import write_review_pack
 from munifund.review.formatting import format_money, format_money_delta
-from munifund.review.pack import replace_file
+from munifund.review.pack import replace_file, write_review_pack
 from munifund.review.scenario_pack import ScenarioData, read_scenario, scenario_files
 from munifund.whatif.compute import Scenario, default_threshold
 

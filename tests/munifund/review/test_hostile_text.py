@@ -27,8 +27,8 @@ from published_contracts import published_contracts
 from published_seed import TABLES, published_rows
 
 from munifund.review import columns as catalog
-from munifund.review import write_review_pack
 from munifund.review.formatting import TEXT_LIMIT, cut_text
+from munifund.review.pack import write_review_pack
 from munifund.review.workbook import FORMULA_TRIGGERS, sheet_cell
 from munifund.warehouse import Warehouse
 

@@ -24,7 +24,7 @@ import pytest
 from chromium import run_chromium
 from published_seed import TABLES, published_rows
 
-from munifund.review import write_review_pack
+from munifund.review.pack import write_review_pack
 from munifund.warehouse import Warehouse
 
 AS_OF = dt.date(2031, 6, 30)
