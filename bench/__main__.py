@@ -366,10 +366,10 @@ def _add_history(url: str, as_of: dt.date, dates: int) -> None:
     """`dates` earlier as-of dates of the fiscal year, published: copies of as_of's rows."""
     import psycopg
 
-    from munifund.publication import PUBLISHED_MARTS
+    from munifund.catalog import run_stamped_tables
 
     with psycopg.connect(url, autocommit=True) as conn:
-        for mart in PUBLISHED_MARTS:
+        for mart in run_stamped_tables():
             columns = [
                 r[0]
                 for r in conn.execute(

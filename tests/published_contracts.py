@@ -1,7 +1,7 @@
 """The published tables as their dbt model contracts declare them, for tests that run no dbt.
 
-Every mart under dbt_project/models/marts is published with an enforced contract: each column
-with its ``data_type`` and its constraints. A test that needs an empty published table creates
+Every published table is a mart declared in the catalog (``munifund.catalog``, read from dbt's
+manifest): each column with its ``data_type`` and its constraints. A test that needs an empty published table creates
 it from that contract, so a column added to, renamed in or retyped in a published model reaches
 the test without anyone copying DDL.
 
@@ -14,14 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
-from typing import Any
 
 import psycopg
-import yaml
 from psycopg import sql
 
-MARTS = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "marts"
+from munifund.catalog import published_tables
+
 PUBLISHED_VIEWS = ("allocation_runs", "data_quality_issues")
 
 
@@ -37,6 +35,7 @@ class Contract:
     model: str
     columns: tuple[ContractColumn, ...]
     primary_key: tuple[str, ...]
+    key: tuple[str, ...] = ()
 
     def create_table(self, schema: str = "published") -> sql.Composed:
         """``create table <schema>.<model>`` with the contract's columns, types and keys."""
@@ -51,41 +50,26 @@ class Contract:
         if self.primary_key:
             keys = sql.SQL(", ").join(sql.Identifier(k) for k in self.primary_key)
             parts.append(sql.SQL("primary key ({})").format(keys))
+        elif self.key:
+            keys = sql.SQL(", ").join(sql.Identifier(k) for k in self.key)
+            parts.append(sql.SQL("unique nulls not distinct ({})").format(keys))
         return sql.SQL("create table {} ({})").format(
             sql.Identifier(schema, self.model), sql.SQL(", ").join(parts)
         )
 
 
-def _types(spec: dict[str, Any]) -> set[str]:
-    return {c.get("type") for c in spec.get("constraints") or []}
-
-
-def _contract(model: dict[str, Any], path: Path) -> Contract:
-    columns = []
-    primary_key = [c["name"] for c in model["columns"] if "primary_key" in _types(c)]
-    for constraint in model.get("constraints") or []:
-        if constraint.get("type") == "primary_key":
-            primary_key += constraint["columns"]
-    for column in model["columns"]:
-        if not column.get("data_type"):
-            raise ValueError(
-                f"{path}: {model['name']}.{column['name']} has no data_type, which an enforced"
-                " contract needs; add it"
-            )
-        not_null = bool(_types(column) & {"not_null", "primary_key"})
-        columns.append(ContractColumn(column["name"], column["data_type"], not_null))
-    return Contract(model["name"], tuple(columns), tuple(primary_key))
-
-
 @cache
 def published_contracts() -> dict[str, Contract]:
-    """Every mart with an enforced contract, by model name."""
-    contracts = {}
-    for path in sorted(MARTS.rglob("_*.yml")):
-        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models") or []:
-            if ((model.get("config") or {}).get("contract") or {}).get("enforced"):
-                contracts[model["name"]] = _contract(model, path)
-    return contracts
+    """Every published table's contract, by name, from the catalog (munifund.catalog)."""
+    return {
+        name: Contract(
+            name,
+            tuple(ContractColumn(c.name, c.data_type, c.not_null) for c in table.columns),
+            table.primary_key,
+            table.key,
+        )
+        for name, table in published_tables().items()
+    }
 
 
 def missing_published_views(conn: psycopg.Connection) -> list[str]:

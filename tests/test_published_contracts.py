@@ -2,14 +2,63 @@
 
 from __future__ import annotations
 
+import pytest
 from published_contracts import published_contracts
 
-from munifund.publication import PUBLISHED_MARTS
+from munifund.catalog import CatalogError, catalog_from_manifest, published_tables
 from munifund.warehouse import Warehouse
 
 
-def test_every_published_mart_has_an_enforced_contract() -> None:
-    assert set(PUBLISHED_MARTS) <= set(published_contracts())
+def test_the_catalog_holds_every_published_table() -> None:
+    tables = published_tables()
+    assert {"district_allocation", "allocation_spending", "code_labels"} <= set(tables)
+    assert tables["code_labels"].publish == "reference"
+    assert tables["district_allocation"].primary_key == (
+        "fiscal_year",
+        "as_of_date",
+        "district_code",
+    )
+    assert tables["district_allocation"].label_zh
+    assert tables["assessment_results"].primary_key == ()  # a district row has no street_code
+    assert tables["assessment_results"].key[-2:] == ("street_code", "category")
+    assert "allocation_blockers" not in tables  # the audit's own: no meta.publish
+    assert set(published_contracts()) == set(tables)
+
+
+def _manifest(**node_overrides) -> dict:
+    node = {
+        "resource_type": "model",
+        "name": "t",
+        "original_file_path": "models/marts/_t.yml",
+        "config": {"contract": {"enforced": True}, "meta": {"publish": "run_stamped"}},
+        "columns": {
+            "k": {"name": "k", "data_type": "text", "constraints": [{"type": "primary_key"}]}
+        },
+        "constraints": [],
+    }
+    node.update(node_overrides)
+    return {"nodes": {"model.munifund.t": node}}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "says"),
+    [
+        (
+            {"config": {"contract": {"enforced": False}, "meta": {"publish": "run_stamped"}}},
+            "enforced",
+        ),
+        (
+            {"config": {"contract": {"enforced": True}, "meta": {"publish": "daily"}}},
+            "meta.publish",
+        ),
+        ({"columns": {"k": {"name": "k", "data_type": "text"}}}, "primary key"),
+        ({"columns": {"k": {"name": "k", "constraints": [{"type": "primary_key"}]}}}, "data_type"),
+    ],
+)
+def test_a_declaration_that_cannot_be_published_is_refused(overrides, says) -> None:
+    assert catalog_from_manifest(_manifest())["t"].primary_key == ("k",)
+    with pytest.raises(CatalogError, match=says):
+        catalog_from_manifest(_manifest(**overrides))
 
 
 def test_every_contract_creates_its_table(warehouse: Warehouse) -> None:

@@ -6,29 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-# The marts that publication copies from `audit` into `published`, every row stamped with
-# fiscal_year, as_of_date and run_id; publication replaces the rows of the same as_of_date.
-# Each has its shell in the warehouse migrations (munifund/warehouse/schema/versions).
-PUBLISHED_MARTS = (
-    "district_allocation",
-    "district_allocation_lines",
-    "city_tier_costs",
-    "unmeasured_assets",
-    "allocation_changes",
-    "street_allocation",
-    "assessment_results",
-    "kiosk_fee_compliance",
-    "kiosk_fee_flags",
-    "kiosk_arrears",
-    "disbursement_status",
-    "allocation_spending",
-    "allocation_spending_flags",
-    "allocation_year_over_year",
-)
-
-# Reference marts: not stamped with a run; publication replaces them whole with what the code
-# that ran knows (the labels of every code).
-REFERENCE_MARTS = ("code_labels",)
+# Which marts are published, and how, is each mart's own declaration (`meta.publish` in its yml),
+# read through munifund.catalog; the published tables themselves are the warehouse migrations'.
 
 
 @dataclass(frozen=True)

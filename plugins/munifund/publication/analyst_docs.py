@@ -5,11 +5,13 @@ included, none of which an analyst can query. `write_analyst_docs` takes what it
 (target/manifest.json and target/catalog.json) and writes one self-contained page, dbt's own
 docs site with the data inlined (as `dbt docs generate --static` does), that holds only:
 
-- the published tables (the dbt source `published`), every column described: the source's own
-  text, else the same-named mart's (the text publication copies onto the table as COMMENT ON) or
-  the mart named by the source's `meta.columns_from` (a view over a copy of it), else the
-  warehouse's COMMENT ON as the catalog read it (the views over the pipeline's records);
-- the exposures that read them (the review pack, the analysts' warehouse), owners included;
+- the published tables: the catalog's marts (munifund.catalog), each shown as the table of
+  `published` it is copied into, with the mart's descriptions (which publication copies onto
+  the table as COMMENT ON); and the dbt source `published` (the views over the pipeline's
+  records), every column described: the source's own text, else the mart named by its
+  `meta.columns_from` (a view over a copy of it), else the warehouse's COMMENT ON;
+- the exposures that read them (the review pack, the analysts' warehouse: the whole schema),
+  owners included;
 - the raw sources, where the figures come from, with the lineage collapsed onto what is kept:
   raw sources → exposure (through the marts, left out) and published tables → exposure.
 """
@@ -25,6 +27,7 @@ from munifund.config import DBT_PROJECT_DIR
 
 PUBLISHED_SOURCE = "published"
 KEPT_SOURCES = (PUBLISHED_SOURCE, "raw")
+ANALYSTS_EXPOSURE = "exposure.munifund.analysts_warehouse"
 TARGET = DBT_PROJECT_DIR / "target"
 ANALYST_DOCS = TARGET / "analyst_docs" / "index.html"
 
@@ -39,10 +42,15 @@ def analyst_artifacts(
         for uid, source in manifest["sources"].items()
         if source["source_name"] in KEPT_SOURCES
     }
+    parent_map = _publish_marts_as_sources(manifest, catalog, sources)
     exposures = manifest["exposures"]
     keep = {*sources, *exposures}
-    parents = _collapsed_parents(manifest["parent_map"], keep)
+    parents = _collapsed_parents(parent_map, keep)
+    published = sorted(u for u, s in sources.items() if s["source_name"] == PUBLISHED_SOURCE)
     for uid, exposure in exposures.items():
+        reads_everything = exposure.get("config", {}).get("meta", {}).get("reads_schema")
+        if uid == ANALYSTS_EXPOSURE and reads_everything == PUBLISHED_SOURCE:
+            parents[uid] = sorted({*parents[uid], *published})
         exposure["depends_on"]["nodes"] = parents[uid]
     for uid, source in sources.items():
         if source["source_name"] == PUBLISHED_SOURCE:
@@ -65,6 +73,49 @@ def analyst_artifacts(
     catalog["nodes"] = {}
     catalog["sources"] = {uid: c for uid, c in catalog["sources"].items() if uid in sources}
     return manifest, catalog
+
+
+def _publish_marts_as_sources(
+    manifest: dict[str, Any], catalog: dict[str, Any], sources: dict[str, Any]
+) -> dict[str, list[str]]:
+    """Each published mart of the catalog as the published table analysts read: a source of
+    `published` made from the mart's node (its description and columns), standing in for the mart
+    in the lineage. Returns the parent map with the marts renamed."""
+    from munifund.catalog import catalog_from_manifest
+
+    template = next(s for s in sources.values() if s["source_name"] == PUBLISHED_SOURCE)
+    renamed: dict[str, str] = {}
+    for name, table in catalog_from_manifest(manifest).items():
+        node = next(
+            n for n in manifest["nodes"].values()
+            if n["resource_type"] == "model" and n["name"] == name
+        )  # fmt: skip
+        uid = f"source.{template['package_name']}.{PUBLISHED_SOURCE}.{name}"
+        source = copy.deepcopy(template)
+        source.update(
+            unique_id=uid, name=name, identifier=name, description=table.description,
+            fqn=[template["package_name"], PUBLISHED_SOURCE, name],
+            columns=copy.deepcopy(node["columns"]), meta={}, original_file_path=node["original_file_path"],
+        )  # fmt: skip
+        source["config"] = {**source.get("config", {}), "meta": {}}
+        sources[uid] = source
+        renamed[node["unique_id"]] = uid
+        catalog["sources"][uid] = {
+            "unique_id": uid,
+            "metadata": {
+                "type": "BASE TABLE", "schema": PUBLISHED_SOURCE, "name": name,
+                "database": template.get("database"), "comment": table.description, "owner": None,
+            },
+            "columns": {
+                c.name: {"type": c.data_type, "index": i, "name": c.name, "comment": c.description}
+                for i, c in enumerate(table.columns, start=1)
+            },
+            "stats": {},
+        }  # fmt: skip
+    return {
+        renamed.get(uid, uid): [renamed.get(p, p) for p in parents]
+        for uid, parents in manifest["parent_map"].items()
+    }
 
 
 def _collapsed_parents(parent_map: dict[str, list[str]], keep: set[str]) -> dict[str, list[str]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from munifund.publication import PUBLISHED_MARTS, RunContext
+from munifund.catalog import published_tables, run_stamped_tables
+from munifund.publication import RunContext
 
 
 class AuditFailed(RuntimeError):
@@ -13,23 +14,10 @@ class AuditFailed(RuntimeError):
 
 
 # A mart losing more than this share of its rows against the last published run of the year is
-# more likely a broken delivery than a real change.
-# Only marts whose size follows the city's structure: unmeasured assets, changes and flags
-# shrink legitimately (a measurement verified, a voucher corrected); the money cycle's district
-# marts have a row per district like the allocation, its voucher flags do not.
+# more likely a broken delivery than a real change. Checked on the marts whose size follows the
+# city's structure (`meta.row_count_stable` in their yml): unmeasured assets, changes and flags
+# shrink legitimately (a measurement verified, a voucher corrected).
 ROW_COUNT_DROP_LIMIT = 0.5
-ROW_COUNT_CHECKED = frozenset(
-    {
-        "district_allocation",
-        "district_allocation_lines",
-        "city_tier_costs",
-        "kiosk_fee_compliance",
-        "kiosk_arrears",
-        "disbursement_status",
-        "allocation_spending",
-        "allocation_year_over_year",
-    }
-)
 
 
 def built_marts(conn: psycopg.Connection) -> list[str]:
@@ -40,7 +28,7 @@ def built_marts(conn: psycopg.Connection) -> list[str]:
             "select table_name from information_schema.tables where table_schema = 'audit'"
         ).fetchall()
     }
-    return [m for m in PUBLISHED_MARTS if m in present]
+    return [m for m in run_stamped_tables() if m in present]
 
 
 def audit_candidate(conn: psycopg.Connection, ctx: RunContext) -> dict:
@@ -79,7 +67,7 @@ def _row_count_problems(
     last_run, last_counts = last
     problems = []
     for mart, count in counts.items():
-        if mart not in ROW_COUNT_CHECKED:
+        if not published_tables()[mart].row_count_stable:
             continue
         before = int(last_counts.get(mart, 0))
         if before and count < before * (1 - ROW_COUNT_DROP_LIMIT):

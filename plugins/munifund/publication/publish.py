@@ -15,8 +15,9 @@ import subprocess
 import psycopg
 from psycopg import sql
 
+from munifund.catalog import reference_tables
 from munifund.config import PROJECT_ROOT
-from munifund.publication import REFERENCE_MARTS, RunContext
+from munifund.publication import RunContext
 from munifund.publication.audit import built_marts
 
 
@@ -47,10 +48,10 @@ def publish_candidate(
     with conn.transaction():
         for mart in marts:
             _publish_mart(conn, mart, ctx, counted[mart])
-        for reference in REFERENCE_MARTS:
+        for reference in reference_tables():
             _publish_reference(conn, reference)
         _record_run(conn, ctx, ingested, audited)
-    return [*marts, *REFERENCE_MARTS]
+    return [*marts, *reference_tables()]
 
 
 def column_names(conn: psycopg.Connection, schema: str, table: str) -> list[str]:

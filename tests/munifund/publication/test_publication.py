@@ -18,9 +18,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from munifund.catalog import published_tables, run_stamped_tables
 from munifund.config import PROJECT_ROOT
 from munifund.dbt_project import run_dbt
-from munifund.publication import PUBLISHED_MARTS, REFERENCE_MARTS, RunContext
+from munifund.publication import RunContext
 from munifund.publication.audit import AuditFailed
 from munifund.publication.publish import CandidateChanged, publish_candidate
 from munifund.review.decisions import ReviewError, record_decision
@@ -71,7 +72,7 @@ def published_city(tmp_path_factory, warehouse, clear_schemas):
 def rows_per_date(conn) -> dict[tuple[str, dt.date], tuple[int, int]]:
     """Each published mart's rows and run ids, per as-of date."""
     counts = {}
-    for mart in PUBLISHED_MARTS:
+    for mart in run_stamped_tables():
         for as_of, rows, runs in conn.execute(
             f"select as_of_date, count(*), count(distinct run_id) from published.{mart}"
             " group by as_of_date"
@@ -347,7 +348,7 @@ def test_every_published_table_explains_itself_and_has_its_key(published_city) -
             " on n.oid = c.relnamespace where n.nspname = 'published' and c.relkind in ('r', 'v')"
             " and c.relname <> 'approved_district_allocation' order by 1"
         ).fetchall()
-        assert {name for name, _ in relations} >= {*PUBLISHED_MARTS, *REFERENCE_MARTS}
+        assert {name for name, _ in relations} >= set(published_tables())
         for name, kind in relations:
             texts = descriptions(conn, "published", name)
             undocumented = [column or "(the table)" for column, text in texts.items() if not text]
@@ -374,10 +375,10 @@ publish_task(sys.argv[1], sys.argv[2], {"rows_loaded": 1}, json.loads(sys.argv[3
 # Publication goes through the marts in order; a lock on this one stops it midway, with the
 # marts before it deleted and inserted in its open transaction.
 LOCKED = "kiosk_fee_compliance"
-WRITTEN_BEFORE = PUBLISHED_MARTS[: PUBLISHED_MARTS.index(LOCKED)]
+WRITTEN_BEFORE = run_stamped_tables()[: run_stamped_tables().index(LOCKED)]
 
 
-def publication(conn, as_of: dt.date, marts=PUBLISHED_MARTS) -> dict[str, tuple]:
+def publication(conn, as_of: dt.date, marts=None) -> dict[str, tuple]:
     """Each mart's rows of a date as a reader sees them: how many, of which runs, a digest."""
     return {
         mart: conn.execute(
@@ -386,7 +387,7 @@ def publication(conn, as_of: dt.date, marts=PUBLISHED_MARTS) -> dict[str, tuple]
             " where as_of_date = %s",
             [as_of],
         ).fetchone()
-        for mart in marts
+        for mart in (marts or run_stamped_tables())
     }
 
 

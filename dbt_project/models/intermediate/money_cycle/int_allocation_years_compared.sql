@@ -19,11 +19,11 @@ lines as (
 ),
 
 published_allocation as (
-    select * from {{ source('published', 'district_allocation') }}
+    select * from {{ published(ref('district_allocation')) }}
 ),
 
 published_lines as (
-    select * from {{ source('published', 'district_allocation_lines') }}
+    select * from {{ published(ref('district_allocation_lines')) }}
 ),
 
 previous_date as (

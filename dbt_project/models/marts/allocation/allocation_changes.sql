@@ -13,11 +13,11 @@ current_lines as (
 
 -- what was published before (a migration creates these tables, empty, before any run)
 published_allocation as (
-    select * from {{ source('published', 'district_allocation') }}
+    select * from {{ published(ref('district_allocation')) }}
 ),
 
 published_lines as (
-    select * from {{ source('published', 'district_allocation_lines') }}
+    select * from {{ published(ref('district_allocation_lines')) }}
 ),
 
 transfers as (

@@ -1,0 +1,159 @@
+"""The catalog of published tables, read from dbt's manifest: the one place that says which
+tables `published` holds, how each is keyed, its columns, types, descriptions and labels.
+
+A published table is declared once, by its mart: the SQL and the yml entry with an enforced
+contract (columns, ``data_type``, descriptions, the primary key as a constraint) and
+``config.meta``:
+
+- ``publish: run_stamped`` (every row stamped with fiscal_year, as_of_date and run_id; a run
+  replaces its as-of date) or ``publish: reference`` (not stamped; replaced whole by each
+  publication); a mart without ``publish`` is not published (the audit's own, say);
+- ``label: {zh: …, en: …}`` for the table, and ``meta.label`` on a column for its header;
+- ``row_count_stable: true`` where the row count follows the city (the audit's drop check).
+
+Publication, the warehouse's generated revisions (``munifund warehouse revision``), the analysts'
+docs and the tests read the catalog; nothing else parses the manifest for these facts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from munifund.config import DBT_PROJECT_DIR
+
+Publish = Literal["run_stamped", "reference"]
+PUBLISH_KINDS: tuple[Publish, ...] = ("run_stamped", "reference")
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+@dataclass(frozen=True)
+class PublishedColumn:
+    name: str
+    data_type: str
+    not_null: bool
+    description: str
+    label_zh: str | None = None
+    label_en: str | None = None
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    name: str
+    publish: Publish
+    description: str
+    columns: tuple[PublishedColumn, ...]
+    #: the primary key constraint; empty when a key column may be null (then `key` is unique with
+    #: nulls not distinct in the warehouse)
+    primary_key: tuple[str, ...]
+    #: what identifies a row: the primary key, else meta.key
+    key: tuple[str, ...]
+    label_zh: str | None = None
+    label_en: str | None = None
+    #: its row count follows the city's structure; the audit refuses a run that loses half of it
+    row_count_stable: bool = False
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> PublishedColumn:
+        return next(c for c in self.columns if c.name == name)
+
+
+class CatalogError(ValueError):
+    """A mart's declaration cannot be published as it stands (the message says what to fix)."""
+
+
+def _constraint_types(spec: dict[str, Any]) -> set[str]:
+    return {c.get("type") for c in spec.get("constraints") or []}
+
+
+def _table(node: dict[str, Any]) -> PublishedTable:
+    name, meta = node["name"], node.get("config", {}).get("meta") or {}
+    where = node.get("original_file_path", name)
+    if meta["publish"] not in PUBLISH_KINDS:
+        raise CatalogError(
+            f"{where}: {name}: meta.publish is {meta['publish']!r}, not one of {PUBLISH_KINDS}"
+        )
+    if not node.get("config", {}).get("contract", {}).get("enforced"):
+        raise CatalogError(f"{where}: {name} is published, so its contract must be enforced")
+    columns, key = [], []
+    for column in node["columns"].values():
+        if not column.get("data_type"):
+            raise CatalogError(f"{where}: {name}.{column['name']} has no data_type")
+        types = _constraint_types(column)
+        if "primary_key" in types:
+            key.append(column["name"])
+        label = (column.get("meta") or {}).get("label") or {}
+        columns.append(
+            PublishedColumn(
+                name=column["name"],
+                data_type=column["data_type"],
+                not_null=bool(types & {"not_null", "primary_key"}),
+                description=" ".join((column.get("description") or "").split()),
+                label_zh=label.get("zh"),
+                label_en=label.get("en"),
+            )
+        )
+    for constraint in node.get("constraints") or []:
+        if constraint.get("type") == "primary_key":
+            key += constraint.get("columns") or []
+    # a key with a nullable column (a district row's street_code) cannot be a primary key: such a
+    # table names its key in meta.key, and the warehouse keeps it unique with nulls not distinct
+    if not (key or meta.get("key")):
+        raise CatalogError(
+            f"{where}: {name} is published without a key: a primary key constraint, or meta.key"
+        )
+    label = meta.get("label") or {}
+    return PublishedTable(
+        name=name,
+        publish=meta["publish"],
+        description=" ".join((node.get("description") or "").split()),
+        columns=tuple(columns),
+        primary_key=tuple(key),
+        key=tuple(key or meta["key"]),
+        label_zh=label.get("zh"),
+        label_en=label.get("en"),
+        row_count_stable=bool(meta.get("row_count_stable")),
+    )
+
+
+def catalog_from_manifest(manifest: dict[str, Any]) -> dict[str, PublishedTable]:
+    """The published tables a manifest declares, by name, in the manifest's order."""
+    tables = {}
+    for node in manifest["nodes"].values():
+        if node.get("resource_type") == "model" and (node.get("config", {}).get("meta") or {}).get(
+            "publish"
+        ):
+            tables[node["name"]] = _table(node)
+    return dict(sorted(tables.items()))
+
+
+@cache
+def _cached(path: Path, mtime: float) -> dict[str, PublishedTable]:
+    return catalog_from_manifest(json.loads(path.read_text(encoding="utf-8")))
+
+
+def published_tables(manifest: Path | None = None) -> dict[str, PublishedTable]:
+    """Every published table, by name. The manifest is dbt's parse of the project (made by
+    `make setup` and kept fresh by every dbt command); parsed now when it is missing or older
+    than the project's files."""
+    if manifest is None:
+        from munifund.dbt_project import ensure_manifest
+
+        manifest = ensure_manifest()
+    return _cached(manifest, manifest.stat().st_mtime)
+
+
+def run_stamped_tables(manifest: Path | None = None) -> tuple[str, ...]:
+    """The tables each run publishes rows of, stamped with its fiscal year, date and run."""
+    return tuple(n for n, t in published_tables(manifest).items() if t.publish == "run_stamped")
+
+
+def reference_tables(manifest: Path | None = None) -> tuple[str, ...]:
+    """The tables each publication replaces whole (not stamped with a run)."""
+    return tuple(n for n, t in published_tables(manifest).items() if t.publish == "reference")
