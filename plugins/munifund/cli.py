@@ -164,6 +164,30 @@ def warehouse_init(
     console.print(f"warehouse schema at {head_revision()}")
 
 
+@warehouse_app.command("revision")
+def warehouse_revision(
+    message: Annotated[
+        str, typer.Option("-m", "--message", help="What the revision does, in a few words.")
+    ],
+) -> None:
+    """Write the migration a published table's contract change needs (a new table, appended
+    columns, descriptions), from the catalog against the migrated warehouse."""
+    from munifund.warehouse import WarehouseError, init_warehouse
+    from munifund.warehouse.migrate import head_revision
+    from munifund.warehouse.revision import RevisionRefused, contract_changes, write_revision
+
+    try:
+        with init_warehouse().connect() as conn:
+            statements = contract_changes(conn)
+    except (WarehouseError, RevisionRefused) as err:
+        raise _fail(str(err), 2) from None
+    if not statements:
+        console.print("the published tables match their contracts: no revision needed")
+        return
+    path = write_revision(statements, message, head_revision())
+    console.print(f"wrote {path} ({len(statements)} statements): review it, then commit it")
+
+
 @warehouse_app.command("stop")
 def warehouse_stop() -> None:
     """Stop the embedded warehouse."""
