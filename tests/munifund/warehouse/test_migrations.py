@@ -311,3 +311,20 @@ def test_runs_replaced_before_0007_are_back_filled_as_superseded(new_database) -
             .fetchone()[0]
             .startswith("The later run of the same as-of date")
         )
+
+
+def test_every_published_relation_and_column_is_described(warehouse: Warehouse) -> None:
+    """What `\\d+` shows analysts: every table and view of `published` and each of its columns
+    carries a COMMENT ON (the migrations' for views; publication copies the marts' onto tables,
+    and the migrations wrote them for the tables no run has published yet)."""
+    with warehouse.connect() as conn:
+        missing = conn.execute(
+            "select c.relname, a.attname from pg_class c"
+            " join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'published'"
+            " left join pg_attribute a on a.attrelid = c.oid and a.attnum > 0"
+            "  and not a.attisdropped and col_description(c.oid, a.attnum) is null"
+            " where c.relkind = 'v'"
+            "  and (obj_description(c.oid, 'pg_class') is null or a.attname is not null)"
+            " order by 1, 2"
+        ).fetchall()
+    assert missing == [], f"undescribed in published (view, column): {missing}"
