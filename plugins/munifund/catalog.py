@@ -9,7 +9,10 @@ contract (columns, ``data_type``, descriptions, the primary key as a constraint)
   replaces its as-of date) or ``publish: reference`` (not stamped; replaced whole by each
   publication); a mart without ``publish`` is not published (the audit's own, say);
 - ``label: {zh: …, en: …}`` for the table, and ``meta.label`` on a column for its header;
-- ``row_count_stable: true`` where the row count follows the city (the audit's drop check).
+- ``row_count_stable: true`` where the row count follows the city (the audit's drop check);
+- ``review: {order, page_columns, totals, empty: {zh, en}}`` for a plain table section of the
+  review pack and a sheet of its workbook (``munifund.review.declared``); a column's
+  ``meta.kind`` says how it is shown when its type does not (a status code, a signed amount).
 
 Publication, the warehouse's generated revisions (``munifund warehouse revision``), the analysts'
 docs and the tests read the catalog; nothing else parses the manifest for these facts.
@@ -38,6 +41,22 @@ class PublishedColumn:
     description: str
     label_zh: str | None = None
     label_en: str | None = None
+    #: how the review pack shows a value (munifund.review.columns.Kind), when the type does not say
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewPlacement:
+    """Where and how the review pack shows a table declared for it (``meta.review``)."""
+
+    order: int
+    #: the page's columns, in order (default: every column but the run stamp)
+    page_columns: tuple[str, ...] = ()
+    #: the columns summed in a total row, on the page and in the workbook
+    totals: tuple[str, ...] = ()
+    #: the note shown when the table has no rows for the date
+    empty_zh: str = "本截止日无数据"
+    empty_en: str = "No rows for this as-of date."
 
 
 @dataclass(frozen=True)
@@ -55,6 +74,8 @@ class PublishedTable:
     label_en: str | None = None
     #: its row count follows the city's structure; the audit refuses a run that loses half of it
     row_count_stable: bool = False
+    #: a plain table section of the review pack and a sheet of its workbook, when declared
+    review: ReviewPlacement | None = None
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -97,6 +118,7 @@ def _table(node: dict[str, Any]) -> PublishedTable:
                 description=" ".join((column.get("description") or "").split()),
                 label_zh=label.get("zh"),
                 label_en=label.get("en"),
+                kind=(column.get("meta") or {}).get("kind"),
             )
         )
     for constraint in node.get("constraints") or []:
@@ -119,7 +141,29 @@ def _table(node: dict[str, Any]) -> PublishedTable:
         label_zh=label.get("zh"),
         label_en=label.get("en"),
         row_count_stable=bool(meta.get("row_count_stable")),
+        review=_review(meta.get("review"), where, name, [c.name for c in columns]),
     )
+
+
+def _review(
+    spec: dict[str, Any] | None, where: str, name: str, columns: list[str]
+) -> ReviewPlacement | None:
+    if not spec:
+        return None
+    empty = spec.get("empty") or {}
+    placement = ReviewPlacement(
+        order=int(spec.get("order", 100)),
+        page_columns=tuple(spec.get("page_columns") or ()),
+        totals=tuple(spec.get("totals") or ()),
+        empty_zh=empty.get("zh", ReviewPlacement.empty_zh),
+        empty_en=empty.get("en", ReviewPlacement.empty_en),
+    )
+    unknown = [c for c in (*placement.page_columns, *placement.totals) if c not in columns]
+    if unknown:
+        raise CatalogError(
+            f"{where}: {name}: meta.review names columns it does not have: {unknown}"
+        )
+    return placement
 
 
 def catalog_from_manifest(manifest: dict[str, Any]) -> dict[str, PublishedTable]:

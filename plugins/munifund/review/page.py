@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from munifund.review.charts import Chart
+from munifund.review.declared import declared_section, declared_tables
 from munifund.review.formatting import (
     APPROVE_COMMAND,
     DASH,
@@ -200,6 +201,15 @@ def render_page(data: PackData) -> Page:
         "spending_flags": spending_flags_section(data, names),
         "coverage": coverage_section(data, names),
         "year_over_year": year_over_year,
+        "declared": [
+            declared_section(
+                t,
+                data.declared[t.name].rows if data.declared[t.name].available else None,
+                names,
+            )
+            for t in declared_tables()
+            if t.name in data.declared
+        ],
         "scenarios": scenario_list(data),
         "dq_counts": dq_counts,
         "dq_rows": dq_rows,

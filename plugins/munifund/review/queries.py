@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -21,6 +21,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from munifund.config import CITY_TIMEZONE
+from munifund.review.declared import declared_tables
 from munifund.review.formatting import cut_text
 
 SCHEMA = "published"
@@ -139,6 +140,8 @@ class PackData:
     assessment: Table = Table("assessment_results", [], available=False)
     # what-if scenarios of the date (munifund whatif), listed with a link to each
     scenarios: Table = Table("scenario_allocation", [], available=False)
+    #: the tables shown from their declarations (meta.review; munifund.review.declared), by name
+    declared: dict[str, Table] = field(default_factory=dict)
 
     @property
     def fiscal_year(self) -> int:
@@ -208,4 +211,13 @@ def read_pack_data(conn: psycopg.Connection, as_of: dt.date, dq_rows: int) -> Pa
             spending_flags=tables["allocation_spending_flags"],
             year_over_year=tables["allocation_year_over_year"],
             scenarios=_read_published(conn, SCENARIOS, as_of, ("scenario", "district_code")),
+            declared={
+                t.name: _read_published(
+                    conn,
+                    t.name,
+                    as_of,
+                    [k for k in t.key if k not in ("fiscal_year", "as_of_date")],
+                )
+                for t in declared_tables()
+            },
         )

@@ -38,6 +38,7 @@ from munifund.review.columns import (
     YEAR_OVER_YEAR_COLUMNS,
     Column,
 )
+from munifund.review.declared import declared_columns, declared_tables
 from munifund.review.formatting import (
     APPROVE_COMMAND,
     NOT_AVAILABLE,
@@ -102,6 +103,11 @@ def sheet_cell(ws, value: Any) -> Cell:
     if text.startswith(FORMULA_TRIGGERS):
         cell.quotePrefix = True
     return cell
+
+
+def sheet_title(text: str) -> str:
+    """A worksheet's name as Excel takes it: no ``[]:*?/\\``, at most 31 characters."""
+    return re.sub(r"[\[\]:*?/\\]", " ", text).strip()[:31]
 
 
 def _append(ws, values: Sequence[Any]) -> None:
@@ -251,6 +257,20 @@ def _sheets(data: PackData) -> list[Sheet]:
         Sheet(title, columns, table.rows, table.available, published_name(table.name), totals)
         for title, columns, table, totals in table_sheets
     ]
+    for table in declared_tables():
+        read = data.declared.get(table.name)
+        if read is None:
+            continue
+        sheets.append(
+            Sheet(
+                sheet_title(f"{table.label_en or table.name} {table.label_zh or ''}"),
+                declared_columns(table),
+                read.rows,
+                read.available,
+                published_name(table.name),
+                table.review.totals if table.review else (),
+            )
+        )
     sheets += [
         Sheet("data quality 数据质量", DQ_COUNT_COLUMNS, dq.counts, dq.available, published_name("data_quality_issues"), ["issues"]),
         Sheet("dq issues 质量问题", DQ_ROW_COLUMNS, dq_rows, dq.available, published_name("data_quality_issues"), note=dq_note),
