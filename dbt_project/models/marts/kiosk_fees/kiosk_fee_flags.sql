@@ -1,41 +1,8 @@
--- One row per voucher behind a district's `diverted` or `overdrawn` status, per as-of date.
---
--- A diverted district lists the kiosk-fee vouchers of the year that were diverted (reason
--- ineligible or unsupported). An overdrawn district lists every kiosk-fee city-management voucher
--- of the year (reason overdrawn): together they overdraw the account, no single one does. A
--- district overdrawn only by a deficit carried in from earlier years has no voucher of the year to
--- list.
-with
-
-compliance as (
-    select * from {{ ref('kiosk_fee_compliance') }}
-),
-
-movements as (
-    select * from {{ ref('int_kiosk_fee_movements_classified') }}
-),
-
-flagged_vouchers as (
-    select
-        movements.district_code,
-        movements.movement_id as voucher_id,
-        movements.paid_at,
-        movements.amount_yuan,
-        movements.purpose_code,
-        case
-            when compliance.status = 'diverted' then movements.diversion_reason
-            else 'overdrawn'
-        end as reason,
-        compliance.status as district_status
-    from movements
-    inner join compliance
-        on compliance.district_code = movements.district_code
-    where movements.movement_type = 'expenditure'
-        and movements.fiscal_year = {{ fiscal_year() }}
-        and (
-            (compliance.status = 'diverted' and movements.category = 'diverted')
-            or (compliance.status = 'overdrawn' and movements.category = 'spent_city_mgmt')
-        )
+-- One row per voucher behind a district's `diverted` or `overdrawn` kiosk-fee status per as-of
+-- date (int_kiosk_fee_vouchers_flagged, where the rule and the published types live), stamped
+-- with the run.
+with flags as (
+    select * from {{ ref('int_kiosk_fee_vouchers_flagged') }}
 ),
 
 final as (
@@ -44,11 +11,11 @@ final as (
         district_code,
         voucher_id,
         paid_at,
-        {{ to_yuan('amount_yuan') }} as amount_yuan,
+        amount_yuan,
         purpose_code,
-        cast(reason as text) as reason,
-        cast(district_status as text) as district_status
-    from flagged_vouchers
+        reason,
+        district_status
+    from flags
 )
 
 select * from final
