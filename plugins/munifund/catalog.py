@@ -10,7 +10,7 @@ contract (columns, ``data_type``, descriptions, the primary key as a constraint)
   publication); a mart without ``publish`` is not published (the audit's own, say);
 - ``label: {zh: …, en: …}`` for the table, and ``meta.label`` on a column for its header;
 - ``row_count_stable: true`` where the row count follows the city (the audit's drop check);
-- ``review: {order, page_columns, totals, empty: {zh, en}}`` for a plain table section of the
+- ``review: {order, sheet, page_columns, order_by, totals, empty: {zh, en}}`` for a plain table section of the
   review pack and a sheet of its workbook (``munifund.review.declared``); a column's
   ``meta.kind`` says how it is shown when its type does not (a status code, a signed amount).
 
@@ -50,8 +50,12 @@ class ReviewPlacement:
     """Where and how the review pack shows a table declared for it (``meta.review``)."""
 
     order: int
+    #: the workbook's sheet (default: the table's label)
+    sheet: str | None = None
     #: the page's columns, in order (default: every column but the run stamp)
     page_columns: tuple[str, ...] = ()
+    #: the order of the rows (default: the key)
+    order_by: tuple[str, ...] = ()
     #: the columns summed in a total row, on the page and in the workbook
     totals: tuple[str, ...] = ()
     #: the note shown when the table has no rows for the date
@@ -109,7 +113,8 @@ def _table(node: dict[str, Any]) -> PublishedTable:
         types = _constraint_types(column)
         if "primary_key" in types:
             key.append(column["name"])
-        label = (column.get("meta") or {}).get("label") or {}
+        column_meta = {**(column.get("meta") or {}), **(column.get("config", {}).get("meta") or {})}
+        label = column_meta.get("label") or {}
         columns.append(
             PublishedColumn(
                 name=column["name"],
@@ -118,7 +123,7 @@ def _table(node: dict[str, Any]) -> PublishedTable:
                 description=" ".join((column.get("description") or "").split()),
                 label_zh=label.get("zh"),
                 label_en=label.get("en"),
-                kind=(column.get("meta") or {}).get("kind"),
+                kind=column_meta.get("kind"),
             )
         )
     for constraint in node.get("constraints") or []:
@@ -153,12 +158,15 @@ def _review(
     empty = spec.get("empty") or {}
     placement = ReviewPlacement(
         order=int(spec.get("order", 100)),
+        sheet=spec.get("sheet"),
+        order_by=tuple(spec.get("order_by") or ()),
         page_columns=tuple(spec.get("page_columns") or ()),
         totals=tuple(spec.get("totals") or ()),
         empty_zh=empty.get("zh", ReviewPlacement.empty_zh),
         empty_en=empty.get("en", ReviewPlacement.empty_en),
     )
-    unknown = [c for c in (*placement.page_columns, *placement.totals) if c not in columns]
+    named = (*placement.page_columns, *placement.totals, *placement.order_by)
+    unknown = [c for c in named if c not in columns]
     if unknown:
         raise CatalogError(
             f"{where}: {name}: meta.review names columns it does not have: {unknown}"

@@ -13,6 +13,7 @@ import pytest
 
 from munifund.dbt_project import run_dbt
 from munifund.publication.analyst_docs import TARGET, analyst_artifacts, write_analyst_docs
+from munifund.review.declared import declared_tables
 from munifund.review.queries import ORDER_BY
 from munifund.warehouse import Warehouse
 
@@ -77,6 +78,7 @@ def test_the_exposures_name_their_owners_and_what_they_read(generated) -> None:
         assert exposure["config"]["meta"]["owner"], uid
     pack = set(manifest["exposures"]["exposure.munifund.review_pack"]["depends_on"]["nodes"])
     read = {*ORDER_BY, "allocation_runs", "data_quality_issues"}
+    read |= {t.name for t in declared_tables()}
     assert {f"source.munifund.published.{name}" for name in read} <= pack
     everything = manifest["exposures"]["exposure.munifund.analysts_warehouse"]["depends_on"]
     assert {u for u in manifest["sources"] if ".published." in u} <= set(everything["nodes"])

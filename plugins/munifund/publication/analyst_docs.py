@@ -23,11 +23,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from munifund.catalog import catalog_from_manifest
 from munifund.config import DBT_PROJECT_DIR
 
 PUBLISHED_SOURCE = "published"
 KEPT_SOURCES = (PUBLISHED_SOURCE, "raw")
 ANALYSTS_EXPOSURE = "exposure.munifund.analysts_warehouse"
+REVIEW_PACK_EXPOSURE = "exposure.munifund.review_pack"
 TARGET = DBT_PROJECT_DIR / "target"
 ANALYST_DOCS = TARGET / "analyst_docs" / "index.html"
 
@@ -47,10 +49,17 @@ def analyst_artifacts(
     keep = {*sources, *exposures}
     parents = _collapsed_parents(parent_map, keep)
     published = sorted(u for u, s in sources.items() if s["source_name"] == PUBLISHED_SOURCE)
+    in_the_pack = {
+        f"source.munifund.{PUBLISHED_SOURCE}.{name}"
+        for name, table in catalog_from_manifest(manifest).items()
+        if table.review is not None
+    }
     for uid, exposure in exposures.items():
         reads_everything = exposure.get("config", {}).get("meta", {}).get("reads_schema")
         if uid == ANALYSTS_EXPOSURE and reads_everything == PUBLISHED_SOURCE:
             parents[uid] = sorted({*parents[uid], *published})
+        if uid == REVIEW_PACK_EXPOSURE:  # and the tables it shows from their declarations
+            parents[uid] = sorted({*parents[uid], *in_the_pack})
         exposure["depends_on"]["nodes"] = parents[uid]
     for uid, source in sources.items():
         if source["source_name"] == PUBLISHED_SOURCE:
@@ -81,8 +90,6 @@ def _publish_marts_as_sources(
     """Each published mart of the catalog as the published table analysts read: a source of
     `published` made from the mart's node (its description and columns), standing in for the mart
     in the lineage. Returns the parent map with the marts renamed."""
-    from munifund.catalog import catalog_from_manifest
-
     template = next(s for s in sources.values() if s["source_name"] == PUBLISHED_SOURCE)
     renamed: dict[str, str] = {}
     for name, table in catalog_from_manifest(manifest).items():

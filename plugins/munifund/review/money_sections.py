@@ -1,5 +1,7 @@
-"""The review pack's sections on the money cycle: payments against the schedule, use of the
-allocation with its vouchers, coverage, and the year-over-year comparison."""
+"""The review pack's sections on the money cycle that need more than a table: payments against
+the schedule (a note on who is behind), coverage (the city's figure), and the year-over-year
+comparison (a chart). The use of the allocation and its vouchers are declared sections
+(``declared``)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,6 @@ from munifund.review.columns import (
     COVERAGE_COLUMNS,
     DISBURSEMENT_COLUMNS,
     DISTRICT,
-    SPENDING_COLUMNS,
-    SPENDING_FLAG_COLUMNS,
     YEAR_OVER_YEAR_COLUMNS,
     Column,
 )
@@ -27,8 +27,6 @@ from munifund.review.queries import PackData, published_name
 from munifund.review.sections import CITY, Section
 
 DISBURSEMENT_PAGE_COLUMNS = (DISTRICT, *DISBURSEMENT_COLUMNS[3:])
-SPENDING_PAGE_COLUMNS = (DISTRICT, *SPENDING_COLUMNS[3:])
-SPENDING_FLAG_PAGE_COLUMNS = (DISTRICT, *SPENDING_FLAG_COLUMNS[1:])
 COVERAGE_PAGE_COLUMNS = (DISTRICT, *COVERAGE_COLUMNS[3:])
 # the page shows the money and the coverage; the quantities by work type are in the workbook
 YEAR_OVER_YEAR_PAGE_COLUMNS = (
@@ -66,36 +64,6 @@ def disbursement_section(data: PackData, names: dict[str, tuple[str, str]]) -> S
         else "无拨付滞后的区 / No district is behind on payment."
     )
     return Section(True, view=view, note=note if table.rows else "本截止日无拨付数据 / No rows.")
-
-
-def spending_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:
-    """How the districts used the maintenance money (allocation_spending)."""
-    table = data.spending
-    if not table.available:
-        return Section(False, published_name(table.name))
-    summed = ["received_yuan", "spent_maintenance_yuan", "diverted_yuan", "unspent_yuan"]
-    view = _district_table(
-        table, SPENDING_PAGE_COLUMNS, names, "spending-row", summed, "spending-table"
-    )
-    return Section(True, view=view, note="" if table.rows else "本截止日无数据 / No rows.")
-
-
-def spending_flags_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:
-    """The vouchers behind a diverted or overspent district (allocation_spending_flags)."""
-    table = data.spending_flags
-    if not table.available:
-        return Section(False, published_name(table.name))
-    if not table.rows:
-        return Section(True, note="无被标记凭证 / No flagged vouchers.")
-    view = _district_table(
-        table,
-        SPENDING_FLAG_PAGE_COLUMNS,
-        names,
-        "flag-row",
-        ["amount_yuan"],
-        "spending-flags-table",
-    )
-    return Section(True, view=view)
 
 
 def coverage_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:

@@ -26,8 +26,6 @@ from munifund.review.labels import label_zh
 from munifund.review.money_sections import (
     coverage_section,
     disbursement_section,
-    spending_flags_section,
-    spending_section,
     year_over_year_section,
 )
 from munifund.review.queries import PackData, published_name
@@ -39,7 +37,6 @@ from munifund.review.sections import (
     city_costs_section,
     days_in_year,
     dq_sections,
-    kiosk_flags_section,
     kiosk_section,
     lines_groups,
     pool_check,
@@ -195,10 +192,7 @@ def render_page(data: PackData) -> Page:
         "rankings": assessment_rankings(data, names) if data.assessment.available else [],
         "unmeasured": unmeasured_section(data),
         "kiosk": kiosk,
-        "kiosk_flags": kiosk_flags_section(data, names),
         "disbursements": disbursement_section(data, names),
-        "spending": spending_section(data, names),
-        "spending_flags": spending_flags_section(data, names),
         "coverage": coverage_section(data, names),
         "year_over_year": year_over_year,
         "declared": [

@@ -20,6 +20,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from munifund.catalog import PublishedTable
 from munifund.config import CITY_TIMEZONE
 from munifund.review.declared import declared_tables
 from munifund.review.formatting import cut_text
@@ -130,11 +131,8 @@ class PackData:
     changes: Table
     unmeasured: Table
     kiosk: Table
-    kiosk_flags: Table
     data_quality: DataQuality
     disbursements: Table
-    spending: Table
-    spending_flags: Table
     year_over_year: Table
     streets: Table = Table("street_allocation", [], available=False)
     assessment: Table = Table("assessment_results", [], available=False)
@@ -173,17 +171,21 @@ ORDER_BY: dict[str, tuple[str, ...]] = {
     "allocation_changes": ("district_code",),
     "unmeasured_assets": ("asset_class", "asset_id", "work_type"),
     "kiosk_fee_compliance": ("district_code",),
-    "kiosk_fee_flags": ("district_code", "paid_at", "voucher_id", "reason"),
     "street_allocation": ("district_code", "street_code"),
     "assessment_results": ("category", "district_code", "street_code"),
     "disbursement_status": ("district_code",),
-    "allocation_spending": ("district_code",),
-    "allocation_spending_flags": ("district_code", "paid_at", "voucher_id", "reason"),
     "allocation_year_over_year": ("district_code",),
 }  # fmt: skip
 #: What-if scenarios (munifund whatif): published, but no mart of a run, so not among the
 #: tables above, which are the marts' (tests build them from the dbt contracts).
 SCENARIOS = "scenario_allocation"
+
+
+def _declared_order(table: PublishedTable) -> list[str]:
+    """A declared table's rows in its declared order, else in the order of its key."""
+    if table.review and table.review.order_by:
+        return list(table.review.order_by)
+    return [k for k in table.key if k not in ("fiscal_year", "as_of_date")]
 
 
 def read_pack_data(conn: psycopg.Connection, as_of: dt.date, dq_rows: int) -> PackData:
@@ -202,13 +204,10 @@ def read_pack_data(conn: psycopg.Connection, as_of: dt.date, dq_rows: int) -> Pa
             changes=tables["allocation_changes"],
             unmeasured=tables["unmeasured_assets"],
             kiosk=tables["kiosk_fee_compliance"],
-            kiosk_flags=tables["kiosk_fee_flags"],
             data_quality=_read_data_quality(conn, as_of, dq_rows),
             streets=tables["street_allocation"],
             assessment=tables["assessment_results"],
             disbursements=tables["disbursement_status"],
-            spending=tables["allocation_spending"],
-            spending_flags=tables["allocation_spending_flags"],
             year_over_year=tables["allocation_year_over_year"],
             scenarios=_read_published(conn, SCENARIOS, as_of, ("scenario", "district_code")),
             declared={

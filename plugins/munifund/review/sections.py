@@ -28,7 +28,6 @@ from munifund.review.columns import (
     DQ_COUNT_COLUMNS,
     DQ_ROW_COLUMNS,
     KIOSK_COLUMNS,
-    KIOSK_FLAG_COLUMNS,
     LINE_COLUMNS,
     STREET_COLUMNS,
     UNMEASURED_SUMMARY_COLUMNS,
@@ -72,7 +71,6 @@ KIOSK_PAGE_COLUMNS = (DISTRICT, *KIOSK_COLUMNS[3:])
 # Days in year is one number for the whole year: the page states it once, above the lines.
 LINE_PAGE_COLUMNS = tuple(c for c in LINE_COLUMNS if c.key not in ("district_code", "days_in_year"))
 CITY_COST_PAGE_COLUMNS = tuple(c for c in CITY_COST_COLUMNS if c.key != "days_in_year")
-KIOSK_FLAG_PAGE_COLUMNS = (DISTRICT, *KIOSK_FLAG_COLUMNS[1:])
 STREET_PAGE_COLUMNS = STREET_COLUMNS[1:]
 # the ranking shows the districts: rank first, the street column (empty on their rows) left out
 ASSESSMENT_PAGE_COLUMNS = (
@@ -332,21 +330,6 @@ def kiosk_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:
     view = TableView(columns, rows, foot, id="kiosk-table")
     note = "" if table.rows else "本截止日无占道费数据 / No kiosk-fee rows for this as-of date."
     return Section(True, view=view, chart=kiosk_chart(table.rows), note=note)
-
-
-def kiosk_flags_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:
-    table = data.kiosk_flags
-    if not table.available:
-        return Section(False, published_name(table.name))
-    if not table.rows:
-        return Section(True, note="无被标记凭证 / No flagged vouchers.")
-    columns = KIOSK_FLAG_PAGE_COLUMNS
-    rows = [
-        table_row(columns, r, names, css="flag-row", district=r.get("district_code"))
-        for r in table.rows
-    ]
-    foot = [total_row(columns, table.rows, ["amount_yuan"])]
-    return Section(True, view=TableView(columns, rows, foot, id="kiosk-flags-table"))
 
 
 def dq_sections(data: PackData) -> tuple[Section, Section]:

@@ -29,10 +29,7 @@ from munifund.review.columns import (
     DQ_COUNT_COLUMNS,
     DQ_ROW_COLUMNS,
     KIOSK_COLUMNS,
-    KIOSK_FLAG_COLUMNS,
     LINE_COLUMNS,
-    SPENDING_COLUMNS,
-    SPENDING_FLAG_COLUMNS,
     STREET_COLUMNS,
     UNMEASURED_COLUMNS,
     YEAR_OVER_YEAR_COLUMNS,
@@ -244,12 +241,8 @@ def _sheets(data: PackData) -> list[Sheet]:
         ("changes 变动", CHANGE_COLUMNS, data.changes, ["previous_total_yuan", "total_yuan", "delta_yuan"]),
         ("unmeasured 未测量", UNMEASURED_COLUMNS, data.unmeasured, []),
         ("kiosk compliance 占道费", KIOSK_COLUMNS, data.kiosk, [c.key for c in KIOSK_COLUMNS if c.kind == "money"]),
-        ("kiosk flags 占道费凭证", KIOSK_FLAG_COLUMNS, data.kiosk_flags, ["amount_yuan"]),
         ("payments 拨付", DISBURSEMENT_COLUMNS, data.disbursements,
          ["total_yuan", "due_to_date_yuan", "paid_to_date_yuan", "shortfall_yuan", "balance_of_year_yuan"]),
-        ("use 资金使用", SPENDING_COLUMNS, data.spending,
-         ["received_yuan", "spent_maintenance_yuan", "diverted_yuan", "unspent_yuan"]),
-        ("use flags 资金使用凭证", SPENDING_FLAG_COLUMNS, data.spending_flags, ["amount_yuan"]),
         ("coverage 足额率", COVERAGE_COLUMNS, data.allocation, []),
         ("year over year 同比", YEAR_OVER_YEAR_COLUMNS, data.year_over_year, []),
     ]  # fmt: skip
@@ -263,7 +256,10 @@ def _sheets(data: PackData) -> list[Sheet]:
             continue
         sheets.append(
             Sheet(
-                sheet_title(f"{table.label_en or table.name} {table.label_zh or ''}"),
+                sheet_title(
+                    (table.review and table.review.sheet)
+                    or f"{table.label_en or table.name} {table.label_zh or ''}"
+                ),
                 declared_columns(table),
                 read.rows,
                 read.available,

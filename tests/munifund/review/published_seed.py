@@ -13,11 +13,12 @@ from contextlib import contextmanager
 import psycopg
 from published_contracts import missing_published_views, published_contracts
 
+from munifund.review.declared import declared_tables
 from munifund.review.queries import ORDER_BY
 from munifund.warehouse import Warehouse
 
 #: The published tables the pack reads.
-TABLES = tuple(ORDER_BY)
+TABLES = (*ORDER_BY, *(t.name for t in declared_tables()))
 
 
 def _exists(conn: psycopg.Connection, table: str) -> bool:

@@ -288,7 +288,7 @@ def test_page_header_changes_and_kiosk(page: str) -> None:
     assert "作业量、事权划转" in changes and "quantity, transfers" in changes
     kiosk = _element(page, "kiosk-table")
     assert 'data-district="230103"' in kiosk and "status-diverted" in kiosk
-    flags = _text(_element(page, "kiosk-flags-table"))
+    flags = _text(_element(page, "kiosk-fee-flags-table"))
     assert "NG-2031-0042" in flags and "unsupported" in flags and "12,500.00" in flags
     assert '<details class="district-lines" data-district="230102">' in page
     assert "不可用" not in page  # every table exists here
@@ -328,9 +328,9 @@ def test_money_cycle_sections(page: str, pack: Path) -> None:
     payments = _text(_element(page, "disbursement-table"))
     assert "拨付滞后 behind" in payments and "632,716.05" in payments
     assert "1 个区拨付滞后" in _text(page)
-    use = _text(_element(page, "spending-table"))
+    use = _text(_element(page, "allocation-spending-table"))
     assert "挪用 diverted" in use and "超支 overspent" in use
-    flags = _text(_element(page, "spending-flags-table"))
+    flags = _text(_element(page, "allocation-spending-flags-table"))
     assert "CA-2031-0007" in flags and "用途无据 unsupported" in flags
     assert "Daowai" in _text(_element(page, "coverage-table"))
     yoy = _text(_element(page, "year-over-year-table"))
