@@ -16,7 +16,8 @@ Kind = Literal[
     "quantity", "days", "date", "datetime", "bool", "json",
     "tier", "work_type", "asset_class", "kiosk_status", "flag_reason", "drivers", "unmeasured_reason",
     "category", "incentive_basis",
-    "payment_status", "spending_status", "spending_reason", "comparison",
+    "payment_status", "spending_status", "spending_reason", "comparison", "enforcement_status",
+    "quarter_score",
 ]  # fmt: skip
 
 
@@ -37,7 +38,7 @@ class Column:
 
 
 NUMERIC_KINDS = {
-    "money", "money_delta", "int", "score", "share", "rate", "quantity", "days", "cases", "pair",
+    "money", "money_delta", "int", "score", "quarter_score", "share", "rate", "quantity", "days", "cases", "pair",
 }  # fmt: skip
 
 DISTRICT_CODE = Column("district_code", "区代码", "District code")
@@ -188,6 +189,25 @@ SPENDING_FLAG_COLUMNS = (
     Column("purpose_code", "用途代码", "Purpose code"),
     Column("reason", "原因", "Reason", "spending_reason"),
     Column("district_status", "区状态", "District status", "spending_status"),
+)
+ENFORCEMENT_COLUMNS = (
+    DISTRICT_CODE,
+    NAME_ZH,
+    NAME_EN,
+    Column("approved_headcount", "核定编制人数", "Approved headcount", "int"),
+    Column("yuan_per_head", "人均经费标准", "Yuan per head", "money"),
+    Column("annual_yuan", "全年经费", "Annual funding (yuan)", "money"),
+    Column("released_yuan", "已下拨", "Released (yuan)", "money"),
+    Column("withheld_yuan", "暂缓下拨", "Withheld (yuan)", "money"),
+    Column("pending_yuan", "待考核", "Pending (yuan)", "money"),
+    *(
+        column
+        for q in range(1, 5)
+        for column in (
+            Column(f"q{q}_status", f"第{q}季度", f"Q{q}", "enforcement_status"),
+            Column(f"q{q}_score", f"第{q}季度得分", f"Q{q} score", "quarter_score"),
+        )
+    ),
 )
 COVERAGE_COLUMNS = (
     DISTRICT_CODE,

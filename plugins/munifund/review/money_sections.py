@@ -10,6 +10,7 @@ from munifund.review.columns import (
     COVERAGE_COLUMNS,
     DISBURSEMENT_COLUMNS,
     DISTRICT,
+    ENFORCEMENT_COLUMNS,
     SPENDING_COLUMNS,
     SPENDING_FLAG_COLUMNS,
     YEAR_OVER_YEAR_COLUMNS,
@@ -31,6 +32,7 @@ SPENDING_PAGE_COLUMNS = (DISTRICT, *SPENDING_COLUMNS[3:])
 SPENDING_FLAG_PAGE_COLUMNS = (DISTRICT, *SPENDING_FLAG_COLUMNS[1:])
 COVERAGE_PAGE_COLUMNS = (DISTRICT, *COVERAGE_COLUMNS[3:])
 # the page shows the money and the coverage; the quantities by work type are in the workbook
+ENFORCEMENT_PAGE_COLUMNS = (DISTRICT, *ENFORCEMENT_COLUMNS[3:])
 YEAR_OVER_YEAR_PAGE_COLUMNS = (
     Column("district_code", "区（空为全市）", "District (empty: the city)", "district"),
     *(c for c in YEAR_OVER_YEAR_COLUMNS[3:14]),
@@ -66,6 +68,32 @@ def disbursement_section(data: PackData, names: dict[str, tuple[str, str]]) -> S
         else "无拨付滞后的区 / No district is behind on payment."
     )
     return Section(True, view=view, note=note if table.rows else "本截止日无拨付数据 / No rows.")
+
+
+def enforcement_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:
+    """Enforcement staff funding by quarter: released, withheld, pending (enforcement_funding)."""
+    table = data.enforcement
+    if not table.available:
+        return Section(False, published_name(table.name))
+    summed = ["annual_yuan", "released_yuan", "withheld_yuan", "pending_yuan"]
+    view = _district_table(
+        table, ENFORCEMENT_PAGE_COLUMNS, names, "enforcement-row", summed, "enforcement-table"
+    )
+    withheld = [
+        f"{r['district_code']} Q{q}"
+        for r in table.rows
+        for q in range(1, 5)
+        if r.get(f"q{q}_status") == "withheld"
+    ]
+    note = (
+        f"考核未通过暂缓下拨 {len(withheld)} 个季度，合计"
+        f" {format_money(sum_column(table.rows, 'withheld_yuan'))} 元"
+        f" / {len(withheld)} quarter(s) withheld after a failed assessment"
+        f" ({', '.join(withheld)}), {format_money(sum_column(table.rows, 'withheld_yuan'))} yuan."
+        if withheld
+        else "无暂缓下拨的季度 / No quarter is withheld."
+    )
+    return Section(True, view=view, note=note if table.rows else "本截止日无数据 / No rows.")
 
 
 def spending_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:

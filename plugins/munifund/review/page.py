@@ -25,6 +25,7 @@ from munifund.review.labels import label_zh
 from munifund.review.money_sections import (
     coverage_section,
     disbursement_section,
+    enforcement_section,
     spending_flags_section,
     spending_section,
     year_over_year_section,
@@ -200,6 +201,7 @@ def render_page(data: PackData) -> Page:
         "spending_flags": spending_flags_section(data, names),
         "coverage": coverage_section(data, names),
         "year_over_year": year_over_year,
+        "enforcement": enforcement_section(data, names),
         "scenarios": scenario_list(data),
         "dq_counts": dq_counts,
         "dq_rows": dq_rows,

@@ -137,6 +137,7 @@ class PackData:
     year_over_year: Table
     streets: Table = Table("street_allocation", [], available=False)
     assessment: Table = Table("assessment_results", [], available=False)
+    enforcement: Table = Table("enforcement_funding", [], available=False)
     # what-if scenarios of the date (munifund whatif), listed with a link to each
     scenarios: Table = Table("scenario_allocation", [], available=False)
 
@@ -177,6 +178,7 @@ ORDER_BY: dict[str, tuple[str, ...]] = {
     "allocation_spending": ("district_code",),
     "allocation_spending_flags": ("district_code", "paid_at", "voucher_id", "reason"),
     "allocation_year_over_year": ("district_code",),
+    "enforcement_funding": ("district_code",),
 }  # fmt: skip
 #: What-if scenarios (munifund whatif): published, but no mart of a run, so not among the
 #: tables above, which are the marts' (tests build them from the dbt contracts).
@@ -207,5 +209,6 @@ def read_pack_data(conn: psycopg.Connection, as_of: dt.date, dq_rows: int) -> Pa
             spending=tables["allocation_spending"],
             spending_flags=tables["allocation_spending_flags"],
             year_over_year=tables["allocation_year_over_year"],
+            enforcement=tables["enforcement_funding"],
             scenarios=_read_published(conn, SCENARIOS, as_of, ("scenario", "district_code")),
         )

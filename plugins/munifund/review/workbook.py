@@ -28,6 +28,7 @@ from munifund.review.columns import (
     DISBURSEMENT_COLUMNS,
     DQ_COUNT_COLUMNS,
     DQ_ROW_COLUMNS,
+    ENFORCEMENT_COLUMNS,
     KIOSK_COLUMNS,
     KIOSK_FLAG_COLUMNS,
     LINE_COLUMNS,
@@ -58,6 +59,7 @@ EXCEL_FORMATS: dict[str, str] = {
     "money_delta": "+#,##0.00;-#,##0.00;0.00",
     "int": "#,##0",
     "score": "0.00",
+    "quarter_score": "0.00",
     "share": "0.0000%",
     "rate": "0.00%",
     "quantity": "#,##0.000000",
@@ -246,6 +248,8 @@ def _sheets(data: PackData) -> list[Sheet]:
         ("use flags 资金使用凭证", SPENDING_FLAG_COLUMNS, data.spending_flags, ["amount_yuan"]),
         ("coverage 足额率", COVERAGE_COLUMNS, data.allocation, []),
         ("year over year 同比", YEAR_OVER_YEAR_COLUMNS, data.year_over_year, []),
+        ("enforcement 执法经费", ENFORCEMENT_COLUMNS, data.enforcement,
+         ["annual_yuan", "released_yuan", "withheld_yuan", "pending_yuan"]),
     ]  # fmt: skip
     sheets = [
         Sheet(title, columns, table.rows, table.available, published_name(table.name), totals)
