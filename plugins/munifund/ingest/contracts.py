@@ -34,6 +34,9 @@ class Kind(Enum):
     SHARE = "share"  # incentive share, 0 <= s <= 0.5
     CUMULATIVE_SHARE = "cumulative_share"  # a schedule's share of the year, 0 < s <= 1
     ORDINAL = "ordinal"  # a positive whole number: 1, 2, 3, ...
+    COUNT = "count"  # a whole number of people or things: 0, 1, 2, ...
+    QUARTER = "quarter"  # a quarter of the fiscal year: 1 to 4
+    SCORE = "score"  # an assessment score, 0 to 100, at most 2 decimals
     YEAR = "year"
     BOOLEAN = "boolean"
 
@@ -48,7 +51,10 @@ NUMBER_LENGTH = 40
 # bounded by its shape already
 MAX_LENGTH = {
     Kind.TEXT: CODE_LENGTH,
-    **dict.fromkeys((Kind.QUANTITY, Kind.MONEY, Kind.BALANCE, Kind.SHARE), NUMBER_LENGTH),
+    **dict.fromkeys(
+        (Kind.QUANTITY, Kind.MONEY, Kind.BALANCE, Kind.SHARE, Kind.COUNT, Kind.QUARTER, Kind.SCORE),
+        NUMBER_LENGTH,
+    ),
 }
 
 
@@ -75,10 +81,47 @@ class Column:
 
 
 @dataclass(frozen=True)
+class KeyReference:
+    """Columns of a row that together must name a row of another source by its whole key
+    (an assessment names the staffing of its district and year), delivered in a partition dated
+    on or before the row's own: a single column's `references` cannot say this."""
+
+    columns: tuple[str, ...]
+    source: str
+    # what the quarantine says, formatted with the row's values of `columns` in order
+    problem: str
+
+    @property
+    def name(self) -> str:
+        """The entry of the known keys (references.reference_keys) that holds its keys."""
+        return f"{self.source}({','.join(self.columns)})"
+
+
+@dataclass(frozen=True)
+class NotBefore:
+    """A date of the row that may not precede a date of the row another column names (a
+    transfer's effective date and its asset's commissioning), as that row was known in a
+    partition dated on or before the row's own. The other column carries the `references`."""
+
+    column: str
+    via: str
+    source_column: str
+    # what the quarantine says, formatted with the row's date, the named key and its date
+    problem: str
+
+    def name(self, contract: SourceContract) -> str:
+        source, _ = contract.column(self.via).references or ("", "")
+        return f"{source}.{self.source_column}"
+
+
+@dataclass(frozen=True)
 class SourceContract:
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
+    # checks of a row against other sources that one column's `references` cannot say
+    key_references: tuple[KeyReference, ...] = ()
+    not_before: tuple[NotBefore, ...] = ()
     # reference sources may ship as dbt seeds; delivered rows replace the seed entirely
     has_seed: bool = False
     # a source delivered at least monthly is reported as stale past this age; reference data,
@@ -192,6 +235,20 @@ CONTRACTS: tuple[SourceContract, ...] = (
             _name("decree_ref"),
         ),
         key=("transfer_id",),
+        # a transfer before the asset exists moves nothing a day could show, so it is a wrong
+        # date (or a wrong asset): it waits for the department's correction in the quarantine
+        not_before=(
+            NotBefore(
+                "effective_date",
+                via="asset_id",
+                source_column="commissioned_on",
+                problem=(
+                    "effective {} is before asset {} was commissioned ({}): correct the"
+                    " transfer's effective_date (or the asset's commissioned_on) and deliver it"
+                    " again"
+                ),
+            ),
+        ),
     ),
     SourceContract(
         "budget_pools",
@@ -317,6 +374,42 @@ CONTRACTS: tuple[SourceContract, ...] = (
         key=("fiscal_year", "instalment"),
         has_seed=True,
     ),
+    SourceContract(
+        "enforcement_staffing",
+        (
+            _district,
+            _c("fiscal_year", Kind.YEAR, required=True),
+            _c("approved_headcount", Kind.COUNT, required=True),
+            _c("yuan_per_head", Kind.MONEY, required=True),
+        ),
+        key=("district_code", "fiscal_year"),
+    ),
+    SourceContract(
+        "enforcement_assessments",
+        (
+            _district,
+            _c("fiscal_year", Kind.YEAR, required=True),
+            _c("quarter", Kind.QUARTER, required=True),
+            _c("assessed_on", Kind.DATE, required=True),
+            _c("score", Kind.SCORE, required=True),
+            _name("assessor"),
+        ),
+        key=("district_code", "fiscal_year", "quarter"),
+        # an assessment releases or withholds a share of the staffing funding: with no staffing
+        # of its district and year there is nothing it could decide, so it is held back until
+        # the staffing is delivered (then the assessment is delivered again)
+        key_references=(
+            KeyReference(
+                ("district_code", "fiscal_year"),
+                "enforcement_staffing",
+                problem=(
+                    "no enforcement staffing of district {} for fiscal year {} delivered on or"
+                    " before this partition: deliver the staffing first, then the assessment"
+                    " again"
+                ),
+            ),
+        ),
+    ),
 )
 
 BY_NAME: dict[str, SourceContract] = {c.name: c for c in CONTRACTS}
@@ -325,5 +418,6 @@ BY_NAME: dict[str, SourceContract] = {c.name: c for c in CONTRACTS}
 def load_order() -> list[SourceContract]:
     """Referenced sources first, so that a reference check sees what the same run delivered."""
     referenced = {c.references[0] for s in CONTRACTS for c in s.columns if c.references}
+    referenced |= {r.source for s in CONTRACTS for r in s.key_references}
     first = [s for s in CONTRACTS if s.name in referenced]
     return first + [s for s in CONTRACTS if s.name not in referenced]

@@ -21,7 +21,15 @@ from typing import IO
 import numpy as np
 import polars as pl
 
-from munifund.ingest.contracts import BOOLEAN_FALSE, BOOLEAN_TRUE, Column, Kind, SourceContract
+from munifund.ingest.contracts import (
+    BOOLEAN_FALSE,
+    BOOLEAN_TRUE,
+    Column,
+    KeyReference,
+    Kind,
+    NotBefore,
+    SourceContract,
+)
 
 LINE = "_line"
 # set by the streaming reader: what reading a row found wrong, as (column, problem) pairs: a
@@ -50,6 +58,9 @@ INTEGER_DIGITS = {
 DECIMALS = {Kind.MONEY: 2, Kind.BALANCE: 2, Kind.SHARE: 4, Kind.CUMULATIVE_SHARE: 4}
 MAX_SHARE = 0.5
 ORDINAL_SHAPE = r"^0*[1-9]\d{0,3}$"  # 1 to 9999: a schedule's instalment number
+COUNT_SHAPE = r"^\+?\d{1,9}$"  # 0 to 999,999,999: a headcount
+QUARTER_SHAPE = r"^0*[1-4]$"
+MAX_SCORE = 100
 # below zero: a minus sign and a digit other than 0 (-0.00 is zero)
 NEGATIVE_SHAPE = r"^-.*[1-9]"
 
@@ -107,6 +118,21 @@ def column_problem(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
         rules.append((present & ~v.str.contains(r"^\d{4}$"), says("not a year: ")))
     elif kind is Kind.ORDINAL:
         rules.append((present & ~v.str.contains(ORDINAL_SHAPE), says("not a whole number >= 1: ")))
+    elif kind is Kind.COUNT:
+        rules.append((present & v.str.contains(NEGATIVE_SHAPE), says("negative: ")))
+        rules.append((present & ~v.str.contains(COUNT_SHAPE), says("not a whole number: ")))
+    elif kind is Kind.QUARTER:
+        rules.append((present & ~v.str.contains(QUARTER_SHAPE), says("not a quarter (1-4): ")))
+    elif kind is Kind.SCORE:
+        rules.append((present & ~v.str.contains(NUMBER_SHAPE), says("not a number: ")))
+        number = v.cast(pl.Float64, strict=False)
+        rules.append(
+            (
+                present & ((number < 0) | (number > MAX_SCORE)),
+                says(f"score outside 0-{MAX_SCORE}: "),
+            )
+        )
+        rules.append((present & v.str.contains(r"\.\d{2}\d*[1-9]"), says("more than 2 decimals: ")))
     elif kind is Kind.BOOLEAN:
         spellings = list(BOOLEAN_TRUE + BOOLEAN_FALSE)
         rules.append(
@@ -184,6 +210,9 @@ SCREEN = {
     Kind.QUANTITY: r"^\d{1,14}(\.\d*)?$",
     Kind.MONEY: r"^\d{1,16}(\.\d{0,2})?$",
     Kind.BALANCE: r"^-?\d{1,16}(\.\d{0,2})?$",
+    Kind.COUNT: r"^\d{1,9}$",
+    Kind.QUARTER: r"^[1-4]$",
+    Kind.SCORE: r"^(100(\.0{0,2})?|\d{1,2}(\.\d{0,2})?)$",
 }
 
 
@@ -215,6 +244,46 @@ def column_screen(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
         return v.is_not_null() if column.required else pl.lit(True)
     good = pl.all_horizontal(tests)
     return good.fill_null(False) if column.required else (v.is_null() | good)
+
+
+def _valid_date(name: str) -> pl.Expr:
+    v = trimmed(name)
+    return (
+        v.str.contains(DATE_SHAPE) & v.str.strptime(pl.Date, "%Y-%m-%d", strict=False).is_not_null()
+    )
+
+
+def _joined(names: Sequence[str]) -> pl.Expr:
+    return pl.concat_str([trimmed(n) for n in names], separator=KEY_SEPARATOR)
+
+
+def key_reference_check(
+    reference: KeyReference, known: Mapping[str, pl.Series]
+) -> tuple[pl.Expr, pl.Expr]:
+    """(problem, screen) of a row whose columns together must name another source's key; a
+    row missing one of them is faulted by that column's own check."""
+    named = _joined(reference.columns).is_in(known[reference.name].implode())
+    message = pl.format(reference.problem, *(trimmed(n) for n in reference.columns))
+    problem = pl.when(named.not_()).then(message).otherwise(None)
+    return problem, named.fill_null(False)
+
+
+def not_before_check(
+    contract: SourceContract, rule: NotBefore, known: Mapping[str, pl.Series]
+) -> tuple[pl.Expr, pl.Expr]:
+    """(problem, screen) of a date that may not precede the date of the row another column
+    names. An unknown key or a bad date is its column's own problem, not this one's."""
+    dates = known[rule.name(contract)]
+    other = trimmed(rule.via).replace_strict(
+        dates.struct.field("key"), dates.struct.field("date"), default=None,
+        return_dtype=pl.String,
+    )  # fmt: skip
+    own = trimmed(rule.column)
+    # ISO dates compare as text; only valid dates are compared
+    before = _valid_date(rule.column) & other.is_not_null() & (own < other)
+    message = pl.format(rule.problem, own, trimmed(rule.via), other)
+    problem = pl.when(before.fill_null(False)).then(message).otherwise(None)
+    return problem, before.not_().fill_null(False)
 
 
 def key_expression(contract: SourceContract) -> pl.Expr:
@@ -254,6 +323,14 @@ class FileChecks:
         # (quarantine column label, problem expression) per check
         self._checks = [(c.name, column_problem(c, self.known)) for c in self.contract.columns]
         self._screens = [column_screen(c, self.known) for c in self.contract.columns]
+        for reference in self.contract.key_references:
+            problem, screen = key_reference_check(reference, self.known)
+            self._checks.append((",".join(reference.columns), problem))
+            self._screens.append(screen)
+        for rule in self.contract.not_before:
+            problem, screen = not_before_check(self.contract, rule, self.known)
+            self._checks.append((rule.column, problem))
+            self._screens.append(screen)
         self._elsewhere: pl.Series | None = None
         if self.other_files_keys is not None and self.other_files_keys.height:
             self._elsewhere = self.other_files_keys.get_column("key")

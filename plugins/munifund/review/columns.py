@@ -16,7 +16,8 @@ Kind = Literal[
     "quantity", "days", "date", "datetime", "bool", "json",
     "tier", "work_type", "asset_class", "kiosk_status", "flag_reason", "drivers", "unmeasured_reason",
     "category", "incentive_basis",
-    "payment_status", "spending_status", "spending_reason", "comparison",
+    "payment_status", "spending_status", "spending_reason", "comparison", "enforcement_status",
+    "quarter_score",
 ]  # fmt: skip
 
 
@@ -37,7 +38,7 @@ class Column:
 
 
 NUMERIC_KINDS = {
-    "money", "money_delta", "int", "score", "share", "rate", "quantity", "days", "cases", "pair",
+    "money", "money_delta", "int", "score", "quarter_score", "share", "rate", "quantity", "days", "cases", "pair",
 }  # fmt: skip
 
 DISTRICT_CODE = Column("district_code", "区代码", "District code")

@@ -38,6 +38,7 @@ KIND_VOCABULARIES = {
     "spending_status": "allocation_spending_status",
     "spending_reason": "allocation_spending_flag_reason",
     "comparison": "year_over_year_comparison",
+    "enforcement_status": "enforcement_quarter_status",
 }
 REVIEW_STATUS_VOCABULARY = "review_status"
 #: The text of a missing value.
@@ -123,6 +124,8 @@ def format_cell(column: Column, value: Any) -> Cell:
     if value is None:
         if kind == "score":
             return Cell(DASH, "无到期案件 / no cases due", numeric=True)
+        if kind == "quarter_score":
+            return Cell(DASH, "未考核 / not assessed", numeric=True)
         return Cell(DASH, numeric=numeric)
     match kind:
         case "money":
@@ -138,7 +141,7 @@ def format_cell(column: Column, value: Any) -> Cell:
             )
         case "int":
             return Cell(f"{int(value):,}", numeric=True)
-        case "score":
+        case "score" | "quarter_score":
             return Cell(f"{to_decimal(value):.2f}", numeric=True)
         case "share":
             return Cell(format_fraction_percent(value, 4), numeric=True)
@@ -161,7 +164,7 @@ def format_cell(column: Column, value: Any) -> Cell:
         case "drivers":
             text, sub = _drivers_text(value)
             return Cell(text, sub)
-        case "kiosk_status" | "payment_status" | "spending_status":
+        case "kiosk_status" | "payment_status" | "spending_status" | "enforcement_status":
             text, sub = _enum_text(kind, value)
             return Cell(text, sub, css=f"status status-{value}")
         case (

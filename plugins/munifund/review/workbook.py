@@ -56,6 +56,7 @@ EXCEL_FORMATS: dict[str, str] = {
     "money_delta": "+#,##0.00;-#,##0.00;0.00",
     "int": "#,##0",
     "score": "0.00",
+    "quarter_score": "0.00",
     "share": "0.0000%",
     "rate": "0.00%",
     "quantity": "#,##0.000000",

@@ -1,6 +1,6 @@
 """A deterministic sample city (Harbin) as dated landing partitions, for demos, tests and benchmarks.
 
-``generate_sample_city(out, year=Y)`` writes all 18 sources of shared/spec/sources.md under
+``generate_sample_city(out, year=Y)`` writes all 20 sources of shared/spec/sources.md under
 ``<out>/<source>/<YYYY-MM-DD>/<source>_<YYYYMMDD>.csv`` (the Y funding plan as ``.xlsx``) and a
 ``_manifest.json`` with the rows of every partition and the deliberately bad rows. The same
 (year, scale, seed) gives the same bytes. Published facts and the plausible figures chosen where
@@ -29,6 +29,9 @@ What the sample is designed to show, for fiscal year Y:
   Xiangfang behind, Hulan overpaid, the others on schedule; Nangang spends its city allocation
   ahead of receiving it (overspent), Songbei books some with no or an unknown purpose (diverted).
   Y-1 is paid on time on the default schedule and spends its allocation compliantly.
+- Enforcement staff funding (enforcement.py): 双城 Shuangcheng fails two quarters of Y (withheld),
+  呼兰 Hulan's Q3 is assessed late (pending on Y-11-28), Q4 is pending all year; the others are
+  released as their assessments arrive.
 - Files: street offices in GB18030, expenditure purposes in UTF-8 with BOM, the Y funding plan as
   .xlsx, the kiosk header in capitals with spaces, an extra ``remark`` column in assets.
 
@@ -51,6 +54,7 @@ from munifund.ingest.contracts import BY_NAME
 from munifund.sample import (
     assets,
     disbursements,
+    enforcement,
     finance,
     harbin,
     kiosks,
@@ -109,6 +113,7 @@ def generate_sample_city(
     _write_assets(landing, register, reference, seed)
     _write_transfers(landing, register, reference, seed)
     _write_budget(landing, register, year, reference, seed)
+    _write_enforcement(landing, year, reference, seed)
     _write_work_orders(landing, year, scale, seed)
     collected = _write_kiosks_and_fees(landing, year, scale, reference, seed)
     estimates, previous = _write_disbursements(landing, register, year, reference)
@@ -319,6 +324,14 @@ def _write_budget(
         opening_of_y,
         finance.own_investment_rows(year, rng, with_zero=True),
     )
+
+
+def _write_enforcement(landing: Landing, year: int, reference: date, seed: int) -> None:
+    landing.write_csv("enforcement_staffing", reference, enforcement.staffing_rows(year, -1))
+    landing.write_csv("enforcement_staffing", date(year, 1, 10), enforcement.staffing_rows(year, 0))
+    rng = rng_for(seed, "enforcement")
+    for delivered, rows in enforcement.assessment_partitions(year, reference, rng).items():
+        landing.write_csv("enforcement_assessments", delivered, rows)
 
 
 def _write_disbursements(

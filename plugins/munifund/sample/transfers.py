@@ -38,17 +38,22 @@ def baseline_transfers(register: AssetRegister) -> list[Transfer]:
     money moves with that.
     """
     by_id = {a.asset_id: a for a in register.existing}
+
+    def effective(asset_id: str) -> date:
+        """A road built after the decree comes under it when commissioned: a transfer effective
+        before its asset exists is bad input (sources.md), quarantined by the loader."""
+        return max(BASELINE_TRANSFER_DATE, by_id[asset_id].commissioned_on)
+
     # the reform keeps 46 of the yearbook's 52 trunk roads: the other 6 stay with their district
     trunk_decree = "哈政发〔2017〕12号"
     transfers = [
-        Transfer(i, "*", "district", by_id[i].district_code, BASELINE_TRANSFER_DATE, trunk_decree)
+        Transfer(i, "*", "district", by_id[i].district_code, effective(i), trunk_decree)
         for i in register.district_trunk_ids
     ]
     # the high-tech zone, a city body, has administered its Daoli area since its founding
     zone_decree = "哈政发〔2017〕15号"
     transfers += [
-        Transfer(i, "*", "city", "", BASELINE_TRANSFER_DATE, zone_decree)
-        for i in register.daoli_area_ids
+        Transfer(i, "*", "city", "", effective(i), zone_decree) for i in register.daoli_area_ids
     ]
     return transfers
 

@@ -29,6 +29,9 @@ TYPED = [
     Column("n", max_length=8),
     Column("c", Kind.CUMULATIVE_SHARE, required=True),
     Column("n", Kind.ORDINAL, required=True),
+    Column("h", Kind.COUNT, required=True),
+    Column("qr", Kind.QUARTER, required=True),
+    Column("sc", Kind.SCORE, required=True),
 ]
 
 
@@ -101,6 +104,24 @@ def test_the_screen_passes_only_values_the_full_check_accepts(
         (TYPED[13], "4", None),
         (TYPED[13], "0", "not a whole number >= 1: 0"),
         (TYPED[13], "1.5", "not a whole number >= 1: 1.5"),
+        (TYPED[14], "0", None),
+        (TYPED[14], "120", None),
+        (TYPED[14], "-3", "negative: -3"),
+        (TYPED[14], "12.5", "not a whole number: 12.5"),
+        (TYPED[14], "1234567890", "not a whole number: 1234567890"),
+        (TYPED[15], "1", None),
+        (TYPED[15], "4", None),
+        (TYPED[15], "0", "not a quarter (1-4): 0"),
+        (TYPED[15], "5", "not a quarter (1-4): 5"),
+        (TYPED[15], "1.0", "not a quarter (1-4): 1.0"),
+        (TYPED[16], "0", None),
+        (TYPED[16], "100", None),
+        (TYPED[16], "100.00", None),
+        (TYPED[16], "59.99", None),
+        (TYPED[16], "100.01", "score outside 0-100: 100.01"),
+        (TYPED[16], "-1", "score outside 0-100: -1"),
+        (TYPED[16], "59.999", "more than 2 decimals: 59.999"),
+        (TYPED[16], "good", "not a number: good"),
     ],
 )  # fmt: skip
 def test_the_full_check_names_the_problem(column: Column, value: str, problem: str | None) -> None:

@@ -57,6 +57,8 @@ VOCABULARY_OF_COLUMN = {
     ("allocation_spending_flags", "district_status"): "allocation_spending_status",
     ("int_allocation_years_compared", "comparison"): "year_over_year_comparison",
     ("allocation_year_over_year", "comparison"): "year_over_year_comparison",
+    ("int_enforcement_quarters_assessed", "status"): "enforcement_quarter_status",
+    **{("enforcement_funding", f"q{q}_status"): "enforcement_quarter_status" for q in range(1, 5)},
 }
 #: Columns of the other seeds that carry a vocabulary's codes.
 SEED_VOCABULARIES = ("tier", "work_type", "asset_class", "funding_source")

@@ -118,9 +118,38 @@ def _seed_money_cycle(conn: psycopg.Connection) -> None:
     )
 
 
+def _seed_enforcement(conn: psycopg.Connection) -> None:
+    quarters = {
+        "230102": (
+            ("released", "88.50"),
+            ("released", "91.00"),
+            ("pending", None),
+            ("pending", None),
+        ),
+        "230104": (
+            ("withheld", "55.00"),
+            ("released", "72.25"),
+            ("pending", None),
+            ("pending", None),
+        ),
+    }
+    _insert(conn, "enforcement_funding", [
+        {"district_code": code, "name_zh": zh, "name_en": en, "approved_headcount": 3,
+         "yuan_per_head": Decimal("1000.02"), "annual_yuan": Decimal("3000.06"),
+         "released_yuan": released, "withheld_yuan": withheld, "pending_yuan": Decimal("1500.02"),
+         **{f"q{q}_status": st for q, (st, _) in enumerate(quarters[code], 1)},
+         **{f"q{q}_score": sc for q, (_, sc) in enumerate(quarters[code], 1)}}
+        for code, zh, en, released, withheld in [
+            ("230102", "道里区", "Daoli District", Decimal("1500.04"), Decimal("0.00")),
+            ("230104", "道外区", "Daowai District", Decimal("750.02"), Decimal("750.02")),
+        ]
+    ])  # fmt: skip
+
+
 def _seed(conn: psycopg.Connection) -> None:
     _insert(conn, "district_allocation", _allocation_rows())
     _seed_money_cycle(conn)
+    _seed_enforcement(conn)
     line_keys = ("district_code", "tier", "work_type", "asset_class", "unit", "assets", "unit_days",
                  "quantity_unit_years", "rate_yuan", "standard_cost_yuan")  # fmt: skip
     lines = [dict(zip(line_keys, line, strict=True)) for line in LINES]
@@ -341,6 +370,19 @@ def test_money_cycle_sections(page: str, pack: Path) -> None:
     assert {"payments 拨付", "use flags 资金使用凭证", "year over year 同比"} <= set(wb.sheetnames)
 
 
+def test_enforcement_section(page: str, pack: Path) -> None:
+    """Each district's quarters with their status and score, labelled in both languages (a
+    declared section: enforcement_funding's meta.review); the workbook's sheet adds up the money."""
+    table = _text(_element(page, "enforcement-funding-table"))
+    assert "已下拨 released" in table and "考核未通过，暂缓下拨 withheld" in table
+    assert "待考核 pending" in table and "未考核 / not assessed" in table
+    assert "55.00" in table and "3,000.06" in table and "6,000.12" in table
+    assert 'href="#enforcement-funding"' in page  # in the page's contents
+    ws = openpyxl.load_workbook(pack / "review.xlsx")["enforcement 执法经费"]
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    assert any("合计 / Total" in row and 750.02 in row for row in values)
+
+
 def test_rewriting_gives_the_same_bytes(seeded: Warehouse, pack: Path) -> None:
     before = {p.name: p.read_bytes() for p in pack.iterdir()}
     with seeded.connect() as conn:
@@ -382,7 +424,7 @@ def test_an_empty_published_schema(seeded: Warehouse, tmp_path: Path) -> None:
     for name in [*TABLES, "data_quality_issues", "allocation_runs"]:
         assert f"published.{name}" in page, name
     assert 'id="allocation-chart"' not in page
-    assert len(openpyxl.load_workbook(folder / "review.xlsx").sheetnames) == 17
+    assert len(openpyxl.load_workbook(folder / "review.xlsx").sheetnames) == 18
 
 
 def test_a_date_with_nothing_published(seeded: Warehouse, tmp_path: Path) -> None:

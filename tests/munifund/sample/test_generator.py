@@ -590,3 +590,48 @@ def test_refuses_to_write_into_a_foreign_folder(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError):
         generate_sample_city(tmp_path, year=YEAR)
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+# Enforcement staff funding ----------------------------------------------------------------------
+
+
+def _assessments_known_on(root: Path, day: date) -> dict[tuple[str, str, str], Decimal]:
+    known: dict[tuple[str, str, str], Decimal] = {}
+    for path in partitions(root, "enforcement_assessments"):
+        if date.fromisoformat(path.parent.name) <= day:
+            for r in csv.DictReader(io.StringIO(path.read_text("utf-8"))):
+                known[(r["district_code"], r["fiscal_year"], r["quarter"])] = Decimal(r["score"])
+    return known
+
+
+def test_every_district_has_enforcement_staffing_for_both_years(root: Path) -> None:
+    staffing = records(root, "enforcement_staffing", latest=False)
+    assert {(s["district_code"], s["fiscal_year"]) for s in staffing} == {
+        (code, str(year)) for code in REAL_DISTRICTS for year in (YEAR - 1, YEAR)
+    }
+    assert all(int(s["approved_headcount"]) > 0 for s in staffing)
+
+
+def test_the_usual_run_dates_have_released_withheld_and_pending_quarters(root: Path) -> None:
+    """With the pass score of 60, read from the delivered scores: on each date some quarter of
+    the year is released, one withheld and one pending (none known: Q4 all year)."""
+    for day in (date(YEAR, 7, 15), date(YEAR, 11, 28), date(YEAR, 12, 31)):
+        known = _assessments_known_on(root, day)
+        statuses = Counter()
+        for code in REAL_DISTRICTS:
+            for quarter in "1234":
+                score = known.get((code, str(YEAR), quarter))
+                statuses[
+                    "pending" if score is None else "released" if score >= 60 else "withheld"
+                ] += 1
+        assert set(statuses) == {"released", "withheld", "pending"}, (day, statuses)
+
+
+def test_no_transfer_takes_effect_before_its_asset_is_commissioned(root: Path) -> None:
+    """The loader quarantines such a transfer: the sample delivers none."""
+    commissioned = {a["asset_id"]: a["commissioned_on"] for a in records(root, "assets")}
+    early = [
+        t for t in records(root, "asset_transfers")
+        if t["effective_date"] < commissioned[t["asset_id"]]
+    ]  # fmt: skip
+    assert early == []

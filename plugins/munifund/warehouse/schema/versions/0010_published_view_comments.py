@@ -3,13 +3,13 @@
 district_allocation's take that mart's descriptions (copied from its contract when this revision
 was written); its own four are described here.
 
-Revision ID: 0015_published_view_comments
+Revision ID: 0010_published_view_comments
 Revises: 0009_superseded_runs
 """
 
 from alembic import op
 
-revision = "0015_published_view_comments"
+revision = "0010_published_view_comments"
 down_revision = "0009_superseded_runs"
 branch_labels = None
 depends_on = None
