@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from munifund.runner import split_task_logs
+from munifund.runner.logs import split_task_logs
 
 RUN_LOG = """\
 2026-11-29T05:56:24Z [info] Filling up the DagBag

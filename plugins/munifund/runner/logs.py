@@ -1,0 +1,113 @@
+"""Where a `munifund run`'s output goes: the screen keeps the progress and the summary,
+everything Airflow and dbt print goes to `$MUNIFUND_HOME/logs/<as_of>/<run_id>/run.log`, split
+into a `<task_id>.log` per task; the failed task's exception is read back for the screen."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+
+from munifund.config import Settings
+
+
+@contextmanager
+def captured_output(log_file: Path, console: Console, verbose: bool) -> Iterator[None]:
+    """Everything this process and its children print goes to log_file, the console (progress,
+    summary) to the terminal. Done on the file descriptors: Airflow's and dbt's loggers hold
+    their own references to stdout and stderr."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    if verbose:
+        yield
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    terminal = os.fdopen(os.dup(saved[0]), "w", encoding="utf-8", errors="replace")
+    screen = console.file
+    console.file = terminal
+    try:
+        with log_file.open("ab") as log:
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+            try:
+                yield
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os.dup2(saved[0], 1)
+                os.dup2(saved[1], 2)
+    finally:
+        console.file = screen
+        terminal.close()
+        os.close(saved[0])
+        os.close(saved[1])
+
+
+def last_task_error(run_log: Path) -> str | None:
+    """The exception line of the last task that failed (`AuditFailed: totals ...`), from the
+    traceback Airflow's task runner wrote to the run's log."""
+    if not run_log.exists():
+        return None
+    lines = run_log.read_text("utf-8", errors="replace").splitlines()
+    starts = [i for i, line in enumerate(lines) if "Task failed with exception" in line]
+    if not starts:
+        return None
+    exception = None
+    for line in lines[starts[-1] + 1 :]:
+        if line.startswith((" ", "Traceback", "During handling", "The above exception")):
+            continue
+        if line[:1].isdigit() or line.startswith("\x1b"):  # the next log record
+            break
+        exception = line.strip() or exception
+    return exception
+
+
+def file_run_log(starting: Path, settings: Settings, as_of: dt.date, run_id: str | None) -> Path:
+    """The run's log moved beside dbt's, in the folder named by its run id, and each task's part
+    of it in a file of its own there."""
+    if not run_id or not starting.exists():
+        return starting.parent
+    folder = settings.run_logs_dir(as_of, run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.move(starting, folder / "run.log")
+    shutil.rmtree(starting.parent, ignore_errors=True)
+    split_task_logs(folder / "run.log")
+    return folder
+
+
+TASK_STARTS = re.compile(r"\[DAG TEST\] starting task_id=(\w+)")
+TASK_ENDS = re.compile(r"\[DAG TEST\] end task task_id=(\w+)")
+
+
+def split_task_logs(run_log: Path) -> list[Path]:
+    """`<task_id>.log` beside the run's log for every task in it, with the task's lines: what
+    Airflow logged for it and what it printed (dbt's console for dbt_build). dag.test() runs the
+    tasks one after another in this process and marks where each starts and ends."""
+    written: list[Path] = []
+    task_log = None
+    try:
+        with run_log.open(encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                if starts := TASK_STARTS.search(line):
+                    if task_log:
+                        task_log.close()
+                    path = run_log.with_name(f"{starts.group(1)}.log")
+                    task_log = path.open("a", encoding="utf-8")
+                    written.append(path)
+                if task_log:
+                    task_log.write(line)
+                    if TASK_ENDS.search(line):
+                        task_log.close()
+                        task_log = None
+    finally:
+        if task_log:
+            task_log.close()
+    return written

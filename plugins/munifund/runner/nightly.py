@@ -1,0 +1,117 @@
+"""`munifund run` end to end: the run lock, the warehouse's migrations, the landing (and on the
+sample city fiscal year Y-1 first), then the DAG through `dag.test()` and the summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from munifund.config import Settings, load_settings
+from munifund.runner.airflow_run import load_dag, prepare_airflow, test_dag
+from munifund.runner.landing import prepare_landing, previous_year_to_publish
+from munifund.runner.logs import captured_output, file_run_log, last_task_error
+from munifund.runner.outcome import RunOutcome
+from munifund.runner.summary import print_one_line, print_summary
+
+if TYPE_CHECKING:
+    from munifund.warehouse.access import Warehouse
+
+
+def operator_name(by: str | None) -> str:
+    """Who starts a `munifund run`: --by, else $MUNIFUND_OPERATOR, else the login name."""
+    import getpass
+
+    return (by or os.environ.get("MUNIFUND_OPERATOR") or getpass.getuser()).strip()
+
+
+def run_nightly(
+    as_of: dt.date,
+    landing: str | None,
+    console: Console,
+    started_by: str,
+    verbose: bool = False,
+) -> RunOutcome:
+    """Run the DAG once for as_of, holding the warehouse's run lock throughout.
+
+    Raises RunLocked (naming the holder) when another run holds it: then nothing was written,
+    neither the schema, Airflow's metadata, the sample city nor the warehouse.
+    """
+    from munifund.warehouse import open_warehouse
+    from munifund.warehouse.migrate import migrate
+    from munifund.warehouse.run_lock import RunHolder, RunLock
+
+    settings = load_settings()
+    with console.status("starting the warehouse"):
+        warehouse = open_warehouse(settings)
+    with RunLock(warehouse, RunHolder("munifund run", as_of, started_by)) as lock:
+        with console.status("applying the warehouse's migrations"):
+            migrate(warehouse)
+        # the lock's record is a table of the migrations, so it is written once they are applied
+        lock.record(share_with_tasks=True)
+        if landing is None:
+            landing = prepare_landing(settings, None, as_of, console)
+            previous = previous_year_to_publish(warehouse, as_of)
+            if previous is not None:
+                console.print(
+                    f"publishing fiscal year {previous.year} first (as of {previous}, from the"
+                    " sample city's history), for the year-over-year comparison"
+                )
+                earlier = _run_dag(settings, warehouse, previous, landing, console, verbose, False)
+                if not earlier.published:
+                    earlier.reason = (
+                        f"fiscal year {previous.year}, published first: {earlier.reason}"
+                    )
+                    return earlier
+        return _run_dag(settings, warehouse, as_of, landing, console, verbose)
+
+
+def _run_dag(
+    settings: Settings,
+    warehouse: Warehouse,
+    as_of: dt.date,
+    landing: str | None,
+    console: Console,
+    verbose: bool,
+    full_summary: bool = True,
+) -> RunOutcome:
+    from munifund.dates import logical_date_for
+    from munifund.dbt_project import ensure_manifest
+
+    os.environ["MUNIFUND_LANDING"] = prepare_landing(settings, landing, as_of, console)
+    # the run id is Airflow's, known at the end: the log starts under a name of this process's
+    starting = settings.run_logs_dir(as_of, f"starting-{os.getpid()}") / "run.log"
+    with captured_output(starting, console, verbose):
+        with console.status("preparing Airflow and the dbt manifest"):
+            prepare_airflow(settings, warehouse.pipeline_url)
+            ensure_manifest()
+            dag = load_dag()
+        dag_run = test_dag(dag, settings, console, logical_date_for(as_of))
+    state = str(getattr(dag_run, "state", "")).lower()
+    run_id = getattr(dag_run, "run_id", None)
+    logs = file_run_log(starting, settings, as_of, run_id)
+    if "success" not in state:
+        from munifund.dbt_stage import failed_nodes
+
+        # the task that failed, not those that did not run because of it (upstream_failed)
+        failed = [
+            ti.task_id
+            for ti in dag_run.get_task_instances()
+            if str(ti.state).rsplit(".", 1)[-1] == "failed"
+        ]
+        cause = last_task_error(logs / "run.log")
+        return RunOutcome(
+            False,
+            run_id,
+            f"run {run_id} ended {state}; failed tasks: {', '.join(failed)}"
+            + (f"; {cause}" if cause else ""),
+            failed_nodes(as_of, run_id) if run_id and "dbt_build" in failed else [],
+            logs,
+        )
+    if full_summary:
+        print_summary(warehouse.pipeline_url, as_of, run_id, settings, console, logs)
+    else:
+        print_one_line(warehouse.pipeline_url, as_of, run_id, settings, console)
+    return RunOutcome(True, run_id, logs=logs)

@@ -1,0 +1,147 @@
+"""What `munifund run` prints when a run published: the allocation, the money cycle in two
+lines, the quarantine, stale sources, and where the review pack and the logs are. It reads what
+the review pack reads (`munifund.review.queries.read_pack_data`), so the screen and the pack
+never differ."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from munifund.config import Settings
+from munifund.review.queries import PackData
+
+#: the money-cycle tables counted by status on the screen, as the pack names them
+STATUS_COUNTS = (("payments", "disbursement_status"), ("use", "allocation_spending"))
+
+
+def _pack_data(url: str, as_of: dt.date) -> PackData:
+    import psycopg
+
+    from munifund.review.queries import read_pack_data
+
+    with psycopg.connect(url) as conn:
+        return read_pack_data(conn, as_of, dq_rows=0)
+
+
+def print_one_line(
+    url: str, as_of: dt.date, run_id: str | None, settings: Settings, console: Console
+) -> None:
+    """A run published on the way to another: its total, its run id and its review pack."""
+    rows = _pack_data(url, as_of).allocation.rows
+    total = sum((r["total_yuan"] for r in rows), start=Decimal(0))
+    console.print(
+        escape(
+            f"fiscal year {as_of.year} published as of {as_of}: {len(rows)} districts,"
+            f" {total:,.2f} yuan in all; run {run_id}, a draft; review pack:"
+            f" {settings.reviews_dir / as_of.isoformat()}"
+        ),
+        soft_wrap=True,
+    )
+
+
+def money_cycle_lines(data: PackData) -> list[str]:
+    """The city's year over year, and the districts counted by payment and by use status."""
+    city = next((r for r in data.year_over_year.rows if r.get("district_code") is None), None)
+    lines = []
+    if city is None or city.get("comparison") != "compared":
+        lines.append(f"year over year: nothing of fiscal year {data.fiscal_year - 1} is published")
+    else:
+        lines.append(
+            f"year over year (against {city['previous_as_of_date']}): standard cost"
+            f" {city['standard_cost_growth_pct']:+} %, pool {city['pool_growth_pct']:+} %; the pool "
+            + ("kept pace" if city["pool_kept_pace"] else "did not keep pace")
+        )
+    tables = {
+        "disbursement_status": data.disbursements,
+        **data.declared,
+    }
+    counted = []
+    for label, name in STATUS_COUNTS:
+        table = tables.get(name)
+        statuses = Counter(r.get("status") for r in table.rows) if table else Counter()
+        counted.append(
+            f"{label}: "
+            + ", ".join(f"{n} {str(s).replace('_', ' ')}" for s, n in sorted(statuses.items()))
+        )
+    lines.append(" · ".join(counted) + " (districts; the review pack names them)")
+    return lines
+
+
+def print_summary(
+    url: str,
+    as_of: dt.date,
+    run_id: str | None,
+    settings: Settings,
+    console: Console,
+    logs: Path | None = None,
+) -> None:
+    import psycopg
+
+    from munifund.ingest.freshness import source_ages, stale_sources
+
+    data = _pack_data(url, as_of)
+    with psycopg.connect(url) as conn:
+        quarantined = conn.execute(
+            "select count(*), count(*) filter (where run_id = %s) from ops.quarantine"
+            " where partition_date <= %s",
+            [run_id, as_of],
+        ).fetchone()
+        stale = stale_sources(source_ages(conn, as_of))
+    rows = data.allocation.rows
+    table = Table(title=f"分配 Allocation, fiscal year {as_of.year}, as of {as_of}")
+    for header in (
+        "区 District",
+        "标准经费 Standard cost",
+        "得分 Score",
+        "基础 Base",
+        "奖励 Incentive",
+        "合计 Total",
+    ):
+        justify = "left" if header.startswith("区") else "right"
+        table.add_column(header, justify=justify, no_wrap=True)
+    for r in rows:
+        score = r.get("assessment_score")
+        table.add_row(
+            # delivered names are text, never rich markup
+            escape(f"{r['name_zh']} {r['name_en']}"), f"{r['standard_cost_yuan']:,.2f}",
+            "—" if score is None else f"{score}", f"{r['base_yuan']:,.2f}",
+            f"{r['incentive_yuan']:,.2f}", f"{r['total_yuan']:,.2f}",
+        )  # fmt: skip
+    sums = {
+        key: sum((r[key] for r in rows), start=Decimal(0))
+        for key in ("standard_cost_yuan", "base_yuan", "incentive_yuan", "total_yuan")
+    }
+    table.add_row(
+        "合计 Total", f"{sums['standard_cost_yuan']:,.2f}", "", f"{sums['base_yuan']:,.2f}",
+        f"{sums['incentive_yuan']:,.2f}", f"{sums['total_yuan']:,.2f}", style="bold",
+    )  # fmt: skip
+    console.print(table)
+    for line in money_cycle_lines(data):
+        console.print(escape(line), soft_wrap=True)
+    console.print(
+        f"quarantined: {quarantined[1]} rows or files taken by this run, {quarantined[0]} in all"
+        " (see published.data_quality_issues)"
+    )
+    if stale:
+        listed = ", ".join(
+            f"{s} ({'never delivered' if a is None else f'last delivered {a} days before'})"
+            for s, a in stale.items()
+        )
+        console.print(
+            f"[yellow]stale sources as of {as_of}:[/] {escape(listed)}; the last known data stands"
+        )
+    console.print(escape(f"review pack: {settings.reviews_dir / as_of.isoformat()}"))
+    if logs:
+        console.print(escape(f"logs: {logs}"))
+    console.print(
+        escape(
+            f"the run is a draft: approve it with `munifund review approve --run {run_id} --by NAME`"
+        )
+    )
