@@ -74,6 +74,57 @@ def money_cycle_lines(data: PackData) -> list[str]:
     return lines
 
 
+#: the allocation's figures on the screen: (key, Chinese header, English header)
+FIGURES = (
+    ("standard_cost_yuan", "标准经费", "Standard cost"),
+    ("assessment_score", "得分", "Score"),
+    ("base_yuan", "基础", "Base"),
+    ("incentive_yuan", "奖励", "Incentive"),
+    ("total_yuan", "合计", "Total"),
+)
+#: below this width the screen leaves out the standard cost (the pack has it) rather than cut
+#: an amount: the other four figures of a billion-yuan city fit 80 columns whole
+WIDE = 100
+
+
+def allocation_table(data: PackData, width: int) -> Table:
+    """The districts' allocation as a table that fits `width` columns without cutting a figure:
+    an amount never wraps nor shortens. Below WIDE columns the district shows its Chinese name,
+    the headers take two lines and the standard cost is left to the review pack."""
+    from rich import box
+
+    narrow = width < WIDE
+    figures = [f for f in FIGURES if not (narrow and f[0] == "standard_cost_yuan")]
+    table = Table(
+        title=f"分配 Allocation, fiscal year {data.fiscal_year}, as of {data.as_of}",
+        box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
+        pad_edge=not narrow,
+    )
+    table.add_column("区\nDistrict" if narrow else "区 District", justify="left", overflow="fold")
+    for _, zh, en in figures:
+        table.add_column(f"{zh}\n{en}" if narrow else f"{zh} {en}", justify="right", no_wrap=True)
+    rows = data.allocation.rows
+
+    def shown(key: str, value: object) -> str:
+        if value is None:
+            return "—" if key == "assessment_score" else ""
+        return f"{value}" if key == "assessment_score" else f"{value:,.2f}"
+
+    for r in rows:
+        name = r["name_zh"] if narrow else f"{r['name_zh']} {r['name_en']}"
+        table.add_row(escape(str(name)), *(shown(k, r.get(k)) for k, _, _ in figures))
+    sums = {
+        k: sum((r[k] for r in rows), start=Decimal(0)) if k != "assessment_score" else None
+        for k, _, _ in figures
+    }
+    table.add_row(
+        "合计" if narrow else "合计 Total",
+        *("" if sums[k] is None else shown(k, sums[k]) for k, _, _ in figures),
+        style="bold",
+    )
+    return table
+
+
 def print_summary(
     url: str,
     as_of: dt.date,
@@ -94,35 +145,7 @@ def print_summary(
             [run_id, as_of],
         ).fetchone()
         stale = stale_sources(source_ages(conn, as_of))
-    rows = data.allocation.rows
-    table = Table(title=f"分配 Allocation, fiscal year {as_of.year}, as of {as_of}")
-    for header in (
-        "区 District",
-        "标准经费 Standard cost",
-        "得分 Score",
-        "基础 Base",
-        "奖励 Incentive",
-        "合计 Total",
-    ):
-        justify = "left" if header.startswith("区") else "right"
-        table.add_column(header, justify=justify, no_wrap=True)
-    for r in rows:
-        score = r.get("assessment_score")
-        table.add_row(
-            # delivered names are text, never rich markup
-            escape(f"{r['name_zh']} {r['name_en']}"), f"{r['standard_cost_yuan']:,.2f}",
-            "—" if score is None else f"{score}", f"{r['base_yuan']:,.2f}",
-            f"{r['incentive_yuan']:,.2f}", f"{r['total_yuan']:,.2f}",
-        )  # fmt: skip
-    sums = {
-        key: sum((r[key] for r in rows), start=Decimal(0))
-        for key in ("standard_cost_yuan", "base_yuan", "incentive_yuan", "total_yuan")
-    }
-    table.add_row(
-        "合计 Total", f"{sums['standard_cost_yuan']:,.2f}", "", f"{sums['base_yuan']:,.2f}",
-        f"{sums['incentive_yuan']:,.2f}", f"{sums['total_yuan']:,.2f}", style="bold",
-    )  # fmt: skip
-    console.print(table)
+    console.print(allocation_table(data, console.width))
     for line in money_cycle_lines(data):
         console.print(escape(line), soft_wrap=True)
     console.print(
