@@ -39,9 +39,13 @@ def load_dag():
 def test_dag(dag, settings: Settings, console: Console, logical_date: dt.datetime):
     """dag.test() with a progress bar fed from Airflow's metadata; returns the DAG run."""
     sqlite_db = settings.airflow_home / "airflow.db"
+    # In a terminal rich's live display would take over sys.stdout and sys.stderr and print what
+    # Airflow and dbt write there above the bar: their lines belong in the run's log file
+    # (logs.captured_output), so the display leaves both streams alone.
     progress = Progress(
         SpinnerColumn(), TextColumn("{task.description:<40}"), BarColumn(),
         TextColumn("{task.completed}/{task.total} tasks"), TimeElapsedColumn(), console=console,
+        redirect_stdout=False, redirect_stderr=False,
     )  # fmt: skip
     with progress:
         watcher = TaskWatcher(sqlite_db, progress, len(dag.tasks)) if sqlite_db.exists() else None

@@ -19,6 +19,21 @@ from munifund.config import Settings
 
 
 @contextmanager
+def quiet_status(console: Console, text: str) -> Iterator[None]:
+    """A spinner with `text` while a step runs. Unlike `console.status`, it leaves sys.stdout and
+    sys.stderr alone: in a terminal rich's live display would otherwise print what Airflow, dbt
+    and alembic write there above the spinner, instead of into the run's log file."""
+    from rich.live import Live
+    from rich.spinner import Spinner
+
+    with Live(
+        Spinner("dots", text=text), console=console, transient=True,
+        redirect_stdout=False, redirect_stderr=False,
+    ):  # fmt: skip
+        yield
+
+
+@contextmanager
 def captured_output(log_file: Path, console: Console, verbose: bool) -> Iterator[None]:
     """Everything this process and its children print goes to log_file, the console (progress,
     summary) to the terminal. Done on the file descriptors: Airflow's and dbt's loggers hold

@@ -12,7 +12,7 @@ from rich.console import Console
 from munifund.config import Settings, load_settings
 from munifund.runner.airflow_run import load_dag, prepare_airflow, test_dag
 from munifund.runner.landing import prepare_landing, previous_year_to_publish
-from munifund.runner.logs import captured_output, file_run_log, last_task_error
+from munifund.runner.logs import captured_output, file_run_log, last_task_error, quiet_status
 from munifund.runner.outcome import RunOutcome
 from munifund.runner.summary import print_one_line, print_summary
 
@@ -44,10 +44,10 @@ def run_nightly(
     from munifund.warehouse.run_lock import RunHolder, RunLock
 
     settings = load_settings()
-    with console.status("starting the warehouse"):
+    with quiet_status(console, "starting the warehouse"):
         warehouse = open_warehouse(settings)
     with RunLock(warehouse, RunHolder("munifund run", as_of, started_by)) as lock:
-        with console.status("applying the warehouse's migrations"):
+        with quiet_status(console, "applying the warehouse's migrations"):
             migrate(warehouse)
         # the lock's record is a table of the migrations, so it is written once they are applied
         lock.record(share_with_tasks=True)
@@ -84,7 +84,7 @@ def _run_dag(
     # the run id is Airflow's, known at the end: the log starts under a name of this process's
     starting = settings.run_logs_dir(as_of, f"starting-{os.getpid()}") / "run.log"
     with captured_output(starting, console, verbose):
-        with console.status("preparing Airflow and the dbt manifest"):
+        with quiet_status(console, "preparing Airflow and the dbt manifest"):
             prepare_airflow(settings, warehouse.pipeline_url)
             ensure_manifest()
             dag = load_dag()
