@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,8 +31,11 @@ import yaml
 from munifund.config import DBT_PROJECT_DIR
 from munifund.dbt_project import run_dbt
 from munifund.warehouse import Warehouse
+from munifund.whatif import nightly_tables
 from munifund.whatif.parameters import Overrides, ScenarioRefused
 from munifund.whatif.rates import RatesFile, refuse_missing_rates
+
+log = logging.getLogger(__name__)
 
 SCHEMA = "whatif"
 # (munifund, "what"): the run lock's first key, another second key (warehouse/run_lock.py)
@@ -219,6 +223,27 @@ def _effective_parameters(conn: psycopg.Connection, scenario: Scenario, values: 
     }
 
 
+def _build(
+    warehouse: Warehouse, conn: psycopg.Connection, scenario: Scenario, published: Published
+) -> None:
+    """The scenario's models into schema whatif: only those a parameter changes, from the
+    nightly's tables of the published run (nightly_tables.py, under a second), when they are of
+    the date; else, or with a rates file, every allocation model with dbt, and why is said."""
+    if scenario.rates is not None:
+        why = "a rates file changes the cost lines"
+    else:
+        why = nightly_tables.compute_from_nightly(warehouse, scenario.as_of, published.run_id)
+        if why is None:
+            return
+    log.warning("whatif: a full dbt build of the allocation models (slower): %s", why)
+    run_dbt(
+        ["run", "--select", SELECTION, "--quiet", "--target-path", str(TARGET_PATH)],
+        warehouse.pipeline_url,
+        dbt_vars(scenario),
+    )
+    _refuse_rate_gaps(conn, scenario.rates)
+
+
 def refuse_before_computing(warehouse: Warehouse, scenario: Scenario) -> None:
     """What can be refused from what is published, before anything is computed: no allocation
     published for the date, a rates file missing a rate that the date's lines need."""
@@ -237,12 +262,7 @@ def compute_scenario(warehouse: Warehouse, scenario: Scenario) -> int:
     values = parameter_values(scenario, published)
     with scenario_turn(warehouse), warehouse.connect() as conn:
         _load_inputs(conn, values, scenario.rates)
-        run_dbt(
-            ["run", "--select", SELECTION, "--quiet", "--target-path", str(TARGET_PATH)],
-            warehouse.pipeline_url,
-            dbt_vars(scenario),
-        )
-        _refuse_rate_gaps(conn, scenario.rates)
+        _build(warehouse, conn, scenario, published)
         _scenario_rows_add_up(conn, scenario.as_of)
         parameters = _effective_parameters(conn, scenario, values)
         conn.commit()
