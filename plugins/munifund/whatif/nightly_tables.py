@@ -107,6 +107,9 @@ def compiled_models(pipeline_url: str) -> Compiled:
         staged = cached.with_suffix(f".{os.getpid()}")
         staged.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         staged.replace(cached)
+        for older in cached.parent.glob("compiled-*.json"):  # of earlier states of the project
+            if older != cached:
+                older.unlink(missing_ok=True)
     return Compiled(
         models=tuple(CompiledModel(**m) for m in data["models"]),
         reads=tuple((schema, name) for schema, name in data["reads"]),
@@ -141,10 +144,11 @@ def _compile(pipeline_url: str) -> dict:
             if parent in nodes or not parent.startswith(("model.", "seed.", "snapshot.")):
                 continue  # computed again, or a source (raw data, the scenario's parameters)
             deferred = state_nodes[parent]
-            if deferred["relation_name"] not in node.compiled_code:
+            if deferred["config"]["materialized"] != "ephemeral" and (
+                deferred["relation_name"] not in node.compiled_code
+            ):
                 raise DbtFailed(f"{uid}: its ref to {parent} was not deferred to the nightly's")
-            if parent.startswith("model."):  # seeds are reference data, stamped by no date
-                reads.add((deferred["schema"], deferred["alias"]))
+            reads |= _stamped_relations(parent, state_nodes)
         models.append(uid)
     ordered: list[str] = []
     while len(ordered) < len(models):  # each after the models it reads
@@ -164,6 +168,23 @@ def _compile(pipeline_url: str) -> dict:
         ],
         "reads": sorted(reads),
     }  # fmt: skip
+
+
+def _stamped_relations(uid: str, state_nodes: dict) -> set[tuple[str, str]]:
+    """The nightly's relations that reading model `uid` reads, each stamped by its build: the
+    model's own, and through a view or an ephemeral model (read live, or inlined) what they
+    read, down to tables (whose rows were made from their parents of the same build). Seeds
+    are reference data that no date stamps."""
+    node = state_nodes.get(uid)
+    if node is None or not uid.startswith("model."):
+        return set()
+    found = set()
+    if node["config"]["materialized"] != "ephemeral":
+        found.add((node["schema"], node["alias"]))
+    if node["config"]["materialized"] in ("view", "ephemeral"):
+        for parent in node["depends_on"]["nodes"]:
+            found |= _stamped_relations(parent, state_nodes)
+    return found
 
 
 def _dbt_compile(pipeline_url: str, state: Path) -> dict:
@@ -231,8 +252,11 @@ def compute_from_nightly(warehouse: Warehouse, as_of: dt.date, run_id: str) -> s
                     )
         except _NotTheDate as why:
             return str(why)
-        except (psycopg.errors.LockNotAvailable, psycopg.errors.UndefinedTable) as err:
-            return f"the nightly's tables cannot be read now: {str(err).strip()}"
+        except psycopg.errors.LockNotAvailable as err:
+            return f"the nightly's tables are being rebuilt: {str(err).strip()}"
+        except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn) as err:
+            # no nightly build yet, or one by other models than today's project: full build
+            return f"the nightly's tables do not fit the models: {str(err).strip()}"
     log.info(
         "whatif: computed %s from the tables of run %s of %s",
         ", ".join(m.name for m in compiled.models), run_id, as_of,
