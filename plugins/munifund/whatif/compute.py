@@ -1,6 +1,8 @@
-"""Computing a scenario: the allocation models of dbt, built with the scenario's parameters into
+"""Computing a scenario: the allocation models of dbt, computed with the scenario's parameters into
 schema `whatif`, then compared district by district with the published allocation of the date
-into `published.scenario_allocation`.
+into `published.scenario_allocation`. Parameters only: just the models that read them, from the
+nightly's tables of the published run when they are the date's (nightly_tables.py, under a
+second); else, or with a rates file, every allocation model with `dbt run` (`_build`).
 
 Nothing a run reads or writes is touched: the scenario's models go to `whatif` (dbt var
 `scenario_schema`, macros/generate_schema_name.sql), its parameters to `whatif.parameters` and
@@ -11,7 +13,8 @@ transaction: the rows of this scenario's name and date.
 
 Scenarios share schema `whatif`, so they take turns: an advisory lock in the warehouse (as the
 run lock, warehouse/run_lock.py) queues a second scenario behind the first one, a few seconds.
-They never wait for a nightly run, nor it for them.
+They never wait for a nightly run (a nightly that replaces a table a scenario is reading waits
+for it, a fraction of a second; a scenario that finds them being replaced takes the full build).
 """
 
 from __future__ import annotations
