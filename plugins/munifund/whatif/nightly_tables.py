@@ -227,7 +227,10 @@ def _unresolved(nodes: dict) -> list[str]:
 def compute_from_nightly(warehouse: Warehouse, as_of: dt.date, run_id: str) -> str | None:
     """Compute the scenario's models (whatif.parameters loaded) from the nightly's tables of the
     published run `run_id` of `as_of`. None when done; else why not, and nothing was changed."""
-    compiled = compiled_models(warehouse.pipeline_url)
+    try:
+        compiled = compiled_models(warehouse.pipeline_url)
+    except DbtFailed as err:  # the full build will say what dbt finds wrong, if anything
+        return f"the models that read the parameters could not be compiled for it: {err}"
     stamp = build_stamp(as_of, run_id)
     with warehouse.connect() as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
