@@ -19,8 +19,16 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- `session`: the date of the session that executes the SQL (setting munifund.as_of_date), so
+    that SQL compiled once serves every date: `munifund whatif` compiles the models a scenario
+    computes again this way, once, and executes them for the scenario's date (whatif/nightly_tables.py). -#}
 {% macro as_of_date() -%}
-    cast('{{ run_parameter("as_of_date", "MUNIFUND_AS_OF_DATE") }}' as date)
+    {%- set value = run_parameter("as_of_date", "MUNIFUND_AS_OF_DATE") -%}
+    {%- if value == 'session' -%}
+        cast(current_setting('munifund.as_of_date') as date)
+    {%- else -%}
+        cast('{{ value }}' as date)
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro fiscal_year() -%}

@@ -36,11 +36,14 @@ def replace_file(path: Path, content: bytes) -> None:
     os.replace(tmp, path)
 
 
-def write_review_pack(conn: psycopg.Connection, as_of: dt.date, reviews_dir: Path) -> Path:
+def write_review_pack(
+    conn: psycopg.Connection, as_of: dt.date, reviews_dir: Path, *, workbook: bool = True
+) -> Path:
     """Write ``reviews_dir/<as_of>/review.html``, ``review.xlsx`` and the charts; return the folder.
 
     Reads only schema ``published``. Re-writing replaces the files; a chart that has nothing to
-    show any more (say, kiosk fees gone) is removed.
+    show any more (say, kiosk fees gone) is removed. ``workbook=False`` (a what-if scenario added
+    to the page's list, which the workbook does not show): the workbook only when missing.
     """
     data = read_pack_data(conn, as_of, dq_rows=max(DQ_PAGE_ROWS, DQ_SHEET_ROWS))
     folder = Path(reviews_dir) / as_of.isoformat()
@@ -53,7 +56,8 @@ def write_review_pack(conn: psycopg.Connection, as_of: dt.date, reviews_dir: Pat
     for stale in set(CHART_NAMES) - written:
         (folder / stale).unlink(missing_ok=True)
     replace_file(folder / HTML_NAME, page.html.encode("utf-8"))
-    replace_file(folder / XLSX_NAME, render_workbook(data))
+    if workbook or not (folder / XLSX_NAME).exists():
+        replace_file(folder / XLSX_NAME, render_workbook(data))
     return folder
 
 

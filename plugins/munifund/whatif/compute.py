@@ -1,6 +1,8 @@
-"""Computing a scenario: the allocation models of dbt, built with the scenario's parameters into
+"""Computing a scenario: the allocation models of dbt, computed with the scenario's parameters into
 schema `whatif`, then compared district by district with the published allocation of the date
-into `published.scenario_allocation`.
+into `published.scenario_allocation`. Parameters only: just the models that read them, from the
+nightly's tables of the published run when they are the date's (nightly_tables.py, under a
+second); else, or with a rates file, every allocation model with `dbt run` (`_build`).
 
 Nothing a run reads or writes is touched: the scenario's models go to `whatif` (dbt var
 `scenario_schema`, macros/generate_schema_name.sql), its parameters to `whatif.parameters` and
@@ -11,13 +13,15 @@ transaction: the rows of this scenario's name and date.
 
 Scenarios share schema `whatif`, so they take turns: an advisory lock in the warehouse (as the
 run lock, warehouse/run_lock.py) queues a second scenario behind the first one, a few seconds.
-They never wait for a nightly run, nor it for them.
+They never wait for a nightly run (a nightly that replaces a table a scenario is reading waits
+for it, a fraction of a second; a scenario that finds them being replaced takes the full build).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,8 +34,11 @@ import yaml
 from munifund.config import DBT_PROJECT_DIR
 from munifund.dbt_project import run_dbt
 from munifund.warehouse import Warehouse
+from munifund.whatif import nightly_tables
 from munifund.whatif.parameters import Overrides, ScenarioRefused
 from munifund.whatif.rates import RatesFile, refuse_missing_rates
+
+log = logging.getLogger(__name__)
 
 SCHEMA = "whatif"
 # (munifund, "what"): the run lock's first key, another second key (warehouse/run_lock.py)
@@ -219,6 +226,27 @@ def _effective_parameters(conn: psycopg.Connection, scenario: Scenario, values: 
     }
 
 
+def _build(
+    warehouse: Warehouse, conn: psycopg.Connection, scenario: Scenario, published: Published
+) -> None:
+    """The scenario's models into schema whatif: only those a parameter changes, from the
+    nightly's tables of the published run (nightly_tables.py, under a second), when they are of
+    the date; else, or with a rates file, every allocation model with dbt, and why is said."""
+    if scenario.rates is not None:
+        why = "a rates file changes the cost lines"
+    else:
+        why = nightly_tables.compute_from_nightly(warehouse, scenario.as_of, published.run_id)
+        if why is None:
+            return
+    log.warning("whatif: a full dbt build of the allocation models (slower): %s", why)
+    run_dbt(
+        ["run", "--select", SELECTION, "--quiet", "--target-path", str(TARGET_PATH)],
+        warehouse.pipeline_url,
+        dbt_vars(scenario),
+    )
+    _refuse_rate_gaps(conn, scenario.rates)
+
+
 def refuse_before_computing(warehouse: Warehouse, scenario: Scenario) -> None:
     """What can be refused from what is published, before anything is computed: no allocation
     published for the date, a rates file missing a rate that the date's lines need."""
@@ -237,12 +265,7 @@ def compute_scenario(warehouse: Warehouse, scenario: Scenario) -> int:
     values = parameter_values(scenario, published)
     with scenario_turn(warehouse), warehouse.connect() as conn:
         _load_inputs(conn, values, scenario.rates)
-        run_dbt(
-            ["run", "--select", SELECTION, "--quiet", "--target-path", str(TARGET_PATH)],
-            warehouse.pipeline_url,
-            dbt_vars(scenario),
-        )
-        _refuse_rate_gaps(conn, scenario.rates)
+        _build(warehouse, conn, scenario, published)
         _scenario_rows_add_up(conn, scenario.as_of)
         parameters = _effective_parameters(conn, scenario, values)
         conn.commit()

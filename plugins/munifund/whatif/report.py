@@ -51,5 +51,6 @@ def write_scenario_report(
     files = scenario_files(data)
     for file_name, content in files.items():
         replace_file(folder / file_name, content)
-    write_review_pack(conn, scenario.as_of, reviews_dir)
+    # the page lists the date's scenarios; its workbook does not, and its charts are kept
+    write_review_pack(conn, scenario.as_of, reviews_dir, workbook=False)
     return ScenarioReport(data, folder, tuple(files))

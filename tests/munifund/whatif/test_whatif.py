@@ -24,6 +24,7 @@ from munifund.dbt_project import run_dbt
 from munifund.ingest.loader import ingest
 from munifund.sample import generate_sample_city
 from munifund.tasks import audit_task, publish_task
+from munifund.whatif import nightly_tables
 from munifund.whatif.compute import Scenario, compute_scenario
 from munifund.whatif.parameters import parse_overrides
 from munifund.whatif.rates import read_rates
@@ -329,3 +330,70 @@ def test_a_date_with_nothing_published_is_refused(city) -> None:
         app, ["whatif", "--date", "2026-01-05", "--set", "incentive_share=0.2", "--name", "early"]
     )
     assert result.exit_code == 2 and "no allocation is published for 2026-01-05" in result.output
+
+
+@pytest.fixture
+def how_computed(monkeypatch) -> list[str | None]:
+    """What each scenario's nightly_tables.compute_from_nightly answered: None when computed
+    from the nightly's tables, else why the scenario took a full dbt build."""
+    answers: list[str | None] = []
+    real = nightly_tables.compute_from_nightly
+
+    def spy(*args):
+        answers.append(real(*args))
+        return answers[-1]
+
+    monkeypatch.setattr(nightly_tables, "compute_from_nightly", spy)
+    return answers
+
+
+SCENARIO_FIGURES = (
+    "published_run_id", "parameters", "scenario_standard_cost_yuan", "scenario_base_yuan",
+    "scenario_incentive_yuan", "scenario_total_yuan", "delta_yuan",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "assignments",
+    [
+        ("pool_yuan=654321987.65", "incentive_share=0.35"),
+        ("incentive_score_threshold=85.5",),
+        ("incentive_basis=increase", "incentive_share=0.5"),
+    ],
+)
+def test_a_scenario_from_the_nightly_s_tables_equals_the_full_build_to_the_fen(
+    city, how_computed, monkeypatch, assignments
+) -> None:
+    fast = compute(city, "fast", *assignments)
+    assert how_computed == [None], "computed from the nightly's tables of the published run"
+    monkeypatch.setattr(nightly_tables, "compute_from_nightly", lambda *args: "the test's")
+    full = compute(city, "fast", *assignments)
+    assert set(fast) == set(full) and fast
+    for code in fast:
+        assert {f: fast[code][f] for f in SCENARIO_FIGURES} == {
+            f: full[code][f] for f in SCENARIO_FIGURES
+        }, code
+
+
+def test_the_nightly_s_tables_of_another_run_send_the_scenario_to_a_full_build(
+    city, how_computed
+) -> None:
+    table = "intermediate.int_cost_lines_grouped"
+    with city.connect() as conn:
+        (stamp,) = conn.execute(
+            "select obj_description(%s::regclass, 'pg_class')", [table]
+        ).fetchone()
+        assert stamp == nightly_tables.build_stamp(AS_OF, RUN_ID)
+        # as a nightly of another date leaves it (the date is not the last one built)
+        conn.execute(
+            f"comment on table {table} is 'munifund build: as_of_date=2026-11-29 run_id=x'"
+        )
+        conn.commit()
+    try:
+        rows = compute(city, "other-date", "incentive_score_threshold=70")
+    finally:
+        with city.connect() as conn:
+            conn.execute(f"comment on table {table} is '{stamp}'")
+    assert how_computed and "int_cost_lines_grouped is not of the published run" in how_computed[0]
+    assert "as_of_date=2026-11-29 run_id=x" in how_computed[0]
+    assert_agrees(rows, reference(threshold=70))
