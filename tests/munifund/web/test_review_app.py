@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,37 @@ def test_the_plugin_gives_airflow_a_review_tab_and_a_nav_entry(api: TestClient) 
     assert views["nav"]["href"] == "munifund/"
     assert [app["url_prefix"] for app in plugin["fastapi_apps"]] == ["/munifund"]
     assert json.dumps(plugin)  # the UI reads it as JSON
+
+
+def test_links_use_the_public_url_else_airflows_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.configuration import conf
+
+    from munifund.web.links import pack_url, runs_url
+
+    monkeypatch.setenv("MUNIFUND_PUBLIC_URL", "https://caiwu.example/airflow/")
+    assert (
+        pack_url("2031-03-15")
+        == "https://caiwu.example/airflow/munifund/reviews/2031-03-15/review.html"
+    )
+    assert pack_url(dt.date(2031, 3, 15), "whatif-低成本.html").endswith(
+        "/munifund/reviews/2031-03-15/whatif-%E4%BD%8E%E6%88%90%E6%9C%AC.html"
+    )
+    monkeypatch.delenv("MUNIFUND_PUBLIC_URL")
+    with conf_vars(conf, "api", "base_url", "http://airflow.internal:8080"):
+        assert runs_url() == "http://airflow.internal:8080/munifund/"
+    with conf_vars(conf, "api", "base_url", ""):
+        assert pack_url("2031-03-15") == "/munifund/reviews/2031-03-15/review.html"
+
+
+@contextmanager
+def conf_vars(conf, section: str, key: str, value: str) -> Iterator[None]:
+    had = conf.has_option(section, key)
+    old = conf.get(section, key, fallback=None)
+    conf.set(section, key, value)
+    try:
+        yield
+    finally:
+        if had and old is not None:
+            conf.set(section, key, old)
+        else:
+            conf.remove_option(section, key)
