@@ -5,9 +5,9 @@ on its own SQLite metadata database, the session's warehouse behind the Airflow 
 `warehouse` and the session's MUNIFUND_HOME. Over HTTP: an anonymous request is refused (401; a
 browser is sent to Airflow's login), a user who signs in at Airflow's `/auth/token` reads the
 pack with the token as the `_token` session cookie the UI keeps, or as a bearer token; no path
-leaves the packs. Debian's chromium, headless, opens the pack without a session and lands on
-Airflow's login page, not on the pack. (Playwright is not installed here: driving chromium
-through a login form was left out; the signed-in reads are checked over HTTP.)
+leaves the packs. In a real browser (Debian's chromium, headless; driven by Playwright in the
+last test): the pack's link without a session lands on Airflow's login form, signing in there
+comes back to the pack, and the run list's links open the page and download the workbook.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ AS_OF = "2032-06-30"
 RUN_ID = "manual__web-integration-2032-06-30"
 USER, ROLE = "caiwu", "viewer"
 PAGE_TEXT = "审核包 2032 integration"
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's (make browser); Playwright's own is not used
 
 
 @pytest.fixture(scope="module")
@@ -216,3 +217,36 @@ def test_a_browser_without_a_session_lands_on_airflows_login(
     ).stdout  # fmt: skip
     assert PAGE_TEXT not in shown
     assert 'type="password"' in shown, shown[-2000:]  # Airflow's login form
+
+
+def test_the_bureau_signs_in_and_opens_the_pack_in_a_browser(api_server: tuple[str, str]) -> None:
+    """Playwright drives Debian's chromium: the pack's link, Airflow's login form, back to the
+    pack; then the run list and its workbook link."""
+    from playwright.sync_api import sync_playwright
+
+    url, password = api_server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"{url}/munifund/reviews/{AS_OF}/review.html")
+            page.wait_for_selector('input[name="password"]', timeout=30_000)
+            assert PAGE_TEXT not in page.content()
+            page.fill('input[name="username"]', USER)
+            page.fill('input[name="password"]', password)
+            page.click('button[type="submit"]')
+            page.wait_for_url(f"**/munifund/reviews/{AS_OF}/review.html", timeout=30_000)
+            assert page.locator("h1").inner_text() == PAGE_TEXT
+            assert "token" not in page.url  # no secret in the address bar
+
+            page.goto(f"{url}/munifund/")
+            assert RUN_ID in page.content()
+            with page.expect_download() as download:
+                page.click(f'a[href="/munifund/reviews/{AS_OF}/review.xlsx"]')
+            assert download.value.suggested_filename == f"review-{AS_OF}.xlsx"
+            page.click(f'a[href="/munifund/reviews/{AS_OF}/review.html"]')
+            assert page.locator("h1").inner_text() == PAGE_TEXT
+        finally:
+            browser.close()
