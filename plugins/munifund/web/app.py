@@ -71,11 +71,6 @@ SECURITY_HEADERS = {
         " frame-ancestors 'self'"
     ),
 }
-STATUS_LABELS = {
-    "draft": "待审 / Draft",
-    "approved": "已批准 / Approved",
-    "rejected": "已驳回 / Rejected",
-}
 
 #: read the nightly DAG's runs: Airflow's own permission, checked by Airflow's auth manager
 ReadRuns = Depends(requires_access_dag("GET", DagAccessEntity.RUN, param_dag_id=DAG_ID))
@@ -97,6 +92,16 @@ class PublishedRun:
     review_status: str
     reviewer: str | None
     reviewed_at: dt.datetime | None
+    started_by: str | None
+    superseded_by_run_id: str | None
+
+
+def status_label(code: str) -> str:
+    """A review status as the pack shows it: the label seed's Chinese and English."""
+    from munifund.review.labels import code_labels
+
+    label = code_labels().get("review_status", {}).get(code)
+    return f"{label.zh} / {label.en}" if label else code
 
 
 def reviews_root() -> Path:
@@ -132,7 +137,7 @@ def published_runs(limit: int = 500) -> list[PublishedRun]:
     with _connect() as conn:
         rows = conn.execute(
             "select run_id, as_of_date, fiscal_year, published_at, review_status, reviewer,"
-            " reviewed_at from published.allocation_runs"
+            " reviewed_at, started_by, superseded_by_run_id from published.allocation_runs"
             " order by as_of_date desc, published_at desc limit %s",
             [limit],
         ).fetchall()
@@ -209,7 +214,7 @@ def create_app() -> FastAPI:
             )
         base = request.scope.get("root_path", "")
         listed = [
-            {"run": run, "status": STATUS_LABELS.get(run.review_status, run.review_status),
+            {"run": run, "status": status_label(run.review_status),
              "files": _pack_files(root, run.as_of_date),
              "href": f"{base}/reviews/{run.as_of_date.isoformat()}/"}
             for run in found

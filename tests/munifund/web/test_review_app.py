@@ -199,7 +199,7 @@ def test_the_run_list_shows_the_published_runs_and_their_packs(api: TestClient) 
     assert f'href="/munifund/reviews/{AS_OF}/review.html"' in response.text
     assert f'href="/munifund/reviews/{AS_OF}/review.xlsx"' in response.text
     assert "whatif-%E4%BD%8E%E6%88%90%E6%9C%AC.html" in response.text
-    assert "待审 / Draft" in response.text
+    assert "草稿，待审核 / Draft, awaiting review" in response.text
 
 
 def test_the_review_tab_of_a_run_opens_its_pack(api: TestClient) -> None:
