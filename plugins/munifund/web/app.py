@@ -156,6 +156,12 @@ def _page(template: str, status_code: int = 200, **values: object) -> HTMLRespon
     return HTMLResponse(_templates.get_template(template).render(**values), status_code)
 
 
+def _warehouse_down(err: Exception) -> HTMLResponse:
+    log.error("munifund review packs: the warehouse did not answer: %s", err)
+    detail = "数据仓库无法访问 / the warehouse does not answer; the operators are to check it"
+    return _page("refused.html.j2", 503, status=503, detail=detail)
+
+
 def _pack_files(root: Path, as_of: dt.date) -> dict[str, list[str]]:
     folder = root / as_of.isoformat()
     present = sorted(p.name for p in folder.glob("*") if FILE_SHAPE.fullmatch(p.name))
@@ -205,13 +211,7 @@ def create_app() -> FastAPI:
         try:
             found = published_runs()
         except Exception as err:  # noqa: BLE001 - the page says the warehouse is out of reach
-            log.error("munifund review packs: the warehouse did not answer: %s", err)
-            return _page(
-                "refused.html.j2",
-                503,
-                status=503,
-                detail="数据仓库无法访问 / the warehouse does not answer",
-            )
+            return _warehouse_down(err)
         base = request.scope.get("root_path", "")
         listed = [
             {"run": run, "status": status_label(run.review_status),
@@ -243,7 +243,10 @@ def create_app() -> FastAPI:
     def run_pack(request: Request, dag_id: str, run_id: str) -> Response:
         """The Review tab of a DAG run (an external view: Airflow shows every plugin tab on every
         DAG's runs): to the pack of the run's as-of date, once the run has published one."""
-        as_of = run_as_of(run_id) if dag_id == DAG_ID else None
+        try:
+            as_of = run_as_of(run_id) if dag_id == DAG_ID else None
+        except Exception as err:  # noqa: BLE001 - the page says the warehouse is out of reach
+            return _warehouse_down(err)
         if as_of is None or not (reviews_root() / as_of.isoformat() / HTML_NAME).is_file():
             return _page("no_pack.html.j2", 404, dag_id=dag_id, run_id=run_id, dag=DAG_ID)
         target = f"{request.scope.get('root_path', '')}/reviews/{as_of.isoformat()}/{HTML_NAME}"

@@ -264,3 +264,20 @@ def conf_vars(conf, section: str, key: str, value: str) -> Iterator[None]:
             conf.set(section, key, old)
         else:
             conf.remove_option(section, key)
+
+
+def test_a_warehouse_out_of_reach_is_said_not_hidden(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from munifund.airflow_env import warehouse_connection_json
+
+    closed = warehouse_connection_json("postgresql://munifund_pipeline:x@127.0.0.1:9/munifund")
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", closed)
+    _as_browser(api)
+    response = api.get("/munifund/", headers={"Accept": "text/html"})
+    assert response.status_code == 503
+    assert "the warehouse does not answer" in response.text
+    tab = api.get(f"/munifund/dag-runs/municipal_maintenance_funding/{RUN_ID}")
+    assert tab.status_code == 503
+    # the files need no warehouse
+    assert api.get(f"/munifund/reviews/{AS_OF}/review.html").status_code == 200
