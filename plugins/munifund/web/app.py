@@ -50,7 +50,7 @@ from munifund.review.pack import HTML_NAME, XLSX_NAME
 
 log = logging.getLogger(__name__)
 
-AS_OF_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+AS_OF_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only
 # letters of any script, digits, _ and -; one suffix: no dot, slash or backslash elsewhere
 FILE_SHAPE = re.compile(r"[\w-]{1,128}\.(html|xlsx|png)")
 CONTENT_TYPES = {

@@ -176,6 +176,7 @@ def test_a_bearer_token_reads_the_pack(api: TestClient) -> None:
         "/munifund/reviews/..%2F..%2F/secret.html",
         "/munifund/reviews/2031-02-30/review.html",
         "/munifund/reviews/2031-03-15x/review.html",
+        "/munifund/reviews/２０３１-０３-１５/review.html",  # full-width digits: not a date here
         f"/munifund/reviews/{AS_OF}/leak.html",
         f"/munifund/reviews/{AS_OF}/.review.html.tmp",
         f"/munifund/reviews/{AS_OF}/review.html%00.png",
