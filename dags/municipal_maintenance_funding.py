@@ -46,6 +46,7 @@ from munifund.dates import city_date
 from munifund.dbt_stage import dbt_build_task
 from munifund.notify import approval_mail, failure_mail
 from munifund.review.approval import RecordedApprovalOperator
+from munifund.web.links import pack_url
 
 PUBLISHED_ALLOCATION = Asset("munifund_published_allocation")
 # the run's date and id reach dbt through the environment (dbt_project/macros/as_of.sql says why)
@@ -64,7 +65,7 @@ RUN_ENV = {
     catchup=False,
     max_active_runs=1,
     tags=["munifund", "finance", "dbt"],
-    user_defined_macros={"city_date": city_date},
+    user_defined_macros={"city_date": city_date, "review_url": pack_url},
     doc_md=__doc__,
     default_args={
         "owner": "munifund",
@@ -114,8 +115,9 @@ def municipal_maintenance_funding() -> None:
         subject="审核 / Review the maintenance allocation as of {{ city_date(logical_date) }}",
         body=(
             "The allocation of fiscal year {{ city_date(logical_date)[:4] }} as of"
-            " {{ city_date(logical_date) }} is published as a draft (run {{ run_id }}). Review pack:"
-            " {{ ti.xcom_pull(task_ids='write_review_pack') }}. Approve or reject, with a comment."
+            " {{ city_date(logical_date) }} is published as a draft (run {{ run_id }})."
+            " 审核页 / Review page: {{ review_url(city_date(logical_date)) }} (or this run's"
+            " 审核 / Review tab). Approve or reject, with a comment."
         ),
         # the bureau's decision may take days; the run stays open, not failed
         response_timeout=dt.timedelta(days=14),

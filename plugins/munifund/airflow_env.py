@@ -43,7 +43,8 @@ def configure_airflow(settings: Settings, pipeline_url: str | None = None) -> No
     defaults = {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
-        # munifund is an installed package; Airflow need not scan plugins/ for AirflowPlugins
+        # munifund is an installed package and its plugin (munifund.web) an entry point: Airflow
+        # need not scan plugins/ for AirflowPlugins
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(home / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",

@@ -130,6 +130,7 @@ def published_totals(run_id: str) -> RunTotals:
 
 def compose_approval(context: Any) -> Mail:
     from munifund.dates import city_date
+    from munifund.web.links import pack_url
 
     run_id = context["run_id"]
     as_of = city_date(context["logical_date"])
@@ -160,8 +161,10 @@ def compose_approval(context: Any) -> Mail:
         f"munifund review approve --run {run_id} --by NAME --comment TEXT"
         f" (or reject); in Airflow: {link or 'the Required Actions page'}"
     )
+    page = pack_url(as_of)  # the pack served by Airflow's API server, behind its login
     body = (
         f"<p>{html.escape(subject)}</p><table>{table}</table>"
+        f'<p>审核页 / Review page: <a href="{html.escape(page)}">{html.escape(page)}</a></p>'
         f"<p>批准或驳回 / Approve or reject, with a comment: {html.escape(answer)}</p>"
     )
     return Mail(subject, body)

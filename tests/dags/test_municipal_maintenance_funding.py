@@ -93,3 +93,18 @@ def test_the_dag_file_parses_without_heavy_imports() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"the DAG file's parse imported {out.stdout.strip()}"
+
+
+def test_the_approval_step_links_to_the_pack_served_by_airflow(
+    dagbag, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MUNIFUND_PUBLIC_URL", "https://airflow.caiwu.example")
+    dag = dagbag.dags[DAG_ID]
+    body = dag.get_task("approve_allocation").body
+    logical_date = dt.datetime(2026, 11, 27, 18, tzinfo=dt.UTC)  # 2026-11-28 02:00 in the city
+    text = (
+        dag.get_template_env()
+        .from_string(body)
+        .render(logical_date=logical_date, run_id="scheduled__2026-11-27T18:00:00+00:00")
+    )
+    assert "https://airflow.caiwu.example/munifund/reviews/2026-11-28/review.html" in text

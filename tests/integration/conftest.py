@@ -433,7 +433,7 @@ def airflow_environment(
     env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
     env["PATH"] = venv_bin + os.pathsep + env.get("PATH", "/usr/bin:/bin")
     env.setdefault("LANG", "C.UTF-8")
-    plugins = home / "plugins"  # empty: munifund is an installed package, not an AirflowPlugin
+    plugins = home / "plugins"  # empty: munifund's plugin is an entry point of the package
     plugins.mkdir(parents=True, exist_ok=True)
     env.update(
         {

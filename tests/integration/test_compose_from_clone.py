@@ -265,3 +265,10 @@ def test_a_fresh_clone_starts_renders_the_dag_and_logs_the_admin_in(
     assert {"ingest_landing", "publish_allocation", "approve_allocation"} <= set(tasks)
     # the dbt stage: one `dbt build` through Cosmos (munifund.dbt_stage)
     assert "dbt_build" in tasks, tasks
+
+    # the review packs, served by the api-server through the munifund plugin, behind the login
+    packs = f"{deployment.api_url}/munifund/"
+    assert httpx.get(packs, timeout=30).status_code == 401
+    listed = httpx.get(packs, headers=headers, timeout=30)
+    assert listed.status_code == 200, listed.text
+    assert "审核包 / Review packs" in listed.text

@@ -197,8 +197,9 @@ def answer_waiting_step(dag_id: str, chosen: str, by: str, comment: str) -> str:
 
 
 def test_a_waiting_approval_mails_the_bureau_the_totals_and_the_review_pack(
-    airflow_db, inbox: Inbox, warehouse: Warehouse, tmp_path
+    airflow_db, inbox: Inbox, warehouse: Warehouse, tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("MUNIFUND_PUBLIC_URL", "https://airflow.caiwu.example/")
     dag_id = f"munifund_notify_approval_{uuid.uuid4().hex[:6]}"
     review_pack = str(tmp_path / "reviews" / AS_OF.isoformat() / "review.html")
     answered: dict[str, object] = {}
@@ -239,6 +240,8 @@ def test_a_waiting_approval_mails_the_bureau_the_totals_and_the_review_pack(
     assert f"{total:,.2f} 元 (equal to the pool, to the fen)" in body
     assert f"{Decimal(POOL):,.2f} 元" in body
     assert review_pack in body
+    # the link to the pack served by Airflow's API server (MUNIFUND_PUBLIC_URL's, when set)
+    assert f"https://airflow.caiwu.example/munifund/reviews/{AS_OF}/review.html" in body
     assert f"munifund review approve --run {answered['run_id']}" in body
 
     # the answer resumed the step, which recorded the decision; no failure mail went out
