@@ -21,6 +21,7 @@ docs and the tests read the catalog; nothing else parses the manifest for these 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -186,8 +187,22 @@ def catalog_from_manifest(manifest: dict[str, Any]) -> dict[str, PublishedTable]
 
 
 @cache
-def _cached(path: Path, mtime: float) -> dict[str, PublishedTable]:
-    return catalog_from_manifest(json.loads(path.read_text(encoding="utf-8")))
+def _cached(path: Path, mtime: float, size: int) -> dict[str, PublishedTable]:
+    return catalog_from_manifest(_read_manifest(path))
+
+
+def _read_manifest(path: Path, attempts: int = 40) -> dict[str, Any]:
+    """The manifest as JSON. dbt writes it in place, and every dbt command of any process writes
+    the project's target folder: a reader can meet it half written, so it reads again until the
+    writer is done (10 s at most)."""
+    for attempt in range(attempts):
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, FileNotFoundError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.25)
+    raise AssertionError("unreachable")
 
 
 def published_tables(manifest: Path | None = None) -> dict[str, PublishedTable]:
@@ -198,7 +213,8 @@ def published_tables(manifest: Path | None = None) -> dict[str, PublishedTable]:
         from munifund.dbt_project import ensure_manifest
 
         manifest = ensure_manifest()
-    return _cached(manifest, manifest.stat().st_mtime)
+    stat = manifest.stat()
+    return _cached(manifest, stat.st_mtime, stat.st_size)
 
 
 def run_stamped_tables(manifest: Path | None = None) -> tuple[str, ...]:
