@@ -76,3 +76,23 @@ def test_the_run_reaches_dbt_through_the_environment_not_vars(dagbag) -> None:
 def test_publish_announces_the_published_asset(dagbag) -> None:
     publish = dagbag.dags[DAG_ID].get_task("publish_allocation")
     assert [o.name for o in publish.outlets] == ["munifund_published_allocation"]
+
+
+def test_every_task_has_the_execution_timeout_the_readme_states(dagbag) -> None:
+    """A hung task fails instead of holding the night: each task's timeout is set, and is the
+    one the README's table states."""
+    import re
+
+    from munifund.config import PROJECT_ROOT
+
+    units = {"min": dt.timedelta(minutes=1), "h": dt.timedelta(hours=1), "days": dt.timedelta(1)}
+    stated = {
+        task_id: int(amount) * units[unit]
+        for task_id, amount, unit in re.findall(
+            r"^\| `(\w+)` \| (\d+) (min|h|days)\b", (PROJECT_ROOT / "README.md").read_text(), re.M
+        )
+    }
+    dag = dagbag.dags[DAG_ID]
+    assert {task.task_id: task.execution_timeout for task in dag.tasks} == stated
+    approval = dag.get_task("approve_allocation")
+    assert approval.execution_timeout > approval.response_timeout  # people get their full time
