@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -71,7 +72,7 @@ def prepare_landing(
 
     target = settings.sample_landing / str(as_of.year)
     if not (target / "_manifest.json").exists():
-        console.print(f"writing the sample city for {as_of.year} to {target}")
+        console.print(f"writing the sample city for {as_of.year} to {target}", markup=False)
         generate_sample_city(target, year=as_of.year, scale=1, seed=SAMPLE_SEED)
     return str(target)
 
@@ -403,6 +404,7 @@ def print_one_line(
         f" {total:,.2f} yuan in all; run {run_id}, a draft; review pack:"
         f" {settings.reviews_dir / as_of.isoformat()}",
         soft_wrap=True,
+        markup=False,
     )
 
 
@@ -476,8 +478,8 @@ def print_summary(
         justify = "left" if header.startswith("区") else "right"
         table.add_column(header, justify=justify, no_wrap=True)
     for _code, name_zh, name_en, cost, score, base, incentive, row_total in rows:
-        table.add_row(
-            f"{name_zh} {name_en}", f"{cost:,.2f}", "—" if score is None else f"{score}",
+        table.add_row(  # a delivered name is text, never rich markup (`…[/]` would raise)
+            escape(f"{name_zh} {name_en}"), f"{cost:,.2f}", "—" if score is None else f"{score}",
             f"{base:,.2f}", f"{incentive:,.2f}", f"{row_total:,.2f}",
         )  # fmt: skip
     sums = [sum((r[i] for r in rows), start=0) for i in (3, 5, 6, 7)]
@@ -487,7 +489,7 @@ def print_summary(
     )  # fmt: skip
     console.print(table)
     for line in money_cycle:
-        console.print(line, soft_wrap=True)
+        console.print(line, soft_wrap=True, markup=False)
     console.print(
         f"quarantined: {quarantined[1]} rows or files taken by this run, {quarantined[0]} in all"
         " (see published.data_quality_issues)"
@@ -500,9 +502,10 @@ def print_summary(
         console.print(
             f"[yellow]stale sources as of {as_of}:[/] {listed}; the last known data stands"
         )
-    console.print(f"review pack: {settings.reviews_dir / as_of.isoformat()}")
+    console.print(f"review pack: {settings.reviews_dir / as_of.isoformat()}", markup=False)
     if logs:
-        console.print(f"logs: {logs}")
+        console.print(f"logs: {logs}", markup=False)
     console.print(
-        f"the run is a draft: approve it with `munifund review approve --run {run_id} --by NAME`"
+        f"the run is a draft: approve it with `munifund review approve --run {run_id} --by NAME`",
+        markup=False,
     )
