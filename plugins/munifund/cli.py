@@ -55,6 +55,19 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+@app.callback()
+def _private_home() -> None:
+    """Whatever a command writes under MUNIFUND_HOME is its user's only (munifund.home): 0700
+    and 0600 from the first write. The home itself is not created here: a refused command
+    writes nothing."""
+    from munifund.home import PRIVATE_UMASK, private_home
+
+    os.umask(PRIVATE_UMASK)
+    home = load_settings().home
+    if home.exists():
+        private_home(home)
+
+
 # --------------------------------------------------------------------------------- run
 
 
