@@ -261,16 +261,25 @@ def _run_dag(
 ) -> RunOutcome:
     from munifund.dates import logical_date_for
     from munifund.dbt_project import ensure_manifest
+    from munifund.notify import UNSENT
 
     os.environ["MUNIFUND_LANDING"] = prepare_landing(settings, landing, as_of, console)
     # the run id is Airflow's, known at the end: the log starts under a name of this process's
     starting = settings.run_logs_dir(as_of, f"starting-{os.getpid()}") / "run.log"
-    with captured_output(starting, console, verbose):
-        with console.status("preparing Airflow and the dbt manifest"):
-            prepare_airflow(settings, warehouse.pipeline_url)
-            ensure_manifest()
-            dag = load_dag()
-        dag_run = _test_dag(dag, settings, console, logical_date_for(as_of))
+    _file_interrupted_logs(settings, console)
+    unsent = len(UNSENT)
+    try:
+        with captured_output(starting, console, verbose):
+            with console.status("preparing Airflow and the dbt manifest"):
+                prepare_airflow(settings, warehouse.pipeline_url)
+                ensure_manifest()
+                dag = load_dag()
+            dag_run = _test_dag(dag, settings, console, logical_date_for(as_of))
+    except BaseException:  # interrupted (Ctrl-C, a signal) or crashed: the log says it was
+        _file_as_interrupted(starting.parent)
+        raise
+    for line in UNSENT[unsent:]:  # the task's log alone would hide it
+        console.print(f"warning: {line}", soft_wrap=True, markup=False, style="yellow")
     state = str(getattr(dag_run, "state", "")).lower()
     run_id = getattr(dag_run, "run_id", None)
     logs = _file_run_log(starting, settings, as_of, run_id)
@@ -316,6 +325,32 @@ def last_task_error(run_log: Path) -> str | None:
             break
         exception = line.strip() or exception
     return exception
+
+
+def _file_as_interrupted(folder: Path) -> Path | None:
+    """`starting-<pid>` of a run that never got to file its log under its run id, renamed
+    `interrupted-<pid>`: what it logged is kept, under a name that says what happened."""
+    if not folder.is_dir():
+        return None
+    target = folder.with_name(folder.name.replace("starting-", "interrupted-", 1))
+    shutil.rmtree(target, ignore_errors=True)
+    folder.rename(target)
+    return target
+
+
+def _file_interrupted_logs(settings: Settings, console: Console) -> None:
+    """The log folders of runs killed before the end (kill -9, a power cut) whose process is
+    gone: filed as interrupted, and said once."""
+    for folder in sorted((settings.home / "logs").glob("*/starting-*")):
+        try:
+            os.kill(int(folder.name.removeprefix("starting-")), 0)
+            continue  # still running (another run's: the run lock refused it, or a test)
+        except ProcessLookupError:
+            pass
+        except (ValueError, PermissionError):
+            continue
+        if filed := _file_as_interrupted(folder):
+            console.print(f"an interrupted run's log: {filed}", soft_wrap=True, markup=False)
 
 
 def _file_run_log(starting: Path, settings: Settings, as_of: dt.date, run_id: str | None) -> Path:

@@ -284,3 +284,9 @@ def test_a_server_that_is_down_is_logged_and_fails_nothing(
     assert "failed" in str(run.state)
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert any("mail to the operators (ops@example.org) not sent" in e for e in errors), errors
+    # and kept for `munifund run`, which says it on the screen, not only in the task's log
+    from munifund.notify import UNSENT
+
+    assert any(
+        line.startswith("mail to the operators (ops@example.org) not sent: ") for line in UNSENT
+    )

@@ -73,3 +73,32 @@ def test_a_district_name_with_markup_is_printed_as_delivered(warehouse, tmp_path
     text = out.getvalue()
     assert f"{hostile} [/]" in text
     assert "logs: " + str(tmp_path / "logs [x]") in text
+
+
+def test_a_killed_run_s_log_folder_is_filed_as_interrupted(tmp_path: Path, monkeypatch) -> None:
+    """A run killed before it knew its run id left `starting-<pid>` behind for good: the next
+    run files it as `interrupted-<pid>` and says where; a live run's folder is left alone."""
+    import io
+    import os
+    import subprocess
+
+    from rich.console import Console
+
+    from munifund.config import load_settings
+    from munifund.runner import _file_interrupted_logs
+
+    monkeypatch.setenv("MUNIFUND_HOME", str(tmp_path))
+    ended = subprocess.Popen(["true"])  # noqa: S607 - a pid whose process is gone
+    ended.wait()
+    dead_pid = ended.pid
+    killed = tmp_path / "logs" / "2026-11-28" / f"starting-{dead_pid}"
+    live = tmp_path / "logs" / "2026-11-28" / f"starting-{os.getpid()}"
+    for folder in (killed, live):
+        folder.mkdir(parents=True)
+        (folder / "run.log").write_text("ingest_landing ...\n")
+    out = io.StringIO()
+    _file_interrupted_logs(load_settings(), Console(file=out, width=300))
+    filed = killed.with_name(f"interrupted-{dead_pid}")
+    assert (filed / "run.log").read_text() == "ingest_landing ...\n"
+    assert not killed.exists() and live.exists()
+    assert out.getvalue() == f"an interrupted run's log: {filed}\n"
