@@ -186,9 +186,7 @@ def _record_run(conn: psycopg.Connection, ctx: RunContext, ingested: dict, audit
         "  published_at = now(),"
         "  started_by = coalesce(ops.allocation_runs.started_by, excluded.started_by),"
         # published again, its rows are the date's once more
-        "  superseded_by_run_id = null,"
-        "  review_status = case ops.allocation_runs.review_status when 'superseded' then 'draft'"
-        "   else ops.allocation_runs.review_status end",
+        "  superseded_by_run_id = null",
         [
             ctx.run_id, ctx.as_of, ctx.fiscal_year, json.dumps(fingerprints), _code_version(),
             dbt_version, airflow.__version__, json.dumps(audited.get("row_counts", {})),
@@ -200,11 +198,10 @@ def _record_run(conn: psycopg.Connection, ctx: RunContext, ingested: dict, audit
 
 def _supersede_earlier_runs(conn: psycopg.Connection, ctx: RunContext) -> None:
     """The runs of the same as-of date whose rows this run just replaced name it; those without
-    a standing decision are `superseded` (munifund.review.decisions refuses to approve them)."""
+    a standing decision are then `superseded` (ops.run_reviews derives it; the warehouse
+    refuses to approve them)."""
     conn.execute(
-        "update ops.allocation_runs set superseded_by_run_id = %s,"
-        " review_status = case when review_decision_id is null then 'superseded'"
-        "  else review_status end"
+        "update ops.allocation_runs set superseded_by_run_id = %s"
         " where as_of_date = %s and run_id <> %s and superseded_by_run_id is null",
         [ctx.run_id, ctx.as_of, ctx.run_id],
     )
