@@ -244,7 +244,7 @@ def test_a_waiting_approval_mails_the_bureau_the_totals_and_the_review_pack(
     # the answer resumed the step, which recorded the decision; no failure mail went out
     with warehouse.connect() as conn:
         assert conn.execute(
-            "select review_status, reviewer, review_comment from ops.allocation_runs"
+            "select review_status, reviewer, review_comment from published.allocation_runs"
             " where run_id = %s",
             [answered["run_id"]],
         ).fetchone() == ("approved", "王科长", "核对无误")
