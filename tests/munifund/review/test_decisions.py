@@ -601,3 +601,21 @@ def test_approving_a_run_older_than_the_plan_in_force_needs_a_flag_and_says_what
             " where run_id = %s",
             [early],
         ).fetchall() == [(late_decision, "reviewer:carol")]
+
+
+def test_a_fresh_reviewer_from_the_readme_approves(
+    warehouse: Warehouse, published_run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README's path for a new person: `munifund reviewer add NAME`, then `review approve`
+    with the password in MUNIFUND_REVIEWER_PASSWORD."""
+    run = published_run(started_by="alice")
+    monkeypatch.setenv("MUNIFUND_REVIEWER_PASSWORD", "dora's own")
+    cli = CliRunner()
+    added = cli.invoke(app, ["reviewer", "add", " Ｄｏｒａ  Wu "])
+    assert added.exit_code == 0, added.output
+    assert added.stdout == (
+        "reviewer Dora Wu added: munifund review approve|reject|revoke --run RUN_ID --by Dora Wu\n"
+    )
+    done = cli.invoke(app, ["review", "approve", "--run", run, "--by", "dora wu"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.startswith(f"run {run}: approved by Dora Wu (decision ")
