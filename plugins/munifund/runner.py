@@ -201,11 +201,15 @@ def run_nightly(
     Raises RunLocked (naming the holder) when another run holds it: then nothing was written,
     neither the schema, Airflow's metadata, the sample city nor the warehouse.
     """
+    import getpass
+
+    from munifund.publication.publish import RUN_LOGIN_VARIABLE
     from munifund.warehouse import open_warehouse
     from munifund.warehouse.migrate import migrate
     from munifund.warehouse.run_lock import RunHolder, RunLock
 
     settings = load_settings()
+    os.environ[RUN_LOGIN_VARIABLE] = getpass.getuser()  # who ran it, whatever --by says
     with console.status("starting the warehouse"):
         warehouse = open_warehouse(settings)
     with RunLock(warehouse, RunHolder("munifund run", as_of, started_by)) as lock:

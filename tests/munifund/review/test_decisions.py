@@ -619,3 +619,23 @@ def test_a_fresh_reviewer_from_the_readme_approves(
     done = cli.invoke(app, ["review", "approve", "--run", run, "--by", "dora wu"])
     assert done.exit_code == 0, done.output
     assert done.stdout.startswith(f"run {run}: approved by Dora Wu (decision ")
+
+
+def test_four_eyes_holds_against_the_login_that_ran_munifund_run(
+    warehouse: Warehouse, published_run
+) -> None:
+    """`munifund run --by alice` run by the system user root: neither alice nor root approves."""
+    run = published_run(started_by="alice")
+    with warehouse.connect() as conn:
+        conn.execute(
+            "update ops.allocation_runs set started_by_login = 'root' where run_id = %s", [run]
+        )
+        with pytest.raises(ReviewError, match="four eyes"):
+            record_decision(conn, run, "approved", "Alice", None)
+        with pytest.raises(ReviewError) as refused:
+            record_decision(conn, run, "approved", "ｒｏｏｔ", None)
+        assert str(refused.value).startswith(
+            f"ｒｏｏｔ started run {run} (the operating-system user of munifund run, whatever --by"
+            " said) and so cannot approve it"
+        )
+        record_decision(conn, run, "approved", "bob", None)

@@ -23,6 +23,8 @@ or set `review_status = 'approved'` on a run without any decision. From this rev
   the columns `review_status`, `reviewer`, `reviewed_at`, `review_comment` and
   `review_decision_id` of `ops.allocation_runs` are dropped, and `published.allocation_runs`
   takes them from the derived view, with the same names, order and comments.
+- `ops.allocation_runs.started_by_login`: the operating-system user who ran `munifund run`,
+  against whom four eyes holds as well as against the declared `started_by`.
 - `ops.person_identity(name)`: a name's identity (NFKC, case folded, without format
   characters, controls and spaces), as `munifund.identity` computes it.
 
@@ -243,6 +245,14 @@ def _derived_review_state() -> None:
         "alter table ops.allocation_runs add constraint allocation_runs_not_superseded_by_itself"
         " check (superseded_by_run_id <> run_id)"
     )
+    # who started a `munifund run` as the system knows them: four eyes holds against that login
+    # too, whatever name --by declared
+    op.execute("alter table ops.allocation_runs add column started_by_login text")
+    op.execute(
+        "comment on column ops.allocation_runs.started_by_login is 'The operating-system user"
+        " who ran munifund run (null under a scheduler): four eyes refuses them too, whatever"
+        " started_by declares.'"
+    )
     columns = ",\n            ".join(ALLOCATION_RUNS_COLUMNS)
     op.execute(
         f"""
@@ -379,7 +389,8 @@ def _record_function() -> None:
                     'decision must be one of approved, rejected, revoked, not %L', p_decision);
             end if;
 
-            select runs.started_by, runs.superseded_by_run_id, runs.as_of_date, runs.fiscal_year
+            select runs.started_by, runs.started_by_login, runs.superseded_by_run_id,
+                runs.as_of_date, runs.fiscal_year
             into v_run from ops.allocation_runs runs where runs.run_id = p_run_id;
             if not found then
                 raise exception using errcode = refused, message = format(
@@ -394,6 +405,14 @@ def _record_function() -> None:
                 raise exception using errcode = refused, message = format(
                     '%s started run %s and so cannot approve it: another person of the finance'
                     ' bureau approves it (four eyes)', v_by, p_run_id);
+            end if;
+            if p_decision = 'approved'
+                and v_identity = ops.person_identity(v_run.started_by_login)
+            then
+                raise exception using errcode = refused, message = format(
+                    '%s started run %s (the operating-system user of munifund run, whatever'
+                    ' --by said) and so cannot approve it: another person of the finance bureau'
+                    ' approves it (four eyes)', v_by, p_run_id);
             end if;
             if p_decision = 'approved' and v_run.superseded_by_run_id is not null then
                 raise exception using errcode = refused, message = format(
