@@ -87,6 +87,7 @@ def upgrade() -> None:
     _owned_by_nobody_who_logs_in()
     _record_function()
     _grants()
+    _no_rights_given_on_decisions()
     op.execute(f"set local role {PIPELINE}")
 
 
@@ -547,3 +548,36 @@ def _grants() -> None:
         op.execute(f"grant select on {relation} to {REVIEWERS}")
     for view in ("allocation_runs", "review_decisions", "approved_district_allocation"):
         op.execute(f"grant select on published.{view} to analyst")
+
+
+def _no_rights_given_on_decisions() -> None:
+    # A GRANT by a role that may not give the right is only a warning ("no privileges were
+    # granted"), which reads like success in a script. On the decisions' objects it is an
+    # error for anyone but a superuser: the pipeline's attempt is refused, and says so.
+    names = "|".join(
+        (
+            "review_decisions", "approved_district_allocation", "reviewers", "run_reviews",
+            "standing_review_decisions", "record_review_decision", "allocation_runs",
+            "munifund_decisions", "munifund_reviewers",
+        )
+    )  # fmt: skip
+    op.execute(
+        f"""
+        create function ops.refuse_rights_on_decisions() returns event_trigger
+        language plpgsql as $$
+        begin
+            if not (select rolsuper from pg_roles where rolname = session_user)
+                and current_query() ~* '({names})'
+            then
+                raise exception '% on the finance bureau''s decisions refused to %: their rights'
+                    ' are given by the warehouse''s migrations only', tg_tag, session_user;
+            end if;
+        end
+        $$
+        """
+    )
+    op.execute(f"alter function ops.refuse_rights_on_decisions() owner to {OWNER}")
+    op.execute(
+        "create event trigger munifund_refuse_rights_on_decisions on ddl_command_start"
+        " when tag in ('GRANT', 'REVOKE') execute function ops.refuse_rights_on_decisions()"
+    )
