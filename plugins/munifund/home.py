@@ -31,14 +31,23 @@ def private_home(home: Path) -> Path:
 
 
 def tighten(home: Path) -> None:
-    """Folders 0700 and files 0600 under the home, links left as they are (not followed)."""
-    home.chmod(0o700)
+    """Folders 0700 and files 0600 under the home, links left as they are (not followed).
+
+    Only what this user may change: a home shared with another account (a deployment's volume,
+    owned by its own user) is that account's to close, and no command fails over it."""
+    _private(home, 0o700)
     for folder, folders, files in os.walk(home):
         for name in folders:
-            path = Path(folder, name)
-            if not path.is_symlink():
-                path.chmod(0o700)
+            _private(Path(folder, name), 0o700)
         for name in files:
             path = Path(folder, name)
-            if not path.is_symlink():
-                path.chmod(stat.S_IMODE(path.lstat().st_mode) & 0o700 | 0o600)
+            _private(path, stat.S_IMODE(path.lstat().st_mode) & 0o700 | 0o600)
+
+
+def _private(path: Path, mode: int) -> None:
+    if path.is_symlink():
+        return
+    try:
+        path.chmod(mode)
+    except PermissionError:
+        pass
