@@ -33,7 +33,9 @@ next run, which takes every landing partition dated on or before its date).
   failed and retried like any other failure: a hung warehouse connection or a dbt build stuck
   on a lock never holds the run lock or the night forever.
 - `approve_allocation`: the decision was refused and not recorded (the person who started the
-  run cannot approve it; a run already decided in `munifund review` is changed only there, with
+  run cannot approve it, under any spelling of their name; a rejection needs a comment; a run
+  older than the year's approved plan in force is approved only with `munifund review approve
+  --replaces-newer`; a run already decided in `munifund review` is changed only there, with
   `--revokes`). Clear the task for another person to answer.
 """
 
