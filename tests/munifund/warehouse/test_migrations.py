@@ -337,3 +337,22 @@ def test_0014_needs_the_administrator_and_says_so(new_database) -> None:
         )
     assert set(owners.values()) == {"munifund_decisions"}
     assert conn.closed
+
+
+def test_0014_stops_rather_than_drop_a_column_it_does_not_know(new_database) -> None:
+    """A column appended to published.allocation_runs by a revision merged before 0014 and left
+    out of its ALLOCATION_RUNS_COLUMNS stops the upgrade, named, instead of vanishing."""
+    db = new_database("munifund_schema_view_column")
+    migrate(db, "0009_superseded_runs")
+    with db.connect() as conn:
+        conn.execute(
+            "create or replace view published.allocation_runs as select run_id, as_of_date,"
+            " fiscal_year, input_fingerprints, code_version, dbt_version, airflow_version,"
+            " row_counts, published_at, review_status, reviewer, reviewed_at, review_comment,"
+            " parameters, started_by, review_decision_id, superseded_by_run_id,"
+            " parameters ->> 'pool_yuan' as pool_yuan from ops.allocation_runs"
+        )
+    with pytest.raises(
+        WarehouseError, match="columns that revision 0014 does not recreate: pool_yuan"
+    ):
+        migrate(db)

@@ -36,7 +36,8 @@ For whoever merges: this revision recreates `published.allocation_runs` (drop an
 review columns now come from `ops.run_reviews`, its owner is `munifund_decisions`). Its column
 list is `ALLOCATION_RUNS_COLUMNS` below, in order; a revision before this one that appended
 columns to that view must append them to that list as well (after `superseded_by_run_id`, as
-`runs.<column>` or the expression it used). Comments on the view's columns are carried over
+`runs.<column>` or `<the expression it used> as <column>`): the upgrade stops, naming them,
+when the view has a column the list does not. Comments on the view's columns are carried over
 whatever they are. A revision after this one that changes the view, or the approved copy's
 columns, must `set local role munifund_decisions` (the administrator's session may).
 
@@ -239,6 +240,27 @@ def _derived_review_state() -> None:
         select null, obj_description('published.allocation_runs'::regclass, 'pg_class')
         """
     )
+    # a column of the view this revision would not recreate (a revision merged before this one
+    # appended it) stops the upgrade, naming it, rather than vanish from the analysts' view
+    names = ", ".join(f"'{_output_name(column)}'" for column in ALLOCATION_RUNS_COLUMNS)
+    op.execute(
+        f"""
+        do $$
+        declare
+            left_out text;
+        begin
+            select string_agg(attname, ', ' order by attnum) into left_out
+            from pg_attribute
+            where attrelid = 'published.allocation_runs'::regclass and attnum > 0
+                and not attisdropped and attname <> all (array[{names}]);
+            if left_out is not null then
+                raise exception 'published.allocation_runs has columns that revision 0014 does'
+                    ' not recreate: %; add them to ALLOCATION_RUNS_COLUMNS', left_out;
+            end if;
+        end
+        $$
+        """
+    )
     op.execute("drop view published.allocation_runs")
     for column in REVIEW_COLUMNS:
         op.execute(f"alter table ops.allocation_runs drop column {column}")
@@ -310,6 +332,11 @@ def _derived_review_state() -> None:
     for column, text in NEW_DECISION_COLUMNS.items():
         quoted = text.replace("'", "''")
         op.execute(f"comment on column published.review_decisions.{column} is '{quoted}'")
+
+
+def _output_name(column: str) -> str:
+    """The name a select-list entry gives its column: `runs.x` is x, `… as y` is y."""
+    return column.rsplit(" as ", 1)[-1].rsplit(".", 1)[-1].strip()
 
 
 def _owned_by_nobody_who_logs_in() -> None:
