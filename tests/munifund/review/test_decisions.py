@@ -637,3 +637,19 @@ def test_four_eyes_holds_against_the_login_that_ran_munifund_run(
             " said) and so cannot approve it"
         )
         record_decision(conn, run, "approved", "bob", None)
+
+
+def test_adding_a_reviewer_needs_the_administrator(
+    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a warehouse of one's own (MUNIFUND_WAREHOUSE_URL, the pipeline's login), the pipeline
+    cannot make itself a reviewer: MUNIFUND_ADMIN_URL is asked for."""
+    monkeypatch.setenv("MUNIFUND_WAREHOUSE_URL", warehouse.pipeline_url)
+    monkeypatch.delenv("MUNIFUND_ADMIN_URL", raising=False)
+    monkeypatch.setenv("MUNIFUND_REVIEWER_PASSWORD", PASSWORD)
+    result = CliRunner().invoke(app, ["reviewer", "add", "eve"])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: adding a reviewer needs the warehouse's administrator: set MUNIFUND_ADMIN_URL to"
+        " a superuser's postgresql:// URL of the warehouse\n",
+    )
