@@ -265,13 +265,12 @@ def _run_dag(
 ) -> RunOutcome:
     from munifund.dates import logical_date_for
     from munifund.dbt_project import ensure_manifest
-    from munifund.notify import UNSENT
 
     os.environ["MUNIFUND_LANDING"] = prepare_landing(settings, landing, as_of, console)
     # the run id is Airflow's, known at the end: the log starts under a name of this process's
     starting = settings.run_logs_dir(as_of, f"starting-{os.getpid()}") / "run.log"
     _file_interrupted_logs(settings, console)
-    unsent = len(UNSENT)
+    unsent = len(_unsent_mails())
     try:
         with captured_output(starting, console, verbose):
             with console.status("preparing Airflow and the dbt manifest"):
@@ -282,7 +281,7 @@ def _run_dag(
     except BaseException:  # interrupted (Ctrl-C, a signal) or crashed: the log says it was
         _file_as_interrupted(starting.parent)
         raise
-    for line in UNSENT[unsent:]:  # the task's log alone would hide it
+    for line in _unsent_mails()[unsent:]:  # the task's log alone would hide it
         console.print(f"warning: {line}", soft_wrap=True, markup=False, style="yellow")
     state = str(getattr(dag_run, "state", "")).lower()
     run_id = getattr(dag_run, "run_id", None)
@@ -329,6 +328,13 @@ def last_task_error(run_log: Path) -> str | None:
             break
         exception = line.strip() or exception
     return exception
+
+
+def _unsent_mails() -> list[str]:
+    """The mails the tasks of this process could not send (munifund.notify.UNSENT), read without
+    importing Airflow before munifund configured it (configure_airflow must come first)."""
+    notify = sys.modules.get("munifund.notify")
+    return list(notify.UNSENT) if notify else []
 
 
 def _file_as_interrupted(folder: Path) -> Path | None:
