@@ -160,6 +160,9 @@ def _port(warehouse_dir: Path) -> int:
 
 def _refuse_taken_port(port: int, warehouse_dir: Path) -> None:
     with socket.socket() as sock:
+        # as the server binds (SO_REUSEADDR): connections of the last run still in TIME_WAIT
+        # do not make the port taken; another process listening there does
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError as err:
