@@ -29,8 +29,13 @@ next run, which takes every landing partition dated on or before its date).
   the failed and skipped nodes run again.
 - `audit_allocation`: the message says what does not add up (a missing rate names work type,
   asset class and date; a missing pool names the year). Fix the input, re-run the date.
+- A task that runs past its `execution_timeout` (`TIMEOUTS` below, stated in the README) is
+  failed and retried like any other failure: a hung warehouse connection or a dbt build stuck
+  on a lock never holds the run lock or the night forever.
 - `approve_allocation`: the decision was refused and not recorded (the person who started the
-  run cannot approve it; a run already decided in `munifund review` is changed only there, with
+  run cannot approve it, under any spelling of their name; a rejection needs a comment; a run
+  older than the year's approved plan in force is approved only with `munifund review approve
+  --replaces-newer`; a run already decided in `munifund review` is changed only there, with
   `--revokes`). Clear the task for another person to answer.
 """
 
@@ -54,6 +59,18 @@ RUN_ENV = {
     "MUNIFUND_AS_OF_DATE": "{{ city_date(logical_date) }}",
     "MUNIFUND_RUN_ID": "{{ run_id }}",
 }
+# Every task's execution timeout (README, "Execution timeouts"): about ten times what the task
+# takes on the sample city, so a slow night passes and a hung one fails and is retried. The
+# approval waits for people: its timeout is the response time allowed, and a day more.
+RESPONSE_TIMEOUT = dt.timedelta(days=14)
+TIMEOUTS = {
+    "ingest_landing": dt.timedelta(hours=1),
+    "dbt_build": dt.timedelta(hours=2),
+    "audit_allocation": dt.timedelta(minutes=15),
+    "publish_allocation": dt.timedelta(minutes=30),
+    "write_review_pack": dt.timedelta(minutes=15),
+    "approve_allocation": RESPONSE_TIMEOUT + dt.timedelta(days=1),
+}
 
 
 @dag(
@@ -75,7 +92,7 @@ RUN_ENV = {
     },
 )
 def municipal_maintenance_funding() -> None:
-    @task
+    @task(execution_timeout=TIMEOUTS["ingest_landing"])
     def ingest_landing(logical_date=None, run_id: str | None = None, dag_run=None) -> dict:
         from munifund.tasks import ingest_landing_task, run_starter
 
@@ -85,15 +102,15 @@ def municipal_maintenance_funding() -> None:
 
     # One `dbt build` (models and their tests, dbt's own threads) in schema `audit`; a retry
     # re-runs only what failed (munifund.dbt_stage says why one task and not one per model).
-    dbt_build = dbt_build_task(env=RUN_ENV)
+    dbt_build = dbt_build_task(env=RUN_ENV, execution_timeout=TIMEOUTS["dbt_build"])
 
-    @task
+    @task(execution_timeout=TIMEOUTS["audit_allocation"])
     def audit_allocation(logical_date=None, run_id: str | None = None) -> dict:
         from munifund.tasks import audit_task
 
         return audit_task(as_of=city_date(logical_date), run_id=run_id)
 
-    @task(outlets=[PUBLISHED_ALLOCATION])
+    @task(outlets=[PUBLISHED_ALLOCATION], execution_timeout=TIMEOUTS["publish_allocation"])
     def publish_allocation(
         ingested: dict, audited: dict, logical_date=None, run_id: str | None = None, dag_run=None
     ) -> dict:
@@ -104,7 +121,7 @@ def municipal_maintenance_funding() -> None:
             started_by=run_starter(dag_run),
         )  # fmt: skip
 
-    @task
+    @task(execution_timeout=TIMEOUTS["write_review_pack"])
     def write_review_pack(published: dict, logical_date=None) -> str:
         from munifund.tasks import review_pack_task
 
@@ -120,7 +137,8 @@ def municipal_maintenance_funding() -> None:
             " 审核 / Review tab). Approve or reject, with a comment."
         ),
         # the bureau's decision may take days; the run stays open, not failed
-        response_timeout=dt.timedelta(days=14),
+        response_timeout=RESPONSE_TIMEOUT,
+        execution_timeout=TIMEOUTS["approve_allocation"],
         retries=0,
         notifiers=[approval_mail()],  # the finance bureau (MUNIFUND_BUREAU_EMAILS)
     )

@@ -51,6 +51,10 @@ def configure_airflow(settings: Settings, pipeline_url: str | None = None) -> No
         # the screen; `munifund run` raises it to INFO inside its log files (log_tasks_at_info)
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        # task logs are MUNIFUND_HOME's, private like it (munifund.home): Airflow's own default
+        # opens them to the group and the world (0o775, 0o664) whatever the umask
+        "AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FOLDER_PERMISSIONS": "0o700",
+        "AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FILE_PERMISSIONS": "0o600",
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)

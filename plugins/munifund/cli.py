@@ -30,8 +30,12 @@ review_app = typer.Typer(
     help="Record the finance bureau's decision on a published run (and answer its waiting"
     " approval step in Airflow when MUNIFUND_AIRFLOW_API_URL is set)."
 )
+reviewer_app = typer.Typer(
+    help="The finance bureau's reviewers: warehouse logins that may record decisions only."
+)
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(review_app, name="review")
+app.add_typer(reviewer_app, name="reviewer")
 # piped output (CI, logs) gets a width that fits the allocation table, not the default 80
 console = Console() if sys.stdout.isatty() else Console(width=132)
 err_console = Console(stderr=True)
@@ -53,6 +57,19 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     # one line however long (a pipe or a narrow terminal), and a name in brackets is not markup
     err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(code)
+
+
+@app.callback()
+def _private_home() -> None:
+    """Whatever a command writes under MUNIFUND_HOME is its user's only (munifund.home): 0700
+    and 0600 from the first write. The home itself is not created here: a refused command
+    writes nothing."""
+    from munifund.home import PRIVATE_UMASK, private_home
+
+    os.umask(PRIVATE_UMASK)
+    home = load_settings().home
+    if home.exists():
+        private_home(home)
 
 
 # --------------------------------------------------------------------------------- run
@@ -133,12 +150,16 @@ def warehouse_url(
     print(url.replace("postgresql://", "postgresql+psycopg://", 1) if sqlalchemy else url)
 
 
-@warehouse_app.command("pipeline-url", hidden=True)
+@warehouse_app.command("pipeline-url")
 def warehouse_pipeline_url() -> None:
-    """Print the pipeline role's URL (for operators; it can write)."""
-    from munifund.warehouse import open_warehouse
+    """Print the pipeline role's postgresql:// URL, for operators (it writes everything but the
+    finance bureau's decisions)."""
+    from munifund.warehouse import WarehouseError, open_warehouse
 
-    print(open_warehouse().pipeline_url)
+    try:
+        print(open_warehouse().pipeline_url)
+    except WarehouseError as err:
+        raise _fail(str(err)) from None
 
 
 @warehouse_app.command("init")
@@ -235,7 +256,13 @@ def sample(
 
 RunId = Annotated[str, typer.Option("--run", help="The run id (see published.allocation_runs).")]
 By = Annotated[
-    str, typer.Option("--by", help="Who decides; not the person who started the run, to approve.")
+    str,
+    typer.Option(
+        "--by",
+        help="The reviewer who decides (munifund reviewer add NAME): their warehouse login, with"
+        " the password from $MUNIFUND_REVIEWER_PASSWORD or asked for; not the person who"
+        " started the run, to approve.",
+    ),
 ]
 Revokes = Annotated[
     int | None,
@@ -245,13 +272,41 @@ Revokes = Annotated[
         " needed once a run is decided, with --comment saying why.",
     ),
 ]
+ReplacesNewer = Annotated[
+    bool,
+    typer.Option(
+        "--replaces-newer",
+        help="Approve a run older than the fiscal year's plan in force (the latest approval"
+        " still standing), which it then replaces.",
+    ),
+]
+
+
+def _reviewer_password(name: str, *, confirm: bool = False) -> str:
+    """From $MUNIFUND_REVIEWER_PASSWORD, else asked for on a terminal; refused otherwise."""
+    from munifund.review.reviewers import PASSWORD_VARIABLE, password_from_environment
+
+    password = password_from_environment()
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        raise _fail(f"{name}'s warehouse password is needed: set {PASSWORD_VARIABLE}", 2)
+    return typer.prompt(
+        f"{name}'s warehouse password", hide_input=True, confirmation_prompt=confirm
+    )
 
 
 def _record_review(
-    decision: str, run_id: str, by: str, comment: str | None, revokes: int | None
+    decision: str,
+    run_id: str,
+    by: str,
+    comment: str | None,
+    revokes: int | None,
+    replaces_newer: bool = False,
 ) -> None:
-    """Record the decision; when the run's approval step waits under a scheduler (Airflow's
-    API configured), answer it too, naming the decision recorded, so the DAG run goes on."""
+    """Record the decision on the reviewer's own login; when the run's approval step waits
+    under a scheduler (Airflow's API configured), answer it too, naming the decision recorded,
+    so the DAG run goes on."""
     from munifund.review.airflow_api import API_URL, AirflowApiError, ApprovalStep
     from munifund.review.decisions import (
         ReviewError,
@@ -259,21 +314,26 @@ def _record_review(
         same_person,
         standing_decision,
     )
+    from munifund.review.reviewers import ReviewerError, connect_as_reviewer, role_name
     from munifund.warehouse import open_warehouse
 
     step, waiting = None, False
     try:
+        role_name(by)
+        password = _reviewer_password(by)
         if decision != "revoked" and (step := ApprovalStep.from_environment()) is not None:
             waiting = step.is_waiting(run_id)
-        with open_warehouse().connect() as conn:
+        with connect_as_reviewer(open_warehouse(), by, password) as conn:
             standing = standing_decision(conn, run_id) if waiting and revokes is None else None
             if standing and standing.decision == decision and same_person(standing.decided_by, by):
                 made = standing  # recorded by an earlier try whose answer did not get through
             else:
-                made = record_decision(conn, run_id, decision, by, comment, revokes)
+                made = record_decision(
+                    conn, run_id, decision, None, comment, revokes, replaces_newer=replaces_newer
+                )
     except AirflowApiError as err:
         raise _fail(f"{err}: nothing recorded (unset {API_URL} to record only)") from None
-    except ReviewError as err:
+    except (ReviewError, ReviewerError) as err:
         raise _fail(str(err), 2) from None
     revoked = f", revokes {made.revokes_decision_id}" if made.revokes_decision_id else ""
     console.print(
@@ -281,6 +341,13 @@ def _record_review(
         markup=False,
         soft_wrap=True,
     )
+    if made.replaced_decision_id is not None:
+        console.print(
+            f"it replaces run {made.replaced_run_id} (decision {made.replaced_decision_id}), a"
+            " newer approved allocation, as the plan in force of its fiscal year",
+            markup=False,
+            soft_wrap=True,
+        )
     if step is None:
         if decision != "revoked":
             console.print(
@@ -316,21 +383,22 @@ def review_approve(
     by: By,
     comment: Annotated[str | None, typer.Option(help="A comment for the record.")] = None,
     revokes: Revokes = None,
+    replaces_newer: ReplacesNewer = False,
 ) -> None:
     """Approve a published run (someone other than who started it); with MUNIFUND_AIRFLOW_API_URL
     set, also answer its waiting approval step in Airflow, so the DAG run goes on."""
-    _record_review("approved", run, by, comment, revokes)
+    _record_review("approved", run, by, comment, revokes, replaces_newer)
 
 
 @review_app.command("reject")
 def review_reject(
     run: RunId,
     by: By,
-    comment: Annotated[str | None, typer.Option(help="Why.")] = None,
+    comment: Annotated[str | None, typer.Option(help="Why (needed).")] = None,
     revokes: Revokes = None,
 ) -> None:
-    """Reject a published run; with MUNIFUND_AIRFLOW_API_URL set, also answer its waiting
-    approval step in Airflow."""
+    """Reject a published run, saying why; with MUNIFUND_AIRFLOW_API_URL set, also answer its
+    waiting approval step in Airflow."""
     _record_review("rejected", run, by, comment, revokes)
 
 
@@ -343,6 +411,31 @@ def review_revoke(
 ) -> None:
     """Withdraw a run's standing decision, with a reason: the run is a draft again."""
     _record_review("revoked", run, by, comment, revokes)
+
+
+@reviewer_app.command("add")
+def reviewer_add(
+    name: Annotated[str, typer.Argument(help="The reviewer's name, as decisions record it.")],
+) -> None:
+    """Create a reviewer: a warehouse login that may record decisions and nothing else (needs
+    the warehouse's administrator: embedded, or MUNIFUND_ADMIN_URL). The password comes from
+    $MUNIFUND_REVIEWER_PASSWORD, or is asked for twice."""
+    from munifund.review.reviewers import ReviewerError, add_reviewer, role_name
+    from munifund.warehouse import WarehouseError, init_warehouse
+
+    try:
+        role_name(name)
+        password = _reviewer_password(name, confirm=True)
+        shown = add_reviewer(init_warehouse(), name, password)
+    except ReviewerError as err:
+        raise _fail(str(err), 2) from None
+    except WarehouseError as err:
+        raise _fail(str(err)) from None
+    console.print(
+        f"reviewer {shown} added: munifund review approve|reject|revoke --run RUN_ID --by {shown}",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 # ------------------------------------------------------------------------------ whatif

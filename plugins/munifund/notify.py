@@ -31,6 +31,9 @@ OPERATOR_EMAILS = "MUNIFUND_OPERATOR_EMAILS"
 REVIEW_PACK_TASK = "write_review_pack"
 
 log = logging.getLogger(__name__)
+# The mails this process could not send, each as one line: `munifund run` runs the tasks in its
+# own process and says them on the screen, where the task's log alone would hide them.
+UNSENT: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,9 @@ class MunifundMail(BaseNotifier):
             )  # fmt: skip
             sender.notify(context)
         except Exception as err:  # noqa: BLE001 - a mail never fails the task it reports on
-            log.error("mail to the %s (%s) not sent: %s", self.audience, ", ".join(to), err)
+            line = f"mail to the {self.audience} ({', '.join(to)}) not sent: {err}"
+            log.error("%s", line)
+            UNSENT.append(line)
             return
         log.info("mail to the %s sent to %s: %s", self.audience, ", ".join(to), mail.subject)
 

@@ -108,3 +108,23 @@ def test_the_approval_step_links_to_the_pack_served_by_airflow(
         .render(logical_date=logical_date, run_id="scheduled__2026-11-27T18:00:00+00:00")
     )
     assert "https://airflow.caiwu.example/munifund/reviews/2026-11-28/review.html" in text
+
+
+def test_every_task_has_the_execution_timeout_the_readme_states(dagbag) -> None:
+    """A hung task fails instead of holding the night: each task's timeout is set, and is the
+    one the README's table states."""
+    import re
+
+    from munifund.config import PROJECT_ROOT
+
+    units = {"min": dt.timedelta(minutes=1), "h": dt.timedelta(hours=1), "days": dt.timedelta(1)}
+    stated = {
+        task_id: int(amount) * units[unit]
+        for task_id, amount, unit in re.findall(
+            r"^\| `(\w+)` \| (\d+) (min|h|days)\b", (PROJECT_ROOT / "README.md").read_text(), re.M
+        )
+    }
+    dag = dagbag.dags[DAG_ID]
+    assert {task.task_id: task.execution_timeout for task in dag.tasks} == stated
+    approval = dag.get_task("approve_allocation")
+    assert approval.execution_timeout > approval.response_timeout  # people get their full time

@@ -262,9 +262,13 @@ def _munifund_review(
 ) -> subprocess.CompletedProcess:
     """`munifund review VERB` as the bureau runs it beside the deployment: the warehouse's URL,
     and the api-server with a token of the bureau's Airflow account."""
+    from reviewers import PASSWORD, ensure_reviewer
+
+    ensure_reviewer(deployment.warehouse.warehouse, by)  # `munifund reviewer add`, done once
     env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
     env.update(
         {
+            "MUNIFUND_REVIEWER_PASSWORD": PASSWORD,
             "MUNIFUND_HOME": str(deployment.warehouse.settings.home),
             "MUNIFUND_WAREHOUSE_URL": deployment.warehouse.warehouse.pipeline_url,
             "MUNIFUND_AIRFLOW_API_URL": deployment.api_url,

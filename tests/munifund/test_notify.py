@@ -247,7 +247,7 @@ def test_a_waiting_approval_mails_the_bureau_the_totals_and_the_review_pack(
     # the answer resumed the step, which recorded the decision; no failure mail went out
     with warehouse.connect() as conn:
         assert conn.execute(
-            "select review_status, reviewer, review_comment from ops.allocation_runs"
+            "select review_status, reviewer, review_comment from published.allocation_runs"
             " where run_id = %s",
             [answered["run_id"]],
         ).fetchone() == ("approved", "王科长", "核对无误")
@@ -287,3 +287,9 @@ def test_a_server_that_is_down_is_logged_and_fails_nothing(
     assert "failed" in str(run.state)
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert any("mail to the operators (ops@example.org) not sent" in e for e in errors), errors
+    # and kept for `munifund run`, which says it on the screen, not only in the task's log
+    from munifund.notify import UNSENT
+
+    assert any(
+        line.startswith("mail to the operators (ops@example.org) not sent: ") for line in UNSENT
+    )

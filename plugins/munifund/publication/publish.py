@@ -10,6 +10,7 @@ the migrations' (munifund/warehouse/schema): publication never creates or alters
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 import psycopg
@@ -19,6 +20,10 @@ from munifund.catalog import reference_tables
 from munifund.config import PROJECT_ROOT
 from munifund.publication import RunContext
 from munifund.publication.audit import built_marts
+
+#: Set by `munifund run` (the tasks run in its process): the operating-system user who ran it,
+#: recorded as `started_by_login`, whom four eyes refuses whatever `--by` declared.
+RUN_LOGIN_VARIABLE = "MUNIFUND_RUN_LOGIN"
 
 
 class SchemaDrift(RuntimeError):
@@ -178,22 +183,23 @@ def _record_run(conn: psycopg.Connection, ctx: RunContext, ingested: dict, audit
     conn.execute(
         "insert into ops.allocation_runs (run_id, as_of_date, fiscal_year, input_fingerprints,"
         " code_version, dbt_version, airflow_version, row_counts, ingest_summary, parameters,"
-        " started_by)"
-        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " started_by, started_by_login)"
+        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         " on conflict (run_id) do update set as_of_date = excluded.as_of_date,"
         "  fiscal_year = excluded.fiscal_year, input_fingerprints = excluded.input_fingerprints,"
         "  code_version = excluded.code_version, row_counts = excluded.row_counts,"
         "  ingest_summary = excluded.ingest_summary, parameters = excluded.parameters,"
         "  published_at = now(),"
         "  started_by = coalesce(ops.allocation_runs.started_by, excluded.started_by),"
+        "  started_by_login = coalesce(ops.allocation_runs.started_by_login,"
+        "   excluded.started_by_login),"
         # published again, its rows are the date's once more
-        "  superseded_by_run_id = null,"
-        "  review_status = case ops.allocation_runs.review_status when 'superseded' then 'draft'"
-        "   else ops.allocation_runs.review_status end",
+        "  superseded_by_run_id = null",
         [
             ctx.run_id, ctx.as_of, ctx.fiscal_year, json.dumps(fingerprints), _code_version(),
             dbt_version, airflow.__version__, json.dumps(audited.get("row_counts", {})),
             json.dumps(ingested), json.dumps(parameters), ctx.started_by,
+            os.environ.get(RUN_LOGIN_VARIABLE),
         ],
     )  # fmt: skip
     _supersede_earlier_runs(conn, ctx)
@@ -201,11 +207,10 @@ def _record_run(conn: psycopg.Connection, ctx: RunContext, ingested: dict, audit
 
 def _supersede_earlier_runs(conn: psycopg.Connection, ctx: RunContext) -> None:
     """The runs of the same as-of date whose rows this run just replaced name it; those without
-    a standing decision are `superseded` (munifund.review.decisions refuses to approve them)."""
+    a standing decision are then `superseded` (ops.run_reviews derives it; the warehouse
+    refuses to approve them)."""
     conn.execute(
-        "update ops.allocation_runs set superseded_by_run_id = %s,"
-        " review_status = case when review_decision_id is null then 'superseded'"
-        "  else review_status end"
+        "update ops.allocation_runs set superseded_by_run_id = %s"
         " where as_of_date = %s and run_id <> %s and superseded_by_run_id is null",
         [ctx.run_id, ctx.as_of, ctx.run_id],
     )

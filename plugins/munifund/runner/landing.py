@@ -26,7 +26,7 @@ def prepare_landing(
 
     target = settings.sample_landing / str(as_of.year)
     if not (target / "_manifest.json").exists():
-        console.print(f"writing the sample city for {as_of.year} to {target}")
+        console.print(f"writing the sample city for {as_of.year} to {target}", markup=False)
         generate_sample_city(target, year=as_of.year, scale=1, seed=SAMPLE_SEED)
     return str(target)
 

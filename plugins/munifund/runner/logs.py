@@ -126,3 +126,29 @@ def split_task_logs(run_log: Path) -> list[Path]:
         if task_log:
             task_log.close()
     return written
+
+
+def file_as_interrupted(folder: Path) -> Path | None:
+    """`starting-<pid>` of a run that never got to file its log under its run id, renamed
+    `interrupted-<pid>`: what it logged is kept, under a name that says what happened."""
+    if not folder.is_dir():
+        return None
+    target = folder.with_name(folder.name.replace("starting-", "interrupted-", 1))
+    shutil.rmtree(target, ignore_errors=True)
+    folder.rename(target)
+    return target
+
+
+def file_interrupted_logs(settings: Settings, console: Console) -> None:
+    """The log folders of runs killed before the end (kill -9, a power cut) whose process is
+    gone: filed as interrupted, and said once."""
+    for folder in sorted((settings.home / "logs").glob("*/starting-*")):
+        try:
+            os.kill(int(folder.name.removeprefix("starting-")), 0)
+            continue  # still running (another run's: the run lock refused it, or a test)
+        except ProcessLookupError:
+            pass
+        except (ValueError, PermissionError):
+            continue
+        if filed := file_as_interrupted(folder):
+            console.print(f"an interrupted run's log: {filed}", soft_wrap=True, markup=False)

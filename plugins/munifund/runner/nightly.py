@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -12,7 +13,14 @@ from rich.console import Console
 from munifund.config import Settings, load_settings
 from munifund.runner.airflow_run import load_dag, prepare_airflow, test_dag
 from munifund.runner.landing import prepare_landing, previous_year_to_publish
-from munifund.runner.logs import captured_output, file_run_log, last_task_error, quiet_status
+from munifund.runner.logs import (
+    captured_output,
+    file_as_interrupted,
+    file_interrupted_logs,
+    file_run_log,
+    last_task_error,
+    quiet_status,
+)
 from munifund.runner.outcome import RunOutcome
 from munifund.runner.summary import print_one_line, print_summary
 
@@ -39,11 +47,15 @@ def run_nightly(
     Raises RunLocked (naming the holder) when another run holds it: then nothing was written,
     neither the schema, Airflow's metadata, the sample city nor the warehouse.
     """
+    import getpass
+
+    from munifund.publication.publish import RUN_LOGIN_VARIABLE
     from munifund.warehouse import open_warehouse
     from munifund.warehouse.migrate import migrate
     from munifund.warehouse.run_lock import RunHolder, RunLock
 
     settings = load_settings()
+    os.environ[RUN_LOGIN_VARIABLE] = getpass.getuser()  # who ran it, whatever --by says
     with quiet_status(console, "starting the warehouse"):
         warehouse = open_warehouse(settings)
     with RunLock(warehouse, RunHolder("munifund run", as_of, started_by)) as lock:
@@ -83,12 +95,20 @@ def _run_dag(
     os.environ["MUNIFUND_LANDING"] = prepare_landing(settings, landing, as_of, console)
     # the run id is Airflow's, known at the end: the log starts under a name of this process's
     starting = settings.run_logs_dir(as_of, f"starting-{os.getpid()}") / "run.log"
-    with captured_output(starting, console, verbose):
-        with quiet_status(console, "preparing Airflow and the dbt manifest"):
-            prepare_airflow(settings, warehouse.pipeline_url)
-            ensure_manifest()
-            dag = load_dag()
-        dag_run = test_dag(dag, settings, console, logical_date_for(as_of))
+    file_interrupted_logs(settings, console)
+    unsent = len(_unsent_mails())
+    try:
+        with captured_output(starting, console, verbose):
+            with quiet_status(console, "preparing Airflow and the dbt manifest"):
+                prepare_airflow(settings, warehouse.pipeline_url)
+                ensure_manifest()
+                dag = load_dag()
+            dag_run = test_dag(dag, settings, console, logical_date_for(as_of))
+    except BaseException:  # interrupted (Ctrl-C, a signal) or crashed: the log says it was
+        file_as_interrupted(starting.parent)
+        raise
+    for line in _unsent_mails()[unsent:]:  # the task's log alone would hide it
+        console.print(f"warning: {line}", soft_wrap=True, markup=False, style="yellow")
     state = str(getattr(dag_run, "state", "")).lower()
     run_id = getattr(dag_run, "run_id", None)
     logs = file_run_log(starting, settings, as_of, run_id)
@@ -115,3 +135,10 @@ def _run_dag(
     else:
         print_one_line(warehouse.pipeline_url, as_of, run_id, settings, console)
     return RunOutcome(True, run_id, logs=logs)
+
+
+def _unsent_mails() -> list[str]:
+    """The mails the tasks of this process could not send (munifund.notify.UNSENT), read without
+    importing Airflow before munifund configured it (configure_airflow must come first)."""
+    notify = sys.modules.get("munifund.notify")
+    return list(notify.UNSENT) if notify else []

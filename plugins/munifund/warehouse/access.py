@@ -25,6 +25,7 @@ from munifund.config import Settings, load_settings
 from munifund.warehouse.embedded import (
     ANALYST_ROLE,
     PIPELINE_ROLE,
+    SUPERUSER,
     WarehouseError,
     postgres_url,
     start_embedded,
@@ -38,13 +39,24 @@ class Warehouse:
     pipeline_url: str
     analyst_url: str
     embedded: bool
+    #: the warehouse's administrator (the embedded server's superuser, or MUNIFUND_ADMIN_URL):
+    #: migrations that move ownership or create roles, and `munifund reviewer add`
+    admin_url: str | None = None
 
     def connect(self, **kwargs: object) -> psycopg.Connection:
         return psycopg.connect(self.pipeline_url, **kwargs)
 
-    def sqlalchemy_url(self) -> str:
-        """The pipeline's URL for SQLAlchemy 2 with psycopg 3 (alembic, pandas)."""
-        return "postgresql+psycopg://" + self.pipeline_url.split("://", 1)[1]
+    def sqlalchemy_url(self, url: str | None = None) -> str:
+        """The pipeline's URL (or the one given) for SQLAlchemy 2 with psycopg 3 (alembic,
+        pandas)."""
+        return "postgresql+psycopg://" + (url or self.pipeline_url).split("://", 1)[1]
+
+    def login_url(self, role: str, password: str) -> str:
+        """The warehouse's URL for another login role (a reviewer's)."""
+        parts = urlsplit(self.pipeline_url)
+        netloc = f"{quote(role, safe='')}:{quote(password, safe='')}@{parts.hostname}"
+        netloc += f":{parts.port}" if parts.port else ""
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 
 def open_warehouse(settings: Settings | None = None) -> Warehouse:
@@ -52,7 +64,10 @@ def open_warehouse(settings: Settings | None = None) -> Warehouse:
     settings = settings or load_settings()
     if settings.is_embedded:
         server = start_embedded(settings)
-        return Warehouse(server.url(PIPELINE_ROLE), server.url(ANALYST_ROLE), embedded=True)
+        return Warehouse(
+            server.url(PIPELINE_ROLE), server.url(ANALYST_ROLE), embedded=True,
+            admin_url=server.url(SUPERUSER),
+        )  # fmt: skip
     return _external(settings.warehouse_url or "")
 
 
@@ -66,7 +81,8 @@ def _external(url: str) -> Warehouse:
     auth = ANALYST_ROLE + (f":{quote(password, safe='')}" if password else "")
     netloc = f"{auth}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
     analyst_url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
-    return Warehouse(pipeline_url=url, analyst_url=analyst_url, embedded=False)
+    admin_url = os.environ.get("MUNIFUND_ADMIN_URL") or None
+    return Warehouse(pipeline_url=url, analyst_url=analyst_url, embedded=False, admin_url=admin_url)
 
 
 def task_warehouse(conn_id: str = WAREHOUSE_CONN_ID) -> Warehouse:

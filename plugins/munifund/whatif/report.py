@@ -23,6 +23,11 @@ class ScenarioReport:
 
     def summary(self) -> str:
         """What the command prints: the totals per district, then where everything is."""
+        if not self.data.rows:  # deleted by another computation of the same name since
+            return (
+                f"scenario {self.data.name} of {self.data.as_of}: no rows in"
+                " published.scenario_allocation any more; compute it again"
+            )
         lines = [
             f"scenario {self.data.name} of {self.data.as_of} against run"
             f" {self.data.rows[0]['published_run_id']}:",

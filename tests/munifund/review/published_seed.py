@@ -15,7 +15,7 @@ from published_contracts import missing_published_views, published_contracts
 
 from munifund.review.declared import declared_tables
 from munifund.review.queries import ORDER_BY
-from munifund.warehouse import Warehouse
+from munifund.warehouse import Warehouse, embedded_superuser_url
 
 #: The published tables the pack reads.
 TABLES = (*ORDER_BY, *(t.name for t in declared_tables()))
@@ -33,6 +33,12 @@ def _cleanup(
             conn.execute(f"drop table if exists published.{table}")
         elif _exists(conn, table):
             conn.execute(f"delete from published.{table} where fiscal_year = %s", [fiscal_year])
+    # the decision log and the approved copies are append-only, even for the administrator: a
+    # test's own are removed as the tests' clear_schemas does, triggers off
+    with psycopg.connect(embedded_superuser_url()) as admin:
+        admin.execute("set local session_replication_role = replica")
+        for table in ("ops.approved_district_allocation", "ops.review_decisions"):
+            admin.execute(f"delete from {table} where run_id = any(%s)", [list(run_ids)])
     conn.execute("delete from ops.allocation_runs where run_id = any(%s)", [list(run_ids)])
     conn.execute("delete from ops.quarantine where run_id = any(%s)", [list(run_ids)])
 

@@ -148,21 +148,19 @@ def test_every_code_of_the_ingest_contracts_has_a_label() -> None:
 
 
 def test_every_review_status_has_a_label(warehouse: Warehouse) -> None:
-    # the statuses are the check constraint on ops.allocation_runs, wherever it is declared
+    # the statuses are derived (ops.run_reviews): a standing decision's (the log's check
+    # constraint, but `revoked`, which stands for nothing), or those the view itself names
     with warehouse.connect() as conn:
-        checks = conn.execute(
+        (decisions,) = conn.execute(
             "select pg_get_constraintdef(oid) from pg_constraint"
-            " where conrelid = 'ops.allocation_runs'::regclass and contype = 'c'"
-        ).fetchall()
-    statuses = [
-        value
-        for (definition,) in checks
-        if "review_status" in definition
-        for value in definition.split("'")[1::2]
-    ]
-    assert statuses, "no check constraint names the review statuses of ops.allocation_runs"
-    assert not _unlabelled("review_status", statuses), _add_rows(
-        "review_status", _unlabelled("review_status", statuses)
+            " where conrelid = 'ops.review_decisions'::regclass and contype = 'c'"
+            " and pg_get_constraintdef(oid) like '%%decision = ANY%%'"
+        ).fetchone()
+        (derived,) = conn.execute("select pg_get_viewdef('ops.run_reviews'::regclass)").fetchone()
+    statuses = {*decisions.split("'")[1::2], *derived.split("'")[1::2]} - {"revoked"}
+    assert statuses == {"approved", "rejected", "draft", "superseded"}
+    assert not _unlabelled("review_status", sorted(statuses)), _add_rows(
+        "review_status", _unlabelled("review_status", sorted(statuses))
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import psycopg
 import pytest
+from reviewers import PASSWORD, ensure_reviewer
 from typer.testing import CliRunner
 
 from munifund.cli import app
@@ -157,7 +158,11 @@ def test_only_the_standing_decision_is_revoked_and_revoking_makes_a_draft(
         withdrawn = record_decision(conn, run, "revoked", "carol", "批错了", second.decision_id)
         assert state_of(conn, run) == ("draft", None, None, None)
         assert withdrawn.revokes_decision_id == second.decision_id
-        again = record_decision(conn, run, "approved", "dave", None)  # a draft: nothing to revoke
+        # a draft: nothing to revoke; but older than the approved run of 11-29, the plan in force
+        with pytest.raises(ReviewError, match=f"older than run {other} .* add --replaces-newer"):
+            record_decision(conn, run, "approved", "dave", None)
+        again = record_decision(conn, run, "approved", "dave", None, replaces_newer=True)
+        assert (again.replaced_run_id, again.replaced_decision_id) == (other, on_other.decision_id)
         assert state_of(conn, run) == ("approved", "dave", None, again.decision_id)
         assert [row[1] for row in log_of(conn, run)] == [
             "rejected",
@@ -184,10 +189,10 @@ def test_a_replaced_run_keeps_its_decision_and_once_revoked_is_superseded(
         assert state_of(conn, run) == ("superseded", None, None, None)
         with pytest.raises(ReviewError, match=f"run {run} is superseded: run {later} replaced"):
             record_decision(conn, run, "approved", "dave", None)
-        # a superseded run without its replacement named is refused by the warehouse itself
-        with pytest.raises(psycopg.errors.CheckViolation):
+        # the status is derived from the log and the replacement, never stored: nothing to set
+        with pytest.raises(psycopg.errors.UndefinedColumn):
             conn.execute(
-                "update ops.allocation_runs set superseded_by_run_id = null where run_id = %s",
+                "update ops.allocation_runs set review_status = 'approved' where run_id = %s",
                 [run],
             )
 
@@ -229,10 +234,24 @@ def test_the_person_who_started_a_run_cannot_approve_it(
         assert state_of(conn, run)[:2] == ("approved", "bob")
 
 
+@pytest.fixture()
+def reviewers(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
+    """`munifund reviewer add NAME` done for each name (once per session); the password in
+    MUNIFUND_REVIEWER_PASSWORD, as the bureau's scripts give it."""
+    monkeypatch.setenv("MUNIFUND_REVIEWER_PASSWORD", PASSWORD)
+
+    def add(*names: str) -> None:
+        for name in names:
+            ensure_reviewer(warehouse, name)
+
+    return add
+
+
 def test_the_cli_refuses_in_one_line_and_says_what_was_recorded(
-    warehouse: Warehouse, published_run
+    warehouse: Warehouse, published_run, reviewers
 ) -> None:
     run = published_run(started_by="alice")
+    reviewers("alice", "bob", "carol")
     cli = CliRunner()
 
     own = cli.invoke(app, ["review", "approve", "--run", run, "--by", "alice"])
@@ -334,8 +353,9 @@ def test_a_decision_of_munifund_review_answering_the_step_is_confirmed_not_recor
 
 
 def test_the_cli_records_nothing_when_the_configured_airflow_api_does_not_answer(
-    warehouse: Warehouse, published_run, monkeypatch: pytest.MonkeyPatch
+    warehouse: Warehouse, published_run, monkeypatch: pytest.MonkeyPatch, reviewers
 ) -> None:
+    reviewers("bob")
     import socket
 
     with socket.socket() as sock:
@@ -397,3 +417,239 @@ def test_the_analyst_reads_the_log_in_published_only(warehouse: Warehouse, publi
         ).fetchall() == [("rejected", "bob")]
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("select * from ops.review_decisions")
+
+
+# ------------------------------------------------------------------ the attacks of issue 26
+
+
+def pipeline_url() -> str:
+    """What an operator has: `munifund warehouse pipeline-url`."""
+    result = CliRunner().invoke(app, ["warehouse", "pipeline-url"])
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip()
+
+
+FORGERIES = {
+    "grant update on ops.review_decisions to munifund_pipeline": "RaiseException",
+    "grant munifund_decisions to munifund_pipeline": "InsufficientPrivilege",
+    "revoke select on published.allocation_runs from analyst": "RaiseException",
+    # the decision log's owner is a role nobody logs in as: no right to give, no trigger to stop
+    "delete from ops.review_decisions": "InsufficientPrivilege",
+    "alter table ops.review_decisions disable trigger user": "InsufficientPrivilege",
+    "alter table ops.review_decisions owner to munifund_pipeline": "InsufficientPrivilege",
+    "update ops.review_decisions set decision = 'approved'": "InsufficientPrivilege",
+    "insert into ops.review_decisions (run_id, decision, decided_by) select run_id,"
+    " 'approved', 'bob' from ops.allocation_runs": "InsufficientPrivilege",
+    "insert into ops.approved_district_allocation select * from ops.approved_district_allocation":
+    "InsufficientPrivilege",
+    "drop table ops.review_decisions cascade": "InsufficientPrivilege",
+    "alter schema ops rename to ops_forged": "InsufficientPrivilege",
+    "drop schema published cascade": "InsufficientPrivilege",
+    "set role munifund_decisions": "InsufficientPrivilege",
+    # the status is derived from the log: nothing beside it to set, no view to replace
+    "update ops.allocation_runs set review_status = 'approved'": "UndefinedColumn",
+    "create or replace view published.allocation_runs as select * from ops.allocation_runs":
+    "InsufficientPrivilege",
+    "drop view published.allocation_runs": "InsufficientPrivilege",
+    "create or replace view ops.standing_review_decisions as select * from ops.review_decisions":
+    "InsufficientPrivilege",
+    "create or replace function ops.refuse_rewrite() returns trigger language plpgsql"
+    " as $$ begin return null; end $$": "InsufficientPrivilege",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("statement", list(FORGERIES))
+def test_the_pipeline_role_cannot_forge_or_rewrite_a_decision(
+    warehouse: Warehouse, published_run, statement: str
+) -> None:
+    run = published_run()
+    with psycopg.connect(pipeline_url(), autocommit=True) as conn:
+        with pytest.raises(psycopg.Error) as refused:
+            conn.execute(statement)
+        assert type(refused.value).__name__ == FORGERIES[statement], refused.value
+    with warehouse.connect() as conn:
+        assert log_of(conn, run) == []
+        assert state_of(conn, run) == ("draft", None, None, None)
+
+
+def test_a_decision_is_recorded_by_a_reviewer_s_login_under_its_own_name_only(
+    warehouse: Warehouse, published_run, reviewers
+) -> None:
+    run = published_run()
+    reviewers("bob")
+    record = "select * from ops.record_review_decision(%s, 'approved', 'ok', null, false, %s)"
+    with psycopg.connect(pipeline_url()) as conn, pytest.raises(psycopg.Error) as nobody:
+        conn.execute(record, [run, None])  # the pipeline names nobody: no reviewer's login
+    assert nobody.value.sqlstate == "MF001"
+    assert "the login munifund_pipeline is no reviewer" in str(nobody.value)
+    bob = warehouse.login_url("reviewer:bob", PASSWORD)
+    with psycopg.connect(bob) as conn, pytest.raises(psycopg.Error) as other:
+        conn.execute(record, [run, "alice"])
+    assert "reviewer:bob decides as bob: a reviewer's login records no other name" in str(
+        other.value
+    )
+    for statement in (
+        "insert into ops.review_decisions (run_id, decision, decided_by) values ('x', 'approved',"
+        " 'bob')",
+        "select * from raw.districts",
+        "select * from ops.allocation_runs",
+    ):
+        with psycopg.connect(bob) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement)
+    with psycopg.connect(bob) as conn:
+        (made, *_), *_ = conn.execute(record, [run, None]).fetchall()
+    with warehouse.connect() as conn:
+        assert conn.execute(
+            "select decided_by, recorded_by, channel from ops.review_decisions"
+            " where decision_id = %s",
+            [made],
+        ).fetchone() == ("bob", "reviewer:bob", "munifund review")
+
+
+def test_look_alike_names_do_not_pass_four_eyes(
+    warehouse: Warehouse, published_run, reviewers
+) -> None:
+    """`root` + U+200B, full-width `ｒｏｏｔ`, `ROOT` are root: none approves root's run,
+    through the command line or the approval step, and no reviewer is made of them twice."""
+    run = published_run(started_by="root")
+    cli = CliRunner()
+    hidden = cli.invoke(app, ["reviewer", "add", "root\u200b"])
+    assert hidden.exit_code == 2
+    assert "holds characters nobody sees (U+200B)" in hidden.stderr
+    reviewers("ｒｏｏｔ")  # recorded as root (NFKC): the record reads as the person
+    again = cli.invoke(app, ["reviewer", "add", "ROOT"])
+    assert again.exit_code == 2
+    assert "ROOT is already a reviewer, as root" in again.stderr
+    for name in ("ｒｏｏｔ", "root\u200b", "ROOT", " r oot "):
+        result = cli.invoke(app, ["review", "approve", "--run", run, "--by", name])
+        assert result.exit_code == 2, result.output
+        assert f"root started run {run} and so cannot approve it" in result.stderr
+    with warehouse.connect() as conn:
+        for name in ("ｒｏｏｔ", "root\u200b", "\u202eROOT", "Ｒｏｏｔ\ufeff"):
+            with pytest.raises(ReviewError, match="four eyes"):
+                record_decision(conn, run, "approved", name, None)
+        assert log_of(conn, run) == []
+
+
+def test_a_rejection_needs_a_reason(warehouse: Warehouse, published_run, reviewers) -> None:
+    run = published_run()
+    reviewers("carol")
+    result = CliRunner().invoke(app, ["review", "reject", "--run", run, "--by", "carol"])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"error: rejecting run {run} needs a reason: --comment WHY\n",
+    )
+    with warehouse.connect() as conn:
+        with pytest.raises(ReviewError, match="needs a reason"):
+            record_decision(conn, run, "rejected", "李处长", "  ")
+        assert log_of(conn, run) == []
+
+
+def test_no_decision_without_the_reviewer_s_password(
+    warehouse: Warehouse, published_run, reviewers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = published_run()
+    reviewers("bob")
+    cli = CliRunner()
+    approve = ["review", "approve", "--run", run, "--by"]
+    monkeypatch.delenv("MUNIFUND_REVIEWER_PASSWORD")
+    none = cli.invoke(app, [*approve, "bob"])
+    assert (none.exit_code, none.stderr) == (
+        2,
+        "error: bob's warehouse password is needed: set MUNIFUND_REVIEWER_PASSWORD\n",
+    )
+    monkeypatch.setenv("MUNIFUND_REVIEWER_PASSWORD", "not-bob-s")
+    for name in ("bob", "mallory"):
+        wrong = cli.invoke(app, [*approve, name])
+        assert wrong.exit_code == 2
+        assert wrong.stderr.startswith(f"error: the warehouse refused {name}'s login")
+    with warehouse.connect() as conn:
+        assert log_of(conn, run) == []
+
+
+def test_approving_a_run_older_than_the_plan_in_force_needs_a_flag_and_says_what_it_replaces(
+    warehouse: Warehouse, published_run, reviewers, fiscal_year: int
+) -> None:
+    early = published_run(as_of=dt.date(fiscal_year, 10, 31))
+    late = published_run(as_of=dt.date(fiscal_year, 11, 28))
+    reviewers("bob", "carol")
+    cli = CliRunner()
+    assert cli.invoke(app, ["review", "approve", "--run", late, "--by", "bob"]).exit_code == 0
+    with warehouse.connect() as conn:
+        [(late_decision, *_)] = log_of(conn, late)
+    older = ["review", "approve", "--run", early, "--by", "carol"]
+    refused = cli.invoke(app, older)
+    assert refused.exit_code == 2
+    assert refused.stderr == (
+        f"error: run {early} (as of {fiscal_year}-10-31) is older than run {late} (as of"
+        f" {fiscal_year}-11-28, approved in decision {late_decision}), the plan in force of fiscal"
+        f" year {fiscal_year}: approving it would replace that newer allocation; to do so on"
+        " purpose, add --replaces-newer\n"
+    )
+    done = cli.invoke(app, [*older, "--replaces-newer"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.splitlines()[1] == (
+        f"it replaces run {late} (decision {late_decision}), a newer approved allocation, as the"
+        " plan in force of its fiscal year"
+    )
+    with warehouse.connect() as conn:
+        assert {row[0] for row in shown_approved(conn, fiscal_year)} == {early}
+        assert conn.execute(
+            "select replaces_decision_id, recorded_by from published.review_decisions"
+            " where run_id = %s",
+            [early],
+        ).fetchall() == [(late_decision, "reviewer:carol")]
+
+
+def test_a_fresh_reviewer_from_the_readme_approves(
+    warehouse: Warehouse, published_run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README's path for a new person: `munifund reviewer add NAME`, then `review approve`
+    with the password in MUNIFUND_REVIEWER_PASSWORD."""
+    run = published_run(started_by="alice")
+    monkeypatch.setenv("MUNIFUND_REVIEWER_PASSWORD", "dora's own")
+    cli = CliRunner()
+    added = cli.invoke(app, ["reviewer", "add", " Ｄｏｒａ  Wu "])
+    assert added.exit_code == 0, added.output
+    assert added.stdout == (
+        "reviewer Dora Wu added: munifund review approve|reject|revoke --run RUN_ID --by Dora Wu\n"
+    )
+    done = cli.invoke(app, ["review", "approve", "--run", run, "--by", "dora wu"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.startswith(f"run {run}: approved by Dora Wu (decision ")
+
+
+def test_four_eyes_holds_against_the_login_that_ran_munifund_run(
+    warehouse: Warehouse, published_run
+) -> None:
+    """`munifund run --by alice` run by the system user root: neither alice nor root approves."""
+    run = published_run(started_by="alice")
+    with warehouse.connect() as conn:
+        conn.execute(
+            "update ops.allocation_runs set started_by_login = 'root' where run_id = %s", [run]
+        )
+        with pytest.raises(ReviewError, match="four eyes"):
+            record_decision(conn, run, "approved", "Alice", None)
+        with pytest.raises(ReviewError) as refused:
+            record_decision(conn, run, "approved", "ｒｏｏｔ", None)
+        assert str(refused.value).startswith(
+            f"ｒｏｏｔ started run {run} (the operating-system user of munifund run, whatever --by"
+            " said) and so cannot approve it"
+        )
+        record_decision(conn, run, "approved", "bob", None)
+
+
+def test_adding_a_reviewer_needs_the_administrator(
+    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a warehouse of one's own (MUNIFUND_WAREHOUSE_URL, the pipeline's login), the pipeline
+    cannot make itself a reviewer: MUNIFUND_ADMIN_URL is asked for."""
+    monkeypatch.setenv("MUNIFUND_WAREHOUSE_URL", warehouse.pipeline_url)
+    monkeypatch.delenv("MUNIFUND_ADMIN_URL", raising=False)
+    monkeypatch.setenv("MUNIFUND_REVIEWER_PASSWORD", PASSWORD)
+    result = CliRunner().invoke(app, ["reviewer", "add", "eve"])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "error: adding a reviewer needs the warehouse's administrator: set MUNIFUND_ADMIN_URL to"
+        " a superuser's postgresql:// URL of the warehouse\n",
+    )

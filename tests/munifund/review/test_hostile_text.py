@@ -27,6 +27,7 @@ from published_contracts import published_contracts
 from published_seed import TABLES, published_rows
 
 from munifund.review import columns as catalog
+from munifund.review.decisions import record_decision
 from munifund.review.formatting import TEXT_LIMIT, cut_text
 from munifund.review.pack import write_review_pack
 from munifund.review.workbook import FORMULA_TRIGGERS, sheet_cell
@@ -133,20 +134,12 @@ def _seed(conn: psycopg.Connection) -> None:
     conn.execute(QUARANTINE, [RUN_ID, "huge-row", AS_OF, "huge-row", 99, HUGE, HUGE, HUGE])
     conn.execute(
         "insert into ops.allocation_runs (run_id, as_of_date, fiscal_year, input_fingerprints,"
-        " code_version, dbt_version, airflow_version, row_counts, published_at, review_status,"
-        " reviewer, reviewed_at, review_comment)"
-        " values (%s, %s, %s, '[]', %s, '1.11.0', '3.3.2', '{}', %s, 'rejected', %s, %s, %s)",
-        [
-            RUN_ID,
-            AS_OF,
-            FISCAL_YEAR,
-            HOSTILE[0],
-            PUBLISHED_AT,
-            HOSTILE[1],
-            PUBLISHED_AT,
-            HOSTILE[6],
-        ],
+        " code_version, dbt_version, airflow_version, row_counts, published_at)"
+        " values (%s, %s, %s, '[]', %s, '1.11.0', '3.3.2', '{}', %s)",
+        [RUN_ID, AS_OF, FISCAL_YEAR, HOSTILE[0], PUBLISHED_AT],
     )
+    # rejected by a hostile name with a hostile comment, as the approval step records it
+    record_decision(conn, RUN_ID, "rejected", HOSTILE[1], HOSTILE[6])
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""`munifund run` splits the run's log into one file per task (runner.split_task_logs)."""
+"""`munifund run`: the run's log split into one file per task (runner.split_task_logs), and a
+summary that prints delivered names as text (runner.print_summary)."""
 
 from __future__ import annotations
 
@@ -39,3 +40,65 @@ def test_a_log_without_tasks_gives_no_files(tmp_path: Path) -> None:
     run_log.write_text("the warehouse would not start\n", "utf-8")
     assert split_task_logs(run_log) == []
     assert [p.name for p in tmp_path.iterdir()] == ["run.log"]
+
+
+def test_a_district_name_with_markup_is_printed_as_delivered(warehouse, tmp_path: Path) -> None:
+    """`…[/]` in a delivered name made rich raise MarkupError after the run had published, and
+    `munifund run` exit 1: the summary prints it as text."""
+    import datetime as dt
+    import io
+
+    from rich.console import Console
+
+    from munifund.config import load_settings
+    from munifund.runner import print_summary
+
+    as_of, run_id = dt.date(2039, 11, 28), "manual__markup"
+    hostile = "道里区[/] [bold]x[/bold] [link=http://evil]y"
+    with warehouse.connect() as conn:
+        conn.execute(
+            "insert into published.district_allocation (fiscal_year, as_of_date, run_id,"
+            " district_code, name_zh, name_en, standard_cost_yuan, share, base_yuan, cases_due,"
+            " cases_on_time, own_investment_yuan, incentive_share_of_pool, incentive_yuan,"
+            " total_yuan, pool_yuan, base_pool_yuan, incentive_pool_yuan, incentive_share,"
+            " incentive_fell_back, incentive_basis) values (2039, %s, %s, '230102', %s, '[/]',"
+            " 1000, 1, 1000, 0, 0, 0, 0, 0, 1000, 1000, 1000, 0, 0, false, 'level')",
+            [as_of, run_id, hostile],
+        )
+    out = io.StringIO()
+    print_summary(
+        warehouse.pipeline_url, as_of, run_id, load_settings(),
+        Console(file=out, width=300), tmp_path / "logs [x]",
+    )  # fmt: skip
+    text = out.getvalue()
+    assert f"{hostile} [/]" in text
+    assert "logs: " + str(tmp_path / "logs [x]") in text
+
+
+def test_a_killed_run_s_log_folder_is_filed_as_interrupted(tmp_path: Path, monkeypatch) -> None:
+    """A run killed before it knew its run id left `starting-<pid>` behind for good: the next
+    run files it as `interrupted-<pid>` and says where; a live run's folder is left alone."""
+    import io
+    import os
+    import subprocess
+
+    from rich.console import Console
+
+    from munifund.config import load_settings
+    from munifund.runner import _file_interrupted_logs
+
+    monkeypatch.setenv("MUNIFUND_HOME", str(tmp_path))
+    ended = subprocess.Popen(["true"])  # noqa: S607 - a pid whose process is gone
+    ended.wait()
+    dead_pid = ended.pid
+    killed = tmp_path / "logs" / "2026-11-28" / f"starting-{dead_pid}"
+    live = tmp_path / "logs" / "2026-11-28" / f"starting-{os.getpid()}"
+    for folder in (killed, live):
+        folder.mkdir(parents=True)
+        (folder / "run.log").write_text("ingest_landing ...\n")
+    out = io.StringIO()
+    _file_interrupted_logs(load_settings(), Console(file=out, width=300))
+    filed = killed.with_name(f"interrupted-{dead_pid}")
+    assert (filed / "run.log").read_text() == "ingest_landing ...\n"
+    assert not killed.exists() and live.exists()
+    assert out.getvalue() == f"an interrupted run's log: {filed}\n"

@@ -49,7 +49,8 @@ def new_database(superuser: str, warehouse: Warehouse) -> Iterator:
             )
         made.append(name)
         url = warehouse.pipeline_url.rsplit("/", 1)[0] + "/" + name
-        return Warehouse(pipeline_url=url, analyst_url="", embedded=True)
+        admin = superuser.rsplit("/", 1)[0] + "/" + name
+        return Warehouse(pipeline_url=url, analyst_url="", embedded=True, admin_url=admin)
 
     yield make
     with psycopg.connect(superuser, autocommit=True) as conn:
@@ -194,13 +195,14 @@ def test_every_published_table_matches_its_mart_contract(warehouse: Warehouse) -
 
 
 def test_the_printed_sql_builds_the_same_schema(new_database) -> None:
-    """`munifund warehouse init --sql` is what an administrator runs by hand, as the pipeline's
-    role: it must build what the migrations build (a `%` in it once came out doubled)."""
+    """`munifund warehouse init --sql` is what an administrator runs by hand (as a superuser:
+    revision 0014 gives the decision log to a role nobody logs in as): it must build what the
+    migrations build (a `%` in it once came out doubled)."""
     migrated = new_database("munifund_schema_migrated")
     printed = new_database("munifund_schema_printed")
     migrate(migrated)
     psql = subprocess.run(
-        [_bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", "-d", printed.pipeline_url],
+        [_bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", "-d", printed.admin_url],
         input=upgrade_sql(), capture_output=True, text=True,
     )  # fmt: skip
     assert psql.returncode == 0, psql.stderr
@@ -247,7 +249,7 @@ def test_decisions_recorded_before_the_log_become_its_first_entries(new_database
             ("run-rejected", "rejected", "李处长", "意见", True),
         ]
         assert conn.execute(
-            "select run_id, review_decision_id from ops.allocation_runs order by run_id"
+            "select run_id, review_decision_id from published.allocation_runs order by run_id"
         ).fetchall() == [
             ("run-approved", log[0][0]),
             ("run-draft", None),
@@ -328,3 +330,46 @@ def test_every_published_relation_and_column_is_described(warehouse: Warehouse) 
             " order by 1, 2"
         ).fetchall()
     assert missing == [], f"undescribed in published (view, column): {missing}"
+
+
+def test_0014_needs_the_administrator_and_says_so(new_database) -> None:
+    """The pipeline's role cannot give the decision log away from itself: migrating to 0014
+    without the administrator stops, naming what to set, and leaves the schema where it was."""
+    db = new_database("munifund_schema_no_admin")
+    migrate(db, "0009_superseded_runs")
+    pipeline_only = Warehouse(pipeline_url=db.pipeline_url, analyst_url="", embedded=False)
+    with pytest.raises(WarehouseError, match="needs the warehouse's administrator") as refused:
+        migrate(pipeline_only)
+    assert "MUNIFUND_ADMIN_URL" in str(refused.value)
+    with db.connect() as conn:
+        assert current_revision(conn) == "0009_superseded_runs"
+    assert migrate(db) == head_revision()
+    with db.connect() as conn:
+        owners = dict(
+            conn.execute(
+                "select c.oid::regclass::text, pg_get_userbyid(c.relowner) from pg_class c"
+                " where c.oid = any(array['ops.review_decisions', 'ops.approved_district_allocation',"
+                " 'ops.reviewers', 'published.allocation_runs']::regclass[])"
+            ).fetchall()
+        )
+    assert set(owners.values()) == {"munifund_decisions"}
+    assert conn.closed
+
+
+def test_0014_stops_rather_than_drop_a_column_it_does_not_know(new_database) -> None:
+    """A column appended to published.allocation_runs by a revision merged before 0014 and left
+    out of its ALLOCATION_RUNS_COLUMNS stops the upgrade, named, instead of vanishing."""
+    db = new_database("munifund_schema_view_column")
+    migrate(db, "0009_superseded_runs")
+    with db.connect() as conn:
+        conn.execute(
+            "create or replace view published.allocation_runs as select run_id, as_of_date,"
+            " fiscal_year, input_fingerprints, code_version, dbt_version, airflow_version,"
+            " row_counts, published_at, review_status, reviewer, reviewed_at, review_comment,"
+            " parameters, started_by, review_decision_id, superseded_by_run_id,"
+            " parameters ->> 'pool_yuan' as pool_yuan from ops.allocation_runs"
+        )
+    with pytest.raises(
+        WarehouseError, match="columns that revision 0014 does not recreate: pool_yuan"
+    ):
+        migrate(db)

@@ -397,3 +397,44 @@ def test_the_nightly_s_tables_of_another_run_send_the_scenario_to_a_full_build(
     assert how_computed and "int_cost_lines_grouped is not of the published run" in how_computed[0]
     assert "as_of_date=2026-11-29 run_id=x" in how_computed[0]
     assert_agrees(rows, reference(threshold=70))
+
+
+def test_a_night_publishing_during_a_scenario_refuses_it_and_deletes_nothing(
+    city, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scenario is pinned to the run published when it began. A run published for the date
+    while it was computed used to make its write delete the scenario's rows and insert none
+    (and the report crash): now nothing is written, the earlier rows stay, one line says why."""
+    import munifund.whatif.compute as compute_module
+    from munifund.whatif.parameters import ScenarioRefused
+
+    before = compute(city, "pinned", "pool_yuan=700000000")
+    pool = Decimal("800000000")
+
+    def build_then_a_night_publishes(*args, **kwargs):
+        run_dbt(*args, **kwargs)
+        with city.connect() as conn:  # what publish_allocation's transaction does to the date
+            conn.execute(
+                "update published.district_allocation set run_id = 'run-night'"
+                " where as_of_date = %s",
+                [AS_OF],
+            )
+
+    monkeypatch.setattr(compute_module, "run_dbt", build_then_a_night_publishes)
+    scenario = Scenario("pinned", AS_OF, parse_overrides([f"pool_yuan={pool}"]))
+    try:
+        with pytest.raises(ScenarioRefused) as refused:
+            compute_scenario(city, scenario)
+    finally:
+        with city.connect() as conn:
+            conn.execute(
+                "update published.district_allocation set run_id = %s where as_of_date = %s",
+                [RUN_ID, AS_OF],
+            )
+    assert str(refused.value) == (
+        f"run run-night was published for {AS_OF} while the scenario was computed against run"
+        f" {RUN_ID}: nothing was written (the scenario's earlier rows, if any, stay); compute"
+        " it again to compare with the new run"
+    )
+    with city.connect() as conn:
+        assert scenario_rows(conn, "pinned") == before
