@@ -165,8 +165,16 @@ def _resumable_operator(**arguments: Any) -> Any:
 NIGHTLY_EXCLUDE = ["resource_type:unit_test"]
 
 
-def dbt_build_task(env: dict[str, str], **cosmos_arguments: Any) -> DbtBuildOperator:
-    """The DAG's dbt stage as the DAG builds it; `env` gives the run's date and id, and
-    `cosmos_arguments` override Cosmos's (a test's `select`, say)."""
+def dbt_build_task(
+    env: dict[str, str], execution_timeout: Any = None, **cosmos_arguments: Any
+) -> DbtBuildOperator:
+    """The DAG's dbt stage as the DAG builds it; `env` gives the run's date and id,
+    `execution_timeout` is the task's (Airflow's), and `cosmos_arguments` override Cosmos's (a
+    test's `select`, say)."""
     cosmos_arguments.setdefault("exclude", NIGHTLY_EXCLUDE)
-    return DbtBuildOperator(task_id="dbt_build", env=env, cosmos_arguments=cosmos_arguments)
+    return DbtBuildOperator(
+        task_id="dbt_build",
+        env=env,
+        cosmos_arguments=cosmos_arguments,
+        execution_timeout=execution_timeout,
+    )

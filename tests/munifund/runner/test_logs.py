@@ -51,7 +51,7 @@ def test_a_district_name_with_markup_is_printed_as_delivered(warehouse, tmp_path
     from rich.console import Console
 
     from munifund.config import load_settings
-    from munifund.runner import print_summary
+    from munifund.runner.summary import print_summary
 
     as_of, run_id = dt.date(2039, 11, 28), "manual__markup"
     hostile = "道里区[/] [bold]x[/bold] [link=http://evil]y"
@@ -85,7 +85,7 @@ def test_a_killed_run_s_log_folder_is_filed_as_interrupted(tmp_path: Path, monke
     from rich.console import Console
 
     from munifund.config import load_settings
-    from munifund.runner import _file_interrupted_logs
+    from munifund.runner.logs import file_interrupted_logs
 
     monkeypatch.setenv("MUNIFUND_HOME", str(tmp_path))
     ended = subprocess.Popen(["true"])  # noqa: S607 - a pid whose process is gone
@@ -97,7 +97,7 @@ def test_a_killed_run_s_log_folder_is_filed_as_interrupted(tmp_path: Path, monke
         folder.mkdir(parents=True)
         (folder / "run.log").write_text("ingest_landing ...\n")
     out = io.StringIO()
-    _file_interrupted_logs(load_settings(), Console(file=out, width=300))
+    file_interrupted_logs(load_settings(), Console(file=out, width=300))
     filed = killed.with_name(f"interrupted-{dead_pid}")
     assert (filed / "run.log").read_text() == "ingest_landing ...\n"
     assert not killed.exists() and live.exists()

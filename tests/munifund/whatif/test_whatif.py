@@ -421,6 +421,11 @@ def test_a_night_publishing_during_a_scenario_refuses_it_and_deletes_nothing(
             )
 
     monkeypatch.setattr(compute_module, "run_dbt", build_then_a_night_publishes)
+    # the full dbt build, during which the night publishes (the path from the nightly's tables
+    # reads them under lock and is pinned the same way at the write)
+    monkeypatch.setattr(
+        compute_module.nightly_tables, "compute_from_nightly", lambda *_: "the test's full build"
+    )
     scenario = Scenario("pinned", AS_OF, parse_overrides([f"pool_yuan={pool}"]))
     try:
         with pytest.raises(ScenarioRefused) as refused:
