@@ -66,7 +66,7 @@ class Published:
 def default_threshold() -> Decimal:
     """The threshold a run uses (dbt_project.yml's var: the nightly DAG does not set it)."""
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
-    return Decimal(str(project["vars"]["incentive_score_threshold"]))
+    return Decimal(str(project["vars"]["score_threshold"]))
 
 
 def published_allocation(conn: psycopg.Connection, as_of: dt.date) -> Published:
