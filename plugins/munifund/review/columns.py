@@ -51,7 +51,8 @@ ALLOCATION_COLUMNS = (
     NAME_ZH,
     NAME_EN,
     Column("standard_cost_yuan", "标准经费", "Standard cost (yuan)", "money"),
-    Column("share", "标准经费占比", "Share of standard cost", "share"),
+    Column("baseline_standard_cost_yuan", "年初标准经费", "Baseline standard cost (yuan)", "money"),
+    Column("share", "年初标准经费占比", "Share of baseline standard cost", "share"),
     Column("base_yuan", "基础分配", "Base (yuan)", "money"),
     Column("cases_due", "到期案件", "Cases due", "int"),
     Column("cases_on_time", "按时办结", "Cases on time", "int"),
@@ -59,7 +60,37 @@ ALLOCATION_COLUMNS = (
     Column("own_investment_yuan", "区自有投入", "Own investment (yuan)", "money"),
     Column("incentive_share_of_pool", "奖励占比", "Share of incentive pool", "share"),
     Column("incentive_yuan", "奖励", "Incentive (yuan)", "money"),
+    Column("devolved_yuan", "费随事转", "Money that followed the task (yuan)", "money_delta"),
     Column("total_yuan", "合计", "Total (yuan)", "money"),
+)
+#: Every input of the incentive (以奖代补) per district (published.incentive_inputs).
+INCENTIVE_INPUT_COLUMNS = (
+    DISTRICT_CODE,
+    Column("own_investment_yuan", "本年区自有投入", "Own investment Y (yuan)", "money"),
+    Column("prior_own_investment_yuan", "上年区自有投入", "Own investment Y-1 (yuan)", "money"),
+    Column("incentive_basis", "奖励依据", "Incentive basis", "incentive_basis"),
+    Column("investment_figure_yuan", "计奖投入", "Investment figure (yuan)", "money"),
+    Column("cases_due", "到期案件", "Cases due", "int"),
+    Column("cases_on_time", "按时办结", "Cases on time", "int"),
+    Column("assessment_score", "考核得分", "Assessment score", "score"),
+    Column("score_threshold", "得分门槛", "Score threshold", "score"),
+    Column("passed", "考核达标", "Passed", "bool"),
+    Column("weight", "奖励权重", "Weight", "quantity"),
+    Column("incentive_share_of_pool", "奖励占比", "Share of incentive pool", "share"),
+    Column("incentive_pool_yuan", "奖励资金池", "Incentive pool (yuan)", "money"),
+    Column("incentive_yuan", "奖励", "Incentive (yuan)", "money"),
+)
+#: Money that followed the task (费随事转), per district and transfer (published.devolved_funding).
+DEVOLVED_COLUMNS = (
+    DISTRICT_CODE,
+    Column("transfer_id", "划转编号", "Transfer"),
+    Column("asset_id", "设施编号", "Asset id"),
+    Column("work_type", "作业类型", "Work type", "work_type"),
+    Column("from_holder", "原承担方", "From"),
+    Column("to_holder", "新承担方", "To"),
+    Column("effective_date", "生效日期", "Effective date", "date"),
+    Column("decree_ref", "文号", "Decree"),
+    Column("amount_yuan", "随事转经费", "Amount (yuan)", "money_delta"),
 )
 LINE_COLUMNS = (
     DISTRICT_CODE,

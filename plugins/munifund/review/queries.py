@@ -137,6 +137,8 @@ class PackData:
     year_over_year: Table
     streets: Table = Table("street_allocation", [], available=False)
     assessment: Table = Table("assessment_results", [], available=False)
+    incentive_inputs: Table = Table("incentive_inputs", [], available=False)
+    devolved: Table = Table("devolved_funding", [], available=False)
     # what-if scenarios of the date (munifund whatif), listed with a link to each
     scenarios: Table = Table("scenario_allocation", [], available=False)
 
@@ -177,6 +179,8 @@ ORDER_BY: dict[str, tuple[str, ...]] = {
     "allocation_spending": ("district_code",),
     "allocation_spending_flags": ("district_code", "paid_at", "voucher_id", "reason"),
     "allocation_year_over_year": ("district_code",),
+    "incentive_inputs": ("district_code",),
+    "devolved_funding": ("transfer_id", "district_code"),
 }  # fmt: skip
 #: What-if scenarios (munifund whatif): published, but no mart of a run, so not among the
 #: tables above, which are the marts' (tests build them from the dbt contracts).
@@ -207,5 +211,7 @@ def read_pack_data(conn: psycopg.Connection, as_of: dt.date, dq_rows: int) -> Pa
             spending=tables["allocation_spending"],
             spending_flags=tables["allocation_spending_flags"],
             year_over_year=tables["allocation_year_over_year"],
+            incentive_inputs=tables["incentive_inputs"],
+            devolved=tables["devolved_funding"],
             scenarios=_read_published(conn, SCENARIOS, as_of, ("scenario", "district_code")),
         )

@@ -24,9 +24,11 @@ from munifund.review.columns import (
     ASSESSMENT_COLUMNS,
     CHANGE_COLUMNS,
     CITY_COST_COLUMNS,
+    DEVOLVED_COLUMNS,
     DISTRICT,
     DQ_COUNT_COLUMNS,
     DQ_ROW_COLUMNS,
+    INCENTIVE_INPUT_COLUMNS,
     KIOSK_COLUMNS,
     KIOSK_FLAG_COLUMNS,
     LINE_COLUMNS,
@@ -57,10 +59,20 @@ DQ_PAGE_ROWS = 50
 
 ALLOCATION_PAGE_COLUMNS = (
     DISTRICT,
-    *ALLOCATION_COLUMNS[3:6],
+    *ALLOCATION_COLUMNS[3:7],
     Column("_cases", "按时办结 / 到期案件", "Cases on time / due", "cases"),
-    *ALLOCATION_COLUMNS[8:],
+    *ALLOCATION_COLUMNS[9:],
 )
+INCENTIVE_INPUT_PAGE_COLUMNS = (
+    DISTRICT,
+    *INCENTIVE_INPUT_COLUMNS[1:3],
+    *INCENTIVE_INPUT_COLUMNS[4:5],
+    Column("_cases", "按时办结 / 到期案件", "Cases on time / due", "cases"),
+    *INCENTIVE_INPUT_COLUMNS[7:8],
+    *INCENTIVE_INPUT_COLUMNS[9:11],
+    *INCENTIVE_INPUT_COLUMNS[13:],
+)
+DEVOLVED_PAGE_COLUMNS = (DISTRICT, *DEVOLVED_COLUMNS[1:])
 CHANGE_PAGE_COLUMNS = (
     DISTRICT,
     *CHANGE_COLUMNS[1:9],
@@ -117,6 +129,7 @@ class PoolCheck:
     pool: str
     ok: bool
     difference: str
+    devolved: str = ""
 
 
 def _cases_text(on_time: Any, due: Any) -> str:
@@ -137,13 +150,18 @@ def pool_check(rows: list[dict[str, Any]]) -> PoolCheck | None:
     total = sum_column(rows, "total_yuan") or Decimal(0)
     pools = {to_decimal(r["pool_yuan"]) for r in rows if r.get("pool_yuan") is not None}
     pool = pools.pop() if len(pools) == 1 else None
-    ok = pool is not None and total == pool
+    # money that followed the task (费随事转) comes from the city's own budget, on top of the pool
+    devolved = sum_column(rows, "devolved_yuan") or Decimal(0)
+    expected = None if pool is None else pool + devolved
+    ok = expected is not None and total == expected
     difference = (
-        format_money_delta(total - pool)
-        if pool is not None
+        format_money_delta(total - expected)
+        if expected is not None
         else "资金池不一致 / pool differs between rows"
     )
-    return PoolCheck(format_money(total), format_money(pool), ok, difference)
+    return PoolCheck(
+        format_money(total), format_money(pool), ok, difference, format_money_delta(devolved)
+    )
 
 
 def allocation_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:
@@ -158,8 +176,9 @@ def allocation_section(data: PackData, names: dict[str, tuple[str, str]]) -> Sec
         table_row(columns, r, names, css="district-row", district=r.get("district_code"))
         for r in records
     ]
-    summed = ["standard_cost_yuan", "share", "base_yuan", "own_investment_yuan",
-              "incentive_share_of_pool", "incentive_yuan", "total_yuan"]  # fmt: skip
+    summed = ["standard_cost_yuan", "baseline_standard_cost_yuan", "share", "base_yuan",
+              "own_investment_yuan", "incentive_share_of_pool", "incentive_yuan", "devolved_yuan",
+              "total_yuan"]  # fmt: skip
     foot = []
     if table.rows:
         foot = [total_row(columns, table.rows, summed)]
@@ -442,3 +461,62 @@ def assessment_rankings(data: PackData, names: dict[str, tuple[str, str]]) -> li
         )
         rankings.append(Ranking(category, zh, en, view))
     return rankings
+
+
+def incentive_inputs_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:
+    """Every input of the incentive (以奖代补) per district (incentive_inputs)."""
+    table = data.incentive_inputs
+    if not table.available:
+        return Section(False, published_name(table.name))
+    records = [
+        {**r, "_cases": _cases_text(r.get("cases_on_time"), r.get("cases_due"))} for r in table.rows
+    ]
+    columns = INCENTIVE_INPUT_PAGE_COLUMNS
+    rows = [
+        table_row(columns, r, names, css="incentive-row", district=r.get("district_code"))
+        for r in records
+    ]
+    foot = [total_row(columns, table.rows, ["incentive_yuan"])] if table.rows else []
+    first = table.rows[0] if table.rows else {}
+    basis, threshold = first.get("incentive_basis"), first.get("score_threshold")
+    note = (
+        f"计奖投入按「{basis}」计（increase：本年比上年增加额，不低于 0；level：本年投入），"
+        f"考核得分达到 {threshold} 的区权重 = 计奖投入 × 得分 / 100，奖励资金池按权重分配 /"
+        f" The investment figure is by basis `{basis}` (increase: the rise over last year,"
+        f" floored at 0; level: the year's); a district scoring at least {threshold} weighs"
+        " figure × score / 100, and the incentive pool is split by the weights."
+        if table.rows
+        else "本截止日无数据 / No rows."
+    )
+    return Section(
+        True, view=TableView(columns, rows, foot, id="incentive-inputs-table"), note=note
+    )
+
+
+def devolved_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:
+    """Money that followed the task (费随事转), per transfer and district (devolved_funding)."""
+    table = data.devolved
+    if not table.available:
+        return Section(False, published_name(table.name))
+    if not table.rows:
+        return Section(True, note="本年无年内事权划转 / No transfer took effect during the year.")
+    columns = DEVOLVED_PAGE_COLUMNS
+    rows = [
+        table_row(columns, r, names, css="devolved-row", district=r.get("district_code"))
+        for r in table.rows
+    ]
+    from_city = sum_column(
+        [r for r in table.rows if r.get("from_holder") == "city"], "amount_yuan"
+    ) or Decimal(0)
+    to_city = sum_column(
+        [r for r in table.rows if r.get("to_holder") == "city"], "amount_yuan"
+    ) or Decimal(0)
+    note = (
+        f"市本级预算随事下放 {format_money(from_city)} 元，收回 {format_money(-to_city)} 元；"
+        "区与区之间的划转只在两区之间增减，其他区的分配不变 /"
+        f" The city's own budget passed on {format_money(from_city)} yuan with devolved work and"
+        f" took back {format_money(-to_city)} yuan; a transfer between two districts moves money"
+        " between those two only, every other district's allocation is unchanged."
+    )
+    foot = [total_row(columns, table.rows, ["amount_yuan"])]
+    return Section(True, view=TableView(columns, rows, foot, id="devolved-table"), note=note)
