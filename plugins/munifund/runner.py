@@ -451,7 +451,8 @@ def print_summary(
     with psycopg.connect(url) as conn:
         rows = conn.execute(
             "select district_code, name_zh, name_en, standard_cost_yuan, assessment_score,"
-            " base_yuan, incentive_yuan, total_yuan from published.district_allocation"
+            " base_yuan, incentive_yuan, coalesce(devolved_yuan, 0), total_yuan"
+            " from published.district_allocation"
             " where as_of_date = %s and run_id = %s order by district_code",
             [as_of, run_id],
         ).fetchall()
@@ -471,19 +472,20 @@ def print_summary(
         "得分 Score",
         "基础 Base",
         "奖励 Incentive",
+        "费随事转 Devolved",
         "合计 Total",
     ):
         justify = "left" if header.startswith("区") else "right"
         table.add_column(header, justify=justify, no_wrap=True)
-    for _code, name_zh, name_en, cost, score, base, incentive, row_total in rows:
+    for _code, name_zh, name_en, cost, score, base, incentive, devolved, row_total in rows:
         table.add_row(
             f"{name_zh} {name_en}", f"{cost:,.2f}", "—" if score is None else f"{score}",
-            f"{base:,.2f}", f"{incentive:,.2f}", f"{row_total:,.2f}",
+            f"{base:,.2f}", f"{incentive:,.2f}", f"{devolved:+,.2f}", f"{row_total:,.2f}",
         )  # fmt: skip
-    sums = [sum((r[i] for r in rows), start=0) for i in (3, 5, 6, 7)]
+    sums = [sum((r[i] for r in rows), start=0) for i in (3, 5, 6, 7, 8)]
     table.add_row(
-        "合计 Total", f"{sums[0]:,.2f}", "", f"{sums[1]:,.2f}", f"{sums[2]:,.2f}", f"{sums[3]:,.2f}",
-        style="bold",
+        "合计 Total", f"{sums[0]:,.2f}", "", f"{sums[1]:,.2f}", f"{sums[2]:,.2f}",
+        f"{sums[3]:+,.2f}", f"{sums[4]:,.2f}", style="bold",
     )  # fmt: skip
     console.print(table)
     for line in money_cycle:
