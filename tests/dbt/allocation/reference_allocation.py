@@ -915,7 +915,7 @@ def _split_pool(
             "cases_due": due,
             "cases_on_time": on_time,
             "assessment_score": score,
-            "score_threshold": Decimal(threshold),
+            "score_threshold": round_half_up(Fraction(threshold), 2),
             "passed": passed[code],
             "weight": round_half_up(weights[code], 6),
             "incentive_share_of_pool": share_of_pool,

@@ -254,7 +254,10 @@ def run_cli(*args: str):
 
 def test_the_command_writes_the_scenario_its_page_and_lists_it_in_the_review_pack(city) -> None:
     with city.connect() as conn:
-        pool = next(iter(published_rows(conn).values()))["pool_yuan"]
+        published = published_rows(conn)
+    pool = next(iter(published.values()))["pool_yuan"]
+    # the money that followed the task is the city's own budget, beside any pool
+    devolved = sum(r["devolved_yuan"] for r in published.values())
     result = run_cli("--set", f"pool_yuan={pool + 1000}", "--name", "more", "--by", "李四")
     assert result.exit_code == 0, result.output
     folder = load_settings().reviews_dir / AS_OF.isoformat()
@@ -269,7 +272,7 @@ def test_the_command_writes_the_scenario_its_page_and_lists_it_in_the_review_pac
     assert run_cli("--set", "incentive_share=0", "--name", "flat").exit_code == 0
     with city.connect() as conn:
         more = scenario_rows(conn, "more")
-        assert sum(r["scenario_total_yuan"] for r in more.values()) == pool + 2000
+        assert sum(r["scenario_total_yuan"] for r in more.values()) == pool + 2000 + devolved
         assert len(scenario_rows(conn, "flat")) == len(more)
     review = (folder / "review.html").read_text(encoding="utf-8")
     assert 'href="whatif-flat.html"' in review and 'href="whatif-more.html"' in review
