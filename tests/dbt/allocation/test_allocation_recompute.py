@@ -693,3 +693,37 @@ def test_sample_city_matches_the_recomputation(
     assert_adds_up(published)
     expected = allocate_landing(landing, as_of)
     assert_agrees(published, expected)
+
+
+def test_the_sample_s_handover_between_two_districts_moves_no_one_else_s_money(
+    clean_warehouse: Warehouse, dbt_paths: Path, tmp_path: Path
+) -> None:
+    """The models themselves, on the sample city: with and without the decree that hands a
+    Xiangfang road to Nangang during the year, every other district's allocation is the same to
+    the fen, and what Nangang gains Xiangfang loses (to the fen of F's rounding)."""
+    from munifund.sample import generate_sample_city
+
+    as_of = dt.date(2026, 11, 28)
+    landing = tmp_path / "sample"
+    generate_sample_city(landing, year=2026)
+    figures = {}
+    for variant in ("with", "without"):
+        if variant == "without":
+            handover = landing / "asset_transfers" / "2026-04-20"
+            for path in handover.iterdir():
+                path.unlink()
+            handover.rmdir()
+        run_id = f"handover-{variant}"
+        ingest_and_build(clean_warehouse, landing, as_of, run_id, dbt_paths, data_tests=False)
+        figures[variant] = read_published(clean_warehouse, as_of, run_id).districts
+    with_, without = figures["with"], figures["without"]
+    parties = {"230103", "230110"}
+    for code in with_.keys() - parties:
+        assert with_[code] == without[code], code
+    gained = with_["230103"]["devolved_yuan"] - without["230103"]["devolved_yuan"]
+    lost = with_["230110"]["devolved_yuan"] - without["230110"]["devolved_yuan"]
+    # F is rounded once per district: the two sides may differ by the fen of that rounding
+    assert gained > 0 and abs(gained + lost) <= Decimal("0.01")
+    for code in parties:
+        for column in ("base_yuan", "incentive_yuan", "baseline_standard_cost_yuan"):
+            assert with_[code][column] == without[code][column], (code, column)
