@@ -44,6 +44,8 @@ SHEETS = {
     "unmeasured_assets": ("unmeasured 未测量", catalog.UNMEASURED_COLUMNS),
     "kiosk_fee_compliance": ("kiosk compliance 占道费", catalog.KIOSK_COLUMNS),
     "kiosk_fee_flags": ("kiosk flags 占道费凭证", catalog.KIOSK_FLAG_COLUMNS),
+    "incentive_inputs": ("incentive 奖励依据", catalog.INCENTIVE_INPUT_COLUMNS),
+    "devolved_funding": ("devolved 费随事转", catalog.DEVOLVED_COLUMNS),
 }
 #: The texts of ``published.data_quality_issues`` in its two sheets (run_id is ours).
 DQ_SHEETS = {
@@ -186,7 +188,7 @@ def test_the_sheets_hold_no_formula_and_the_text_as_delivered(pack: Path) -> Non
             for n in xlsx.namelist()
             if n.startswith("xl/worksheets/sheet")
         }
-    assert len(sheets) == 17
+    assert len(sheets) == 19
     for name, xml in sheets.items():
         assert "<f>" not in xml and "<f " not in xml, name
     # the hyperlink as an inline string, its quotes escaped, not a <f>HYPERLINK(…)</f>
