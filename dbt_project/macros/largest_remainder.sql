@@ -18,13 +18,29 @@
             ) as remainder_rank
         from (
             select
-                r.*,
-                case when r.den = 0 then 0 else div(r.total_fen * r.num, r.den) end as floor_fen,
+                floor_division.*,
                 case
-                    when r.den = 0 then 0
-                    else r.total_fen * r.num - div(r.total_fen * r.num, r.den) * r.den
+                    when floor_division.den = 0 then 0
+                    else floor_division.total_fen * floor_division.num
+                        - floor_division.floor_fen * floor_division.den
                 end as remainder
-            from {{ relation }} r
+            from (
+                -- floored, not truncated: a negative total (a district's total that money
+                -- which followed the task took below 0, split between its streets) floors down
+                -- too, so that every remainder is >= 0 and the fen left over are handed out
+                select
+                    r.*,
+                    case
+                        when r.den = 0 then 0
+                        else div(r.total_fen * r.num, r.den) - case
+                            when mod(r.total_fen * r.num, r.den) <> 0
+                                and (r.total_fen * r.num < 0) <> (r.den < 0)
+                                then 1
+                            else 0
+                        end
+                    end as floor_fen
+                from {{ relation }} r
+            ) floor_division
         ) floored
     ) ranked
 {%- endmacro %}

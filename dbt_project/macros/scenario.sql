@@ -18,7 +18,8 @@
     {%- if is_scenario() -%}
         {{ scenario_parameter('incentive_score_threshold') }}
     {%- else -%}
-        {{ var('incentive_score_threshold') }}
+        {#- the var's former name, when a caller still sets it, wins over the project's value -#}
+        {{ var('incentive_score_threshold', var('score_threshold')) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -10,7 +10,7 @@ contract (columns, ``data_type``, descriptions, the primary key as a constraint)
   publication); a mart without ``publish`` is not published (the audit's own, say);
 - ``label: {zh: …, en: …}`` for the table, and ``meta.label`` on a column for its header;
 - ``row_count_stable: true`` where the row count follows the city (the audit's drop check);
-- ``review: {order, sheet, page_columns, order_by, totals, empty: {zh, en}}`` for a plain table section of the
+- ``review: {order, sheet, page_columns, order_by, totals, empty: {zh, en}, note: {zh, en}}`` for a plain table section of the
   review pack and a sheet of its workbook (``munifund.review.declared``); a column's
   ``meta.kind`` says how it is shown when its type does not (a status code, a signed amount).
 
@@ -62,6 +62,9 @@ class ReviewPlacement:
     #: the note shown when the table has no rows for the date
     empty_zh: str = "本截止日无数据"
     empty_en: str = "No rows for this as-of date."
+    #: what the section explains above its table (how its figures are made), when it says
+    note_zh: str = ""
+    note_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,7 @@ def _review(
 ) -> ReviewPlacement | None:
     if not spec:
         return None
-    empty = spec.get("empty") or {}
+    empty, note = spec.get("empty") or {}, spec.get("note") or {}
     placement = ReviewPlacement(
         order=int(spec.get("order", 100)),
         sheet=spec.get("sheet"),
@@ -165,6 +168,8 @@ def _review(
         totals=tuple(spec.get("totals") or ()),
         empty_zh=empty.get("zh", ReviewPlacement.empty_zh),
         empty_en=empty.get("en", ReviewPlacement.empty_en),
+        note_zh=note.get("zh", ""),
+        note_en=note.get("en", ""),
     )
     named = (*placement.page_columns, *placement.totals, *placement.order_by)
     unknown = [c for c in named if c not in columns]

@@ -87,12 +87,16 @@ def _allocation_problems(conn: psycopg.Connection) -> list[str]:
         ).fetchall()
     ]
     row = conn.execute(
-        "select count(*), sum(total_yuan), max(pool_yuan), min(pool_yuan)"
+        "select count(*), sum(total_yuan), max(pool_yuan), min(pool_yuan), sum(devolved_yuan)"
         " from audit.district_allocation"
     ).fetchone()
-    n, total, pool, pool_min = row  # type: ignore[misc]
+    n, total, pool, pool_min, devolved = row  # type: ignore[misc]
+    # money that followed the task comes from the city's own budget, on top of the pool
     if n == 0:
         problems.append("no district has an allocation")
-    elif pool != pool_min or total != pool:
-        problems.append(f"district totals add up to {total} yuan, the pool is {pool} yuan")
+    elif pool != pool_min or total != pool + devolved:
+        problems.append(
+            f"district totals add up to {total} yuan, the pool is {pool} yuan and the money that"
+            f" followed the task (费随事转) {devolved} yuan"
+        )
     return problems

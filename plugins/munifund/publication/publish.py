@@ -175,20 +175,18 @@ def _record_run(conn: psycopg.Connection, ctx: RunContext, ingested: dict, audit
         " file), '[]') from ops.partitions_taken where partition_date <= %s",
         [ctx.as_of],
     ).fetchone()[0]  # type: ignore[index]
-    # the rule parameters the allocation was built with, as the mart records them
-    parameters = conn.execute(
-        "select jsonb_build_object('incentive_basis', min(incentive_basis))"
-        " from audit.district_allocation"
-    ).fetchone()[0]  # type: ignore[index]
+    parameters, devolved, coverage = _run_parameters(conn, ctx)
     conn.execute(
         "insert into ops.allocation_runs (run_id, as_of_date, fiscal_year, input_fingerprints,"
         " code_version, dbt_version, airflow_version, row_counts, ingest_summary, parameters,"
-        " started_by, started_by_login)"
-        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " started_by, started_by_login, devolved_from_city_yuan, city_coverage)"
+        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         " on conflict (run_id) do update set as_of_date = excluded.as_of_date,"
         "  fiscal_year = excluded.fiscal_year, input_fingerprints = excluded.input_fingerprints,"
         "  code_version = excluded.code_version, row_counts = excluded.row_counts,"
         "  ingest_summary = excluded.ingest_summary, parameters = excluded.parameters,"
+        "  devolved_from_city_yuan = excluded.devolved_from_city_yuan,"
+        "  city_coverage = excluded.city_coverage,"
         "  published_at = now(),"
         "  started_by = coalesce(ops.allocation_runs.started_by, excluded.started_by),"
         "  started_by_login = coalesce(ops.allocation_runs.started_by_login,"
@@ -199,10 +197,29 @@ def _record_run(conn: psycopg.Connection, ctx: RunContext, ingested: dict, audit
             ctx.run_id, ctx.as_of, ctx.fiscal_year, json.dumps(fingerprints), _code_version(),
             dbt_version, airflow.__version__, json.dumps(audited.get("row_counts", {})),
             json.dumps(ingested), json.dumps(parameters), ctx.started_by,
-            os.environ.get(RUN_LOGIN_VARIABLE),
+            os.environ.get(RUN_LOGIN_VARIABLE), devolved, coverage,
         ],
     )  # fmt: skip
     _supersede_earlier_runs(conn, ctx)
+
+
+def _run_parameters(conn: psycopg.Connection, ctx: RunContext) -> tuple[dict, object, object]:
+    """Every parameter the run's allocation was computed with (audit.run_parameters, which dbt
+    built from the values its models used), then sum(F) and the city-wide coverage."""
+    if conn.execute("select to_regclass('audit.run_parameters')").fetchone()[0] is None:  # type: ignore[index]
+        return {}, None, None
+    row = conn.execute(
+        "select jsonb_build_object('pool_yuan', pool_yuan, 'incentive_share', incentive_share,"
+        " 'incentive_basis', incentive_basis, 'score_threshold', score_threshold,"
+        " 'payment_schedule', payment_schedule, 'enforcement_pass_score',"
+        " enforcement_pass_score), devolved_from_city_yuan, city_coverage"
+        " from audit.run_parameters where run_id = %s and as_of_date = %s",
+        [ctx.run_id, ctx.as_of],
+    ).fetchone()
+    if row is None:
+        # no pool for the year: the audit refuses such a run before it gets here
+        return {}, None, None
+    return row[0], row[1], row[2]
 
 
 def _supersede_earlier_runs(conn: psycopg.Connection, ctx: RunContext) -> None:

@@ -52,7 +52,8 @@ ALLOCATION_COLUMNS = (
     NAME_ZH,
     NAME_EN,
     Column("standard_cost_yuan", "标准经费", "Standard cost (yuan)", "money"),
-    Column("share", "标准经费占比", "Share of standard cost", "share"),
+    Column("baseline_standard_cost_yuan", "年初标准经费", "Baseline standard cost (yuan)", "money"),
+    Column("share", "年初标准经费占比", "Share of baseline standard cost", "share"),
     Column("base_yuan", "基础分配", "Base (yuan)", "money"),
     Column("cases_due", "到期案件", "Cases due", "int"),
     Column("cases_on_time", "按时办结", "Cases on time", "int"),
@@ -60,6 +61,7 @@ ALLOCATION_COLUMNS = (
     Column("own_investment_yuan", "区自有投入", "Own investment (yuan)", "money"),
     Column("incentive_share_of_pool", "奖励占比", "Share of incentive pool", "share"),
     Column("incentive_yuan", "奖励", "Incentive (yuan)", "money"),
+    Column("devolved_yuan", "费随事转", "Money that followed the task (yuan)", "money_delta"),
     Column("total_yuan", "合计", "Total (yuan)", "money"),
 )
 LINE_COLUMNS = (

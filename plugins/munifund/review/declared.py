@@ -30,6 +30,8 @@ class DeclaredSection:
     view: TableView | None
     note: str
     available: bool
+    #: what the section explains above its table
+    intro: str = ""
 
 
 def declared_tables() -> list[PublishedTable]:
@@ -86,13 +88,14 @@ def declared_section(
 ) -> DeclaredSection:
     """The section of ``table`` with the date's ``rows`` (None: not in the warehouse yet)."""
     zh, en = table.label_zh or table.name, table.label_en or table.name
-    if rows is None:
-        return DeclaredSection(table.name, zh, en, None, "", available=False)
     placement = table.review
     assert placement is not None
+    intro = " / ".join(t for t in (placement.note_zh, placement.note_en) if t)
+    if rows is None:
+        return DeclaredSection(table.name, zh, en, None, "", available=False, intro=intro)
     columns = declared_columns(table, page=True)
     body = [table_row(columns, r, names, district=r.get("district_code")) for r in rows]
     foot = [total_row(columns, rows, placement.totals)] if rows and placement.totals else []
     view = TableView(columns, body, foot, id=f"{table.name.replace('_', '-')}-table")
     note = "" if rows else f"{placement.empty_zh} / {placement.empty_en}"
-    return DeclaredSection(table.name, zh, en, view, note, available=True)
+    return DeclaredSection(table.name, zh, en, view, note, available=True, intro=intro)

@@ -67,18 +67,20 @@ def disbursement_section(data: PackData, names: dict[str, tuple[str, str]]) -> S
 
 
 def coverage_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:
-    """Coverage per district (district_allocation.coverage) and the city's (its YoY row)."""
+    """Coverage per district (district_allocation.coverage) and the city's (allocation_runs)."""
     table = data.allocation
     if not table.available or not any("coverage" in r for r in table.rows):
         return Section(False, published_name(table.name) + ".coverage")
     view = _district_table(
         table, COVERAGE_PAGE_COLUMNS, names, "coverage-row", [], "coverage-table"
     )
-    city = next((r for r in data.year_over_year.rows if r.get("district_code") is None), None)
+    # the city-wide coverage sum(total) / sum(S) is recorded with the run (migration 0010)
+    coverage = (data.run or {}).get("city_coverage")
+    text = format_cell(COVERAGE_COLUMNS[-1], coverage).text
     note = (
-        f"全市足额率（资金池 / 标准经费合计）{format_cell(COVERAGE_COLUMNS[-1], city.get('coverage')).text}"
-        f" / City coverage (pool / sum of standard costs) {format_cell(COVERAGE_COLUMNS[-1], city.get('coverage')).text}"
-        if city
+        f"全市足额率（分配合计 / 标准经费合计）{text}"
+        f" / City coverage (sum of totals / sum of standard costs) {text}"
+        if coverage is not None
         else ""
     )
     return Section(True, view=view, note=note)

@@ -114,8 +114,16 @@ def render_scenario_page(data: ScenarioData):
         r["district_code"]: (r.get("name_zh") or "", r.get("name_en") or "") for r in data.rows
     }
     comparison = comparison_section(data.rows, names)
+    # the money that followed the task (费随事转) is what a total holds beyond its base and
+    # incentive: the city's own budget, on top of the pool
     pool_rows = [
-        {"total_yuan": r["scenario_total_yuan"], "pool_yuan": data.parameters["pool_yuan"]}
+        {
+            "total_yuan": r["scenario_total_yuan"],
+            "pool_yuan": data.parameters["pool_yuan"],
+            "devolved_yuan": r["scenario_total_yuan"]
+            - r["scenario_base_yuan"]
+            - r["scenario_incentive_yuan"],
+        }
         for r in data.rows
     ]
     html = (

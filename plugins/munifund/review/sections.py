@@ -56,9 +56,9 @@ DQ_PAGE_ROWS = 50
 
 ALLOCATION_PAGE_COLUMNS = (
     DISTRICT,
-    *ALLOCATION_COLUMNS[3:6],
+    *ALLOCATION_COLUMNS[3:7],
     Column("_cases", "按时办结 / 到期案件", "Cases on time / due", "cases"),
-    *ALLOCATION_COLUMNS[8:],
+    *ALLOCATION_COLUMNS[9:],
 )
 CHANGE_PAGE_COLUMNS = (
     DISTRICT,
@@ -115,6 +115,7 @@ class PoolCheck:
     pool: str
     ok: bool
     difference: str
+    devolved: str = ""
 
 
 def _cases_text(on_time: Any, due: Any) -> str:
@@ -135,13 +136,18 @@ def pool_check(rows: list[dict[str, Any]]) -> PoolCheck | None:
     total = sum_column(rows, "total_yuan") or Decimal(0)
     pools = {to_decimal(r["pool_yuan"]) for r in rows if r.get("pool_yuan") is not None}
     pool = pools.pop() if len(pools) == 1 else None
-    ok = pool is not None and total == pool
+    # money that followed the task (费随事转) comes from the city's own budget, on top of the pool
+    devolved = sum_column(rows, "devolved_yuan") or Decimal(0)
+    expected = None if pool is None else pool + devolved
+    ok = expected is not None and total == expected
     difference = (
-        format_money_delta(total - pool)
-        if pool is not None
+        format_money_delta(total - expected)
+        if expected is not None
         else "资金池不一致 / pool differs between rows"
     )
-    return PoolCheck(format_money(total), format_money(pool), ok, difference)
+    return PoolCheck(
+        format_money(total), format_money(pool), ok, difference, format_money_delta(devolved)
+    )
 
 
 def allocation_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:
@@ -156,8 +162,9 @@ def allocation_section(data: PackData, names: dict[str, tuple[str, str]]) -> Sec
         table_row(columns, r, names, css="district-row", district=r.get("district_code"))
         for r in records
     ]
-    summed = ["standard_cost_yuan", "share", "base_yuan", "own_investment_yuan",
-              "incentive_share_of_pool", "incentive_yuan", "total_yuan"]  # fmt: skip
+    summed = ["standard_cost_yuan", "baseline_standard_cost_yuan", "share", "base_yuan",
+              "own_investment_yuan", "incentive_share_of_pool", "incentive_yuan", "devolved_yuan",
+              "total_yuan"]  # fmt: skip
     foot = []
     if table.rows:
         foot = [total_row(columns, table.rows, summed)]

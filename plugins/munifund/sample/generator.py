@@ -19,8 +19,10 @@ What the sample is designed to show, for fiscal year Y:
   not keep stay the district's, and the high-tech zone's Daoli area is the city's (2017-01-01);
   the Daoli area devolves to Daoli district on Y-07-01 (delivered Y-06-15); sweeping of
   pedestrian crossings and everything under the elevated roads on Y-04-01 (delivered Y-03-20);
-  10 city bridges' upkeep on Y-12-01, decreed ahead (delivered Y-10-15). Every bridge names the
-  road it carries and follows it; the development zone's 32 roads move no money.
+  10 city bridges' upkeep on Y-12-01, decreed ahead (delivered Y-10-15). Between two districts:
+  a boundary road of 香坊 Xiangfang goes to 南岗 Nangang on Y-05-01 (delivered Y-04-20), its
+  money with it (费随事转). Every bridge names the road it carries and follows it; the
+  development zone's 32 roads move no money.
 - Measurements: adopted roads (新纳入道路) delivered unverified on Y-02-01 and verified by a
   re-delivery on Y-09-15; re-surveys from mid-year (delivered Y-06-05), a quarter of them
   unverified; a few assets whose only measurement is unverified (unmeasured).
@@ -288,6 +290,7 @@ def _write_transfers(
     deliveries = (
         (reference, transfers.baseline_transfers(register)),
         (date(y, 3, 20), transfers.crossing_and_underside_devolution(register)),
+        (date(y, 4, 20), transfers.boundary_road_handover(register)),
         (date(y, 6, 15), transfers.daoli_area_devolution(register)),
         (
             date(y, 10, 15),

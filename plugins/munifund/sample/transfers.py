@@ -99,6 +99,38 @@ def daoli_area_devolution(register: AssetRegister) -> list[Transfer]:
     ]
 
 
+# plausible: a boundary road of Xiangfang whose upkeep Nangang takes over
+BOUNDARY_FROM_DISTRICT = "230110"  # Xiangfang
+BOUNDARY_TO_DISTRICT = "230103"  # Nangang
+
+
+def boundary_road_handover(register: AssetRegister) -> list[Transfer]:
+    """A transfer between two districts: from Y-05-01 Nangang takes over all the work of a
+    secondary road of Xiangfang on their boundary (money follows the task, 费随事转, from
+    Xiangfang to Nangang; no other district's allocation moves). The road chosen is Xiangfang's
+    first secondary road (by asset_id) that is measured, stands all year, moves with no other
+    decree and carries no bridge, so the sample's figures show this one transfer alone."""
+    moved_elsewhere = (
+        set(register.district_trunk_ids)
+        | set(register.zone_road_ids)
+        | set(register.daoli_area_ids)
+        | register.unmeasured_ids
+        | {a.asset_id for a in register.retired_mid_year}
+    )
+    carried = {a.connected_to for a in [*register.existing, *register.adopted] if a.connected_to}
+    road = min(
+        a.asset_id
+        for a in register.existing
+        if a.asset_class == "secondary_road"
+        and a.district_code == BOUNDARY_FROM_DISTRICT
+        and a.asset_id not in moved_elsewhere
+        and a.asset_id not in carried
+    )
+    decree = f"哈政发〔{register.year}〕17号"
+    effective = date(register.year, 5, 1)
+    return [Transfer(road, "*", "district", BOUNDARY_TO_DISTRICT, effective, decree)]
+
+
 def future_bridge_devolution(register: AssetRegister, rng: random.Random) -> list[Transfer]:
     """A decree known in October for December: 10 city bridges' upkeep to their district."""
     by_id = {a.asset_id: a for a in register.existing}

@@ -75,7 +75,7 @@ class Published:
 def default_threshold() -> Decimal:
     """The threshold a run uses (dbt_project.yml's var: the nightly DAG does not set it)."""
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
-    return Decimal(str(project["vars"]["incentive_score_threshold"]))
+    return Decimal(str(project["vars"]["score_threshold"]))
 
 
 def published_allocation(conn: psycopg.Connection, as_of: dt.date) -> Published:
@@ -90,7 +90,7 @@ def published_allocation(conn: psycopg.Connection, as_of: dt.date) -> Published:
             f"no allocation is published for {as_of}: a scenario is compared with it;"
             f" run `munifund run --date {as_of}` first"
         )
-    return Published(run_id=row[0], incentive_basis=row[1] or "level")
+    return Published(run_id=row[0], incentive_basis=row[1] or "increase")
 
 
 def dbt_vars(scenario: Scenario) -> dict[str, object]:
@@ -165,16 +165,21 @@ def _refuse_rate_gaps(conn: psycopg.Connection, rates: RatesFile | None) -> None
 
 
 def _scenario_rows_add_up(conn: psycopg.Connection, as_of: dt.date) -> None:
-    pool, total, districts = conn.execute(
-        "select min(pool_yuan), sum(total_yuan), count(*)"
+    pool, devolved, total, districts = conn.execute(
+        "select min(pool_yuan), sum(devolved_yuan), sum(total_yuan), count(*)"
         " from whatif.int_district_allocations_split"
     ).fetchone()  # type: ignore[misc]
     if not districts:
         raise ScenarioRefused(
             f"no budget pool for fiscal year {as_of.year} is known on {as_of}; nothing was written"
         )
-    if pool != total:  # the rule guarantees it; a scenario is never written when it does not
-        raise RuntimeError(f"the scenario's totals add up to {total}, not to its pool {pool}")
+    # the rule guarantees it (money that followed the task is the city's, on top of the pool);
+    # a scenario is never written when it does not
+    if pool + devolved != total:
+        raise RuntimeError(
+            f"the scenario's totals add up to {total}, not to its pool {pool} plus the money"
+            f" that followed the task {devolved}"
+        )
 
 
 def _write(conn: psycopg.Connection, scenario: Scenario, published: Published, params: dict) -> int:

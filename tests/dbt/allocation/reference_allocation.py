@@ -20,8 +20,14 @@ Choices the rules leave open, made here as in the models (and documented on the 
   in the year or has no such work type, the follower's own matrix default in its own district
   applies (the chain is not chased); a bridge naming no road takes its matrix default;
 - the assessment threshold is compared exactly on the counts, never on the rounded score;
-- with incentive basis ``increase`` the weighed own investment is max(own_Y - own_Y-1, 0), a year
-  with no figure counting as 0;
+- with incentive basis ``increase`` (the default) the weighed own investment is
+  max(own_Y - own_Y-1, 0), a year with no figure counting as 0;
+- money follows the task (费随事转): the baseline holder of a pair is its holder (the city, or a
+  district whatever the tier) on 1 January, standing transfers included; the base pool is split
+  on the baseline standard cost S°, and a day whose holder is not the baseline holder moves its
+  cost from the baseline holder to the holder, under the transfer in force that day (the pair's
+  own, or that of the road it follows); F_d rounds the district's exact sum once, a row of
+  devolved_funding its own exact sum, each half up to the fen;
 - a district's lines are rounded to the fen by largest remainder (ties by tier, work type, asset
   class, rate period) so that they add up to the district's standard cost.
 """
@@ -166,6 +172,7 @@ class Transfer:
     to_tier: str
     to_district_code: str | None
     effective_date: dt.date
+    decree_ref: str | None = None
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one object per delivered row
@@ -278,6 +285,7 @@ def read_inputs(landing: Path, as_of: dt.date) -> Inputs:
             r["to_tier"],
             r.get("to_district_code"),
             _date(r["effective_date"]),
+            r.get("decree_ref"),
         )  # fmt: skip
         for r in known_rows(landing, "asset_transfers", as_of)
     ]
@@ -462,6 +470,26 @@ class Rules:
             return self.matrix_default(asset, work_type)
         return self.responsible(road, followed, day)
 
+    def holder(self, asset: Asset, work_type: str, day: dt.date) -> str | None:
+        """Who holds the work on the day: a district code, or None for the city."""
+        tier, district = self.responsible(asset, work_type, day)
+        return None if tier == "city" else district
+
+    def baseline_holder(self, asset: Asset, work_type: str) -> str | None:
+        """The holder on 1 January: transfers effective on or before it are standing ones."""
+        return self.holder(asset, work_type, dt.date(self.year, 1, 1))
+
+    def transfer_in_force(self, asset: Asset, work_type: str, day: dt.date) -> Transfer | None:
+        """The transfer whose decision gives the day's responsibility, as `responsible` finds
+        it: the pair's own, else that of the road it follows."""
+        transfer = self.latest_transfer(asset, work_type, day)
+        if transfer is not None:
+            return transfer
+        road = self.follows(asset, work_type)
+        if road is None:
+            return None
+        return self.transfer_in_force(road, self.followed_work_type(asset, work_type), day)
+
     def quantity(self, asset: Asset, work_type: str, day: dt.date) -> Measurement | None:
         for m in reversed(self.measurements_of.get((asset.asset_id, work_type), ())):
             if m.effective_from <= day:
@@ -521,6 +549,10 @@ class Allocation:
     cost_yuan_days: dict[str, Decimal]
     # street_code -> figures of street_allocation
     streets: dict[str, dict[str, object]] = field(default_factory=dict)
+    # (district_code, transfer_id) -> figures of devolved_funding
+    devolved: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
+    # district_code -> figures of incentive_inputs
+    incentive: dict[str, dict[str, object]] = field(default_factory=dict)
     # (district_code, street_code or None, category) -> figures of assessment_results
     assessment: dict[tuple, dict[str, object]] = field(default_factory=dict)
 
@@ -537,7 +569,7 @@ def _line_figures(line: Line, days_in_year: int) -> dict[str, object]:
 
 
 def allocate(
-    inputs: Inputs, threshold: int = 60, incentive_basis: str = "level", every_day: bool = False
+    inputs: Inputs, threshold: int = 60, incentive_basis: str = "increase", every_day: bool = False
 ) -> Allocation:
     """The allocation of domain.md. Each asset and work type is walked day by day, a day standing
     for the days after it up to the next day on which an answer may change (Rules.change_days);
@@ -552,6 +584,10 @@ def allocate(
     day_counts: Counter[tuple] = Counter()
     unmeasured: Counter[tuple[str, str]] = Counter()
     missing_rates: set[tuple[str, str]] = set()
+    # money follows the task: yuan-days held at the start of the year, and those that moved,
+    # by (transfer in force, holder, baseline holder)
+    baseline_cost: dict[str, Decimal] = defaultdict(Decimal)
+    moved: dict[tuple[Transfer | None, str | None, str | None], Decimal] = defaultdict(Decimal)
     for asset in sorted(inputs.assets.values(), key=lambda a: a.asset_id):
         if not rules.in_year(asset):
             continue
@@ -589,6 +625,14 @@ def allocate(
                         measurement,
                     )
                     day_counts[key] += n
+                    yuan_days = measurement.quantity * n * standard.rate
+                    holder = None if tier == "city" else district
+                    baseline = rules.baseline_holder(asset, work_type)
+                    if baseline is not None:
+                        baseline_cost[baseline] += yuan_days
+                    if holder != baseline:
+                        transfer = rules.transfer_in_force(asset, work_type, day)
+                        moved[(transfer, holder, baseline)] += yuan_days
 
     local: dict[tuple, Line] = defaultdict(Line)
     city: dict[tuple, Line] = defaultdict(Line)
@@ -634,7 +678,13 @@ def allocate(
         for k, line in city.items()
     }
 
-    districts = _split_pool(inputs, cost, n_days, threshold, incentive_basis)
+    devolved = _devolved_funding(moved, n_days)
+    devolved_days: dict[str, Decimal] = defaultdict(Decimal)
+    for (district, _), row in devolved.items():
+        devolved_days[district] += row.pop("yuan_days")
+    districts, incentive = _split_pool(
+        inputs, cost, baseline_cost, devolved_days, n_days, threshold, incentive_basis
+    )
     street_cost: dict[tuple[str, str | None], Decimal] = defaultdict(Decimal)
     for (tier, district, _, _, standard, asset_id, measurement), n in day_counts.items():
         if tier == "street":
@@ -648,9 +698,47 @@ def allocate(
         dict(unmeasured),
         missing_rates,
         cost,
-        _streets(inputs, districts, cost, street_cost, n_days),
-        assessment_results(inputs),
+        streets=_streets(inputs, districts, cost, street_cost, n_days),
+        assessment=assessment_results(inputs),
+        devolved=devolved,
+        incentive=incentive,
     )
+
+
+def _devolved_funding(
+    moved: dict[tuple[Transfer | None, str | None, str | None], Decimal], n_days: int
+) -> dict[tuple[str, str], dict[str, object]]:
+    """devolved_funding: per district and transfer, + the yuan-days received, - those given,
+    and the parties of the most money the row moved (ties by from, then to)."""
+    legs: dict[tuple[str, str], list[tuple[Decimal, str, str]]] = defaultdict(list)
+    transfers: dict[str, Transfer] = {}
+    for (transfer, holder, baseline), yuan_days in moved.items():
+        assert transfer is not None, "a day held by another than its baseline holder has a transfer"
+        transfers[transfer.transfer_id] = transfer
+        parties = (baseline or "city", holder or "city")
+        if holder is not None:
+            legs[(holder, transfer.transfer_id)].append((yuan_days, *parties))
+        if baseline is not None:
+            legs[(baseline, transfer.transfer_id)].append((-yuan_days, *parties))
+    result = {}
+    for (district, transfer_id), rows in sorted(legs.items()):
+        by_parties: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        for yuan_days, from_holder, to_holder in rows:
+            by_parties[(from_holder, to_holder)] += abs(yuan_days)
+        from_holder, to_holder = min(by_parties, key=lambda p: (-by_parties[p], p))
+        total = sum((r[0] for r in rows), Decimal(0))
+        t = transfers[transfer_id]
+        result[(district, transfer_id)] = {
+            "asset_id": t.asset_id,
+            "work_type": t.work_type,
+            "from_holder": from_holder,
+            "to_holder": to_holder,
+            "effective_date": t.effective_date,
+            "decree_ref": t.decree_ref,
+            "amount_yuan": round_half_up(Fraction(total) / n_days, 2),
+            "yuan_days": total,
+        }
+    return result
 
 
 def _streets(
@@ -754,63 +842,91 @@ def weighed_investment(inputs: Inputs, code: str, incentive_basis: str) -> Decim
 
 
 def _split_pool(
-    inputs: Inputs, cost: dict[str, Decimal], n_days: int, threshold: int, incentive_basis: str
-) -> dict[str, dict[str, object]]:
+    inputs: Inputs,
+    cost: dict[str, Decimal],
+    baseline_cost: dict[str, Decimal],
+    devolved_days: dict[str, Decimal],
+    n_days: int,
+    threshold: int,
+    incentive_basis: str,
+) -> tuple[dict[str, dict[str, object]], dict[str, dict[str, object]]]:
+    """district_allocation and incentive_inputs: B split on S°, I on the weights, F on top."""
     if inputs.pool is None:
-        return {}
+        return {}, {}
     pool, share = inputs.pool
     scores = _scores(inputs)
     codes = sorted(inputs.districts)
     weights: dict[str, Fraction] = {}
+    passed: dict[str, bool] = {}
     for code in codes:
         due, on_time = scores.get(code, (0, 0))
         own = weighed_investment(inputs, code, incentive_basis)
-        qualifies = due > 0 and Fraction(100 * on_time, due) >= threshold
-        weights[code] = Fraction(own) * Fraction(on_time, due) if qualifies else Fraction(0)
+        passed[code] = due > 0 and Fraction(100 * on_time, due) >= threshold
+        weights[code] = Fraction(own) * Fraction(on_time, due) if passed[code] else Fraction(0)
     incentive_pool = round_half_up(Fraction(pool) * Fraction(share), 2)
     fell_back = sum(weights.values()) == 0
     if fell_back:
         incentive_pool = Decimal("0.00")
     base_pool = pool - incentive_pool
-    base_fen = largest_remainder(int(base_pool * 100), {c: Fraction(cost[c]) for c in codes})
+    baseline = {c: Fraction(baseline_cost.get(c, Decimal(0))) for c in codes}
+    base_fen = largest_remainder(int(base_pool * 100), baseline)
     incentive_fen = largest_remainder(int(incentive_pool * 100), weights)
-    total_cost = sum((Fraction(cost[c]) for c in codes), Fraction(0))
+    total_baseline = sum(baseline.values(), Fraction(0))
     total_weight = sum(weights.values(), Fraction(0))
-    result = {}
+    result, incentive = {}, {}
     for code in codes:
         due, on_time = scores.get(code, (0, 0))
         name_zh, name_en = inputs.districts[code]
+        devolved = round_half_up(Fraction(devolved_days.get(code, Decimal(0))) / n_days, 2)
+        share_of_pool = (
+            round_half_up(weights[code] / total_weight, 10) if total_weight else Decimal("0E-10")
+        )
+        score = round_half_up(Fraction(100 * on_time, due), 2) if due else None
+        own = inputs.own_investment.get(code, Decimal("0.00"))
         result[code] = {
             "name_zh": name_zh,
             "name_en": name_en,
             "standard_cost_yuan": round_half_up(Fraction(cost[code]) / n_days, 2),
-            "share": round_half_up(Fraction(cost[code]) / total_cost, 10)
-            if total_cost
+            "share": round_half_up(baseline[code] / total_baseline, 10)
+            if total_baseline
             else Decimal("0E-10"),
             "base_yuan": Decimal(base_fen[code]) / 100,
             "cases_due": due,
             "cases_on_time": on_time,
-            "assessment_score": round_half_up(Fraction(100 * on_time, due), 2) if due else None,
-            "own_investment_yuan": inputs.own_investment.get(code, Decimal("0.00")),
-            "incentive_share_of_pool": (
-                round_half_up(weights[code] / total_weight, 10)
-                if total_weight
-                else Decimal("0E-10")
-            ),
+            "assessment_score": score,
+            "own_investment_yuan": own,
+            "incentive_share_of_pool": share_of_pool,
             "incentive_yuan": Decimal(incentive_fen[code]) / 100,
-            "total_yuan": Decimal(base_fen[code] + incentive_fen[code]) / 100,
+            "total_yuan": Decimal(base_fen[code] + incentive_fen[code]) / 100 + devolved,
             "pool_yuan": pool,
             "base_pool_yuan": base_pool,
             "incentive_pool_yuan": incentive_pool,
             "incentive_share": share,
             "incentive_fell_back": fell_back,
             "incentive_basis": incentive_basis,
+            "baseline_standard_cost_yuan": round_half_up(baseline[code] / n_days, 2),
+            "devolved_yuan": devolved,
         }
-    return result
+        incentive[code] = {
+            "own_investment_yuan": own,
+            "prior_own_investment_yuan": inputs.previous_own_investment.get(code, Decimal(0)),
+            "incentive_basis": incentive_basis,
+            "investment_figure_yuan": weighed_investment(inputs, code, incentive_basis),
+            "cases_due": due,
+            "cases_on_time": on_time,
+            "assessment_score": score,
+            "score_threshold": round_half_up(Fraction(threshold), 2),
+            "passed": passed[code],
+            "weight": round_half_up(weights[code], 6),
+            "incentive_share_of_pool": share_of_pool,
+            "incentive_pool_yuan": incentive_pool,
+            "incentive_yuan": Decimal(incentive_fen[code]) / 100,
+        }
+    return result, incentive
 
 
 def allocate_landing(
-    landing: Path, as_of: dt.date, threshold: int = 60, incentive_basis: str = "level"
+    landing: Path, as_of: dt.date, threshold: int = 60, incentive_basis: str = "increase"
 ) -> Allocation:
     return allocate(read_inputs(landing, as_of), threshold, incentive_basis)
 

@@ -7,7 +7,8 @@ investment, a pool with an incentive share in [0, 0.5]). Each city is written as
 partitions (with its own districts, responsibility matrix and unit-cost standards, so the seeds
 are replaced), ingested into an empty raw layer and built with dbt; then every figure of
 ``district_allocation``, ``district_allocation_lines``, ``city_tier_costs``,
-``unmeasured_assets``, ``street_allocation`` and ``assessment_results`` is compared, to the fen, with `reference_allocation`, which reads the same
+``unmeasured_assets``, ``street_allocation``, ``assessment_results``, ``incentive_inputs`` and
+``devolved_funding`` is compared, to the fen, with `reference_allocation`, which reads the same
 files and applies domain.md day by day with `Fraction`. The bundled sample city is checked the
 same way.
 
@@ -21,14 +22,22 @@ import csv
 import datetime as dt
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
-from reference_allocation import SEEDS_DIR, Allocation, allocate, allocate_landing, read_inputs
+from reference_allocation import (
+    SEEDS_DIR,
+    Allocation,
+    Rules,
+    Transfer,
+    allocate,
+    allocate_landing,
+    read_inputs,
+)
 
 from munifund.dbt_project import run_dbt
 from munifund.ingest.contracts import BY_NAME
@@ -37,7 +46,8 @@ from munifund.warehouse import Warehouse
 
 SELECT = (
     "+district_allocation +district_allocation_lines +city_tier_costs +unmeasured_assets"
-    " +allocation_blockers +street_allocation +assessment_results"
+    " +allocation_blockers +street_allocation +assessment_results +incentive_inputs"
+    " +devolved_funding"
 )
 FILE_NAME = "recompute.csv"
 # what each source delivers, in order: the ingest contract's columns
@@ -59,7 +69,7 @@ EXCLUDED_FROM_COMPARISON = ("fiscal_year", "as_of_date", "run_id", "coverage")
 class City:
     year: int
     as_of: dt.date
-    incentive_basis: str = "level"
+    incentive_basis: str = "increase"
     rows: dict[tuple[str, dt.date], list[dict[str, str]]] = field(default_factory=dict)
 
     def deliver(self, source: str, partition: dt.date, **row: object) -> None:
@@ -420,6 +430,8 @@ class Published:
     blockers: list[tuple[str, str]]
     streets: dict[str, dict[str, object]]
     assessment: dict[tuple, dict[str, object]]
+    devolved: dict[tuple[str, str], dict[str, object]]
+    incentive: dict[str, dict[str, object]]
 
 
 def _rows(conn, table: str, as_of: dt.date, run_id: str) -> list[dict[str, object]]:
@@ -437,7 +449,7 @@ def ingest_and_build(
     as_of: dt.date,
     run_id: str,
     work: Path,
-    incentive_basis: str = "level",
+    incentive_basis: str = "increase",
     data_tests: bool = True,
 ) -> object:
     """Load the landing into the (emptied) raw layer and build the allocation marts, with their
@@ -492,7 +504,16 @@ def read_published(warehouse: Warehouse, as_of: dt.date, run_id: str) -> Publish
             (r.pop("district_code"), r.pop("street_code"), r.pop("category")): r
             for r in _rows(conn, "assessment_results", as_of, run_id)
         }
-    return Published(districts, lines, city_lines, unmeasured, blockers, streets, assessment)
+        devolved = {
+            (r.pop("district_code"), r.pop("transfer_id")): r
+            for r in _rows(conn, "devolved_funding", as_of, run_id)
+        }
+        incentive = {
+            r.pop("district_code"): r for r in _rows(conn, "incentive_inputs", as_of, run_id)
+        }
+    return Published(
+        districts, lines, city_lines, unmeasured, blockers, streets, assessment, devolved, incentive
+    )
 
 
 def assert_agrees(published: Published, expected: Allocation) -> None:
@@ -520,16 +541,21 @@ def assert_agrees(published: Published, expected: Allocation) -> None:
     assert published.unmeasured == expected.unmeasured
     assert published.streets == expected.streets
     assert published.assessment == expected.assessment
+    assert published.devolved == expected.devolved
+    assert published.incentive == expected.incentive
 
 
 def assert_adds_up(published: Published) -> None:
     rows = list(published.districts.values())
     pool = rows[0]["pool_yuan"]
-    assert sum(r["total_yuan"] for r in rows) == pool
+    # money that followed the task is the city's own budget, on top of the pool
+    devolved = sum(r["devolved_yuan"] for r in rows)
+    assert sum(r["total_yuan"] for r in rows) == pool + devolved
     assert sum(r["base_yuan"] for r in rows) == rows[0]["base_pool_yuan"]
     assert sum(r["incentive_yuan"] for r in rows) == rows[0]["incentive_pool_yuan"]
     for code, row in published.districts.items():
-        assert row["total_yuan"] == row["base_yuan"] + row["incentive_yuan"], code
+        total = row["base_yuan"] + row["incentive_yuan"] + row["devolved_yuan"]
+        assert row["total_yuan"] == total, code
         lines = [r["standard_cost_yuan"] for k, r in published.lines.items() if k[0] == code]
         assert sum(lines, Decimal(0)) == row["standard_cost_yuan"], code
 
@@ -592,6 +618,68 @@ def test_the_recomputation_s_day_runs_equal_its_every_day_reading(city: City) ->
     )
 
 
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=(HealthCheck.too_slow, HealthCheck.data_too_large),
+)
+@given(city=cities(), data=st.data())
+def test_a_transfer_moves_money_between_its_parties_only(city: City, data: st.DataObject) -> None:
+    """Money follows the task (费随事转) and touches no one else's allocation: one more transfer
+    effective during the year, of a pair to another district or to the city, changes the totals
+    of its parties only (the pair's holders from the effective date on, and the new holder), to
+    the fen; every other district's total, base, incentive and devolved money stay as they
+    were, and the totals still add up to the pool plus sum(F). A devolution from the city to a
+    district changes that district's total alone."""
+    with tempfile.TemporaryDirectory() as tmp:
+        landing = Path(tmp) / "landing"
+        city.write(landing)
+        inputs = read_inputs(landing, city.as_of)
+    basis = city.incentive_basis
+    before = allocate(inputs, incentive_basis=basis)
+    rules = Rules(inputs)
+    pairs = sorted(
+        (a.asset_id, w)
+        for a in inputs.assets.values()
+        if rules.in_year(a)
+        for w in rules.work_types(a)
+    )
+    asset_id, work_type = data.draw(st.sampled_from(pairs))
+    asset = inputs.assets[asset_id]
+    end = dt.date(city.year, 12, 31)
+    effective = data.draw(st.dates(dt.date(city.year, 1, 2), end))
+    days = [effective + dt.timedelta(days=n) for n in range((end - effective).days + 1)]
+    old_holders = {rules.holder(asset, work_type, day) for day in days}
+    new_holder = data.draw(
+        st.sampled_from([None, *sorted(inputs.districts)]).filter(lambda d: old_holders != {d})
+    )
+    # the largest transfer_id and a work type of its own: it wins on its date
+    transfer = Transfer(
+        "TZZZ", asset_id, work_type, "city" if new_holder is None else "district", new_holder,
+        effective, "测试〔转〕号",
+    )  # fmt: skip
+    note(f"{transfer}; holders from then on: {old_holders}")
+    after = allocate(
+        replace(inputs, transfers=[*inputs.transfers, transfer]), incentive_basis=basis
+    )
+
+    parties = (old_holders | {new_holder}) - {None}
+    for code, row in before.districts.items():
+        if code not in parties:
+            assert after.districts[code] == row, code
+    for code in parties:
+        unchanged = ("base_yuan", "incentive_yuan", "baseline_standard_cost_yuan", "share")
+        for column in unchanged:
+            assert after.districts[code][column] == before.districts[code][column], (code, column)
+    rows = after.districts.values()
+    pool = next(iter(rows))["pool_yuan"]
+    assert sum(r["total_yuan"] for r in rows) == pool + sum(r["devolved_yuan"] for r in rows)
+    if old_holders == {None}:
+        # from the city: only the receiver's money moves, and by what the city passes on
+        changed = [c for c in before.districts if after.districts[c] != before.districts[c]]
+        assert set(changed) <= {new_holder}
+
+
 def test_sample_city_matches_the_recomputation(
     clean_warehouse: Warehouse, dbt_paths: Path, tmp_path: Path
 ) -> None:
@@ -609,3 +697,37 @@ def test_sample_city_matches_the_recomputation(
     assert_adds_up(published)
     expected = allocate_landing(landing, as_of)
     assert_agrees(published, expected)
+
+
+def test_the_sample_s_handover_between_two_districts_moves_no_one_else_s_money(
+    clean_warehouse: Warehouse, dbt_paths: Path, tmp_path: Path
+) -> None:
+    """The models themselves, on the sample city: with and without the decree that hands a
+    Xiangfang road to Nangang during the year, every other district's allocation is the same to
+    the fen, and what Nangang gains Xiangfang loses (to the fen of F's rounding)."""
+    from munifund.sample import generate_sample_city
+
+    as_of = dt.date(2026, 11, 28)
+    landing = tmp_path / "sample"
+    generate_sample_city(landing, year=2026)
+    figures = {}
+    for variant in ("with", "without"):
+        if variant == "without":
+            handover = landing / "asset_transfers" / "2026-04-20"
+            for path in handover.iterdir():
+                path.unlink()
+            handover.rmdir()
+        run_id = f"handover-{variant}"
+        ingest_and_build(clean_warehouse, landing, as_of, run_id, dbt_paths, data_tests=False)
+        figures[variant] = read_published(clean_warehouse, as_of, run_id).districts
+    with_, without = figures["with"], figures["without"]
+    parties = {"230103", "230110"}
+    for code in with_.keys() - parties:
+        assert with_[code] == without[code], code
+    gained = with_["230103"]["devolved_yuan"] - without["230103"]["devolved_yuan"]
+    lost = with_["230110"]["devolved_yuan"] - without["230110"]["devolved_yuan"]
+    # F is rounded once per district: the two sides may differ by the fen of that rounding
+    assert gained > 0 and abs(gained + lost) <= Decimal("0.01")
+    for code in parties:
+        for column in ("base_yuan", "incentive_yuan", "baseline_standard_cost_yuan"):
+            assert with_[code][column] == without[code][column], (code, column)

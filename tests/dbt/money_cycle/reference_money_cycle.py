@@ -14,7 +14,8 @@ Choices the rules leave open, made here as in the models (README "Rules and para
 - an instalment whose cumulative amount is 0 is met (never late);
 - a met instalment stays met when a later recovery takes the cumulative payments below it;
 - coverage and growth are rounded half up (6 and 2 decimals); coverage uses the published
-  (rounded) standard cost; the city's coverage is pool / sum of the districts' standard costs;
+  (rounded) standard cost; the city's coverage is sum(total) / sum of the districts' standard
+  costs (the pool plus the money that followed the task);
 - year over year: the money of a district row is its total, of the city row the pool; it kept
   pace when money / previous money >= cost / previous cost.
 """
@@ -351,8 +352,10 @@ def year_over_year(
             "previous_pool_yuan": old.get("pool_yuan"),
             "pool_yuan": figures["pool_yuan"],
             "pool_growth_pct": _growth(figures["pool_yuan"], old.get("pool_yuan")),
-            "previous_coverage": coverage(old.get("money"), old.get("standard_cost_yuan")),
-            "coverage": coverage(figures["money"], figures["standard_cost_yuan"]),
+            # coverage (足额) is total / standard cost on every row, the city's sum(total) /
+            # sum(S) (domain.md): the pool plus what followed the task from the city's budget
+            "previous_coverage": coverage(old.get("total_yuan"), old.get("standard_cost_yuan")),
+            "coverage": coverage(figures["total_yuan"], figures["standard_cost_yuan"]),
         }
         zero = Decimal("0.000000")
         for w in WORK_TYPES:

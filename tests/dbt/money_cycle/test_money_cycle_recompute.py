@@ -84,11 +84,29 @@ def _figures(allocation) -> YearFigures:
     )
 
 
+def _a_delivered_payment(landing: Path, district: str) -> str:
+    """The id of a payment of the district delivered before the settlement (what a recovery
+    names in `reverses`)."""
+    ids = []
+    for path in sorted((landing / "disbursements").glob("*/*.csv")):
+        if dt.date.fromisoformat(path.parent.name) < SETTLEMENT_PARTITION:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                ids += [
+                    r["payment_id"]
+                    for r in csv.DictReader(handle)
+                    if r["district_code"] == district and Decimal(r["amount_yuan"]) > 0
+                ]
+    return min(ids)
+
+
 def add_settlement(landing: Path) -> None:
-    """Pay the settled district, by 2026-10-31, whatever is left of its allocation."""
+    """Settle the district, by 2026-10-31, to its allocation: pay what is left of it, or recover
+    what was paid beyond it (the estimate the sample pays on can exceed the allocation) as a
+    recovery naming one of its payments."""
     as_of = AS_OF_DATES[-1]
     total = allocate_landing(landing, as_of).districts[SETTLED_DISTRICT]["total_yuan"]
     paid = sum(a for _, a in payments(landing, SETTLEMENT_PARTITION).get(SETTLED_DISTRICT, []))
+    reverses = _a_delivered_payment(landing, SETTLED_DISTRICT) if total < paid else ""
     folder = landing / "disbursements" / SETTLEMENT_PARTITION.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "settlement.csv").open("w", encoding="utf-8", newline="") as handle:
@@ -103,7 +121,7 @@ def add_settlement(landing: Path) -> None:
                 YEAR,
                 f"{YEAR}-10-20",
                 f"{total - paid:.2f}",
-                "",
+                reverses,
             ]
         )
 

@@ -52,8 +52,9 @@ def test_the_readme_snippet_reads_the_latest_allocation_as_the_analyst(
     assert list(latest.columns) == ["district_code", "name_en", "standard_cost_yuan", "total_yuan"]
     assert all(isinstance(v, Decimal) for v in latest["total_yuan"])
     with one_published_date.connect() as conn:
-        pool = conn.execute("select max(pool_yuan) from published.district_allocation").fetchone()[
-            0
-        ]
-    assert sum(latest["total_yuan"]) == pool
+        pool, devolved = conn.execute(
+            "select max(pool_yuan), sum(devolved_yuan) from published.district_allocation"
+        ).fetchone()
+    # the pool, plus what the city's own budget passed on with devolved work (费随事转)
+    assert sum(latest["total_yuan"]) == pool + devolved
     assert "district_code" in capsys.readouterr().out

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
@@ -211,9 +212,9 @@ def published_allocation(conn) -> list[tuple]:
 
 def test_publication_adds_up_and_records_the_run(published_city) -> None:
     with published_city.connect() as conn:
-        total, pool = conn.execute(
-            "select sum(total_yuan), max(pool_yuan) from published.district_allocation"
-            " where as_of_date = %s",
+        total, pool, share, devolved = conn.execute(
+            "select sum(total_yuan), max(pool_yuan), max(incentive_share), sum(devolved_yuan)"
+            " from published.district_allocation where as_of_date = %s",
             [AS_OF],
         ).fetchone()
         run = conn.execute(
@@ -221,19 +222,35 @@ def test_publication_adds_up_and_records_the_run(published_city) -> None:
             " started_by"
             " from published.allocation_runs where run_id = 'run-good'"
         ).fetchone()
+        recorded = conn.execute(
+            "select pool_yuan, incentive_share, incentive_basis, score_threshold,"
+            " payment_schedule, enforcement_pass_score, devolved_from_city_yuan"
+            " from published.allocation_runs where run_id = 'run-good'"
+        ).fetchone()
         bases = conn.execute(
             "select distinct incentive_basis from published.district_allocation"
         ).fetchall()
-    assert total == pool
+        thresholds = conn.execute(
+            "select distinct score_threshold from published.incentive_inputs where as_of_date = %s",
+            [AS_OF],
+        ).fetchall()
+    # money that followed the task (费随事转) is the city's own budget, on top of the pool
+    assert devolved > 0 and total == pool + devolved
     status, code_version, row_counts, fingerprints, parameters, started_by = run
-    assert parameters == {"incentive_basis": "level"}
-    assert bases == [("level",)]
+    # every parameter of the run, as columns and in `parameters`
+    pool_r, share_r, basis, threshold, schedule, pass_score, devolved_r = recorded
+    assert (pool_r, share_r, basis, threshold, pass_score) == (pool, share, "increase", 60, 60)
+    assert devolved_r == devolved
+    assert [i["instalment"] for i in schedule] == [1, 2, 3, 4]
+    assert parameters["incentive_basis"] == "increase" and parameters["score_threshold"] == 60
+    assert bases == [("increase",)]
+    assert thresholds == [(60,)]
     assert (status, started_by) == ("draft", OPERATOR)
     head = subprocess.run(
         ["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
     assert code_version == head
-    assert row_counts["district_allocation"] == 9
+    assert row_counts["district_allocation"] == row_counts["incentive_inputs"] == 9
     assert {f["source"] for f in fingerprints} >= {"assets", "budget_pools", "unit_cost_standards"}
     assert all(len(f["sha256"]) == 64 for f in fingerprints)
 
@@ -488,3 +505,35 @@ def test_the_approved_allocation_shows_every_column_of_the_allocation(warehouse)
         )
     assert "coverage" in allocation
     assert [c for c in approved if c in allocation] == allocation
+
+
+def test_the_sample_s_devolutions_are_published_per_transfer(published_city) -> None:
+    """The sample's boundary road moves from Xiangfang to Nangang on 1 May: the same amount
+    + to one, - to the other, from Xiangfang's baseline; a devolution from the city has one row,
+    the receiver's. Each district's rows add up to its devolved_yuan within their rounding."""
+    with published_city.connect() as conn:
+        rows = conn.execute(
+            "select district_code, transfer_id, from_holder, to_holder, effective_date,"
+            " decree_ref, amount_yuan from published.devolved_funding where as_of_date = %s",
+            [AS_OF],
+        ).fetchall()
+        devolved = dict(
+            conn.execute(
+                "select district_code, devolved_yuan from published.district_allocation"
+                " where as_of_date = %s",
+                [AS_OF],
+            ).fetchall()
+        )
+    between = [r for r in rows if r[2] != "city" and r[3] != "city"]
+    assert {(r[0], r[2], r[3]) for r in between} == {
+        ("230103", "230110", "230103"),
+        ("230110", "230110", "230103"),
+    }
+    amounts = {r[0]: r[6] for r in between}
+    assert amounts["230103"] == -amounts["230110"] > 0
+    assert {r[4] for r in between} == {dt.date(2026, 5, 1)} and all(r[5] for r in between)
+    from_city = [r for r in rows if r[2] == "city"]
+    assert from_city and all(r[6] > 0 and r[3] == r[0] for r in from_city)
+    for code, f in devolved.items():
+        mine = [r[6] for r in rows if r[0] == code]
+        assert abs(sum(mine) - f) <= Decimal("0.005") * (len(mine) + 1), code

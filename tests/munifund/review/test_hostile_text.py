@@ -26,8 +26,10 @@ from chromium import run_chromium
 from published_contracts import published_contracts
 from published_seed import TABLES, published_rows
 
+from munifund.catalog import published_tables
 from munifund.review import columns as catalog
 from munifund.review.decisions import record_decision
+from munifund.review.declared import declared_columns
 from munifund.review.formatting import TEXT_LIMIT, cut_text
 from munifund.review.pack import write_review_pack
 from munifund.review.workbook import FORMULA_TRIGGERS, sheet_cell
@@ -45,6 +47,15 @@ SHEETS = {
     "unmeasured_assets": ("unmeasured 未测量", catalog.UNMEASURED_COLUMNS),
     "kiosk_fee_compliance": ("kiosk compliance 占道费", catalog.KIOSK_COLUMNS),
     "kiosk_fee_flags": ("kiosk flags 占道费凭证", catalog.KIOSK_FLAG_COLUMNS),
+    # declared sections (munifund.review.declared): their columns are their marts'
+    "incentive_inputs": (
+        "incentive 奖励依据",
+        declared_columns(published_tables()["incentive_inputs"]),
+    ),
+    "devolved_funding": (
+        "devolved 费随事转",
+        declared_columns(published_tables()["devolved_funding"]),
+    ),
 }
 #: The texts of ``published.data_quality_issues`` in its two sheets (run_id is ours).
 DQ_SHEETS = {
@@ -179,7 +190,7 @@ def test_the_sheets_hold_no_formula_and_the_text_as_delivered(pack: Path) -> Non
             for n in xlsx.namelist()
             if n.startswith("xl/worksheets/sheet")
         }
-    assert len(sheets) == 18
+    assert len(sheets) == 20
     for name, xml in sheets.items():
         assert "<f>" not in xml and "<f " not in xml, name
     # the hyperlink as an inline string, its quotes escaped, not a <f>HYPERLINK(…)</f>

@@ -426,7 +426,7 @@ def test_an_empty_published_schema(seeded: Warehouse, tmp_path: Path) -> None:
     for name in [*TABLES, "data_quality_issues", "allocation_runs"]:
         assert f"published.{name}" in page, name
     assert 'id="allocation-chart"' not in page
-    assert len(openpyxl.load_workbook(folder / "review.xlsx").sheetnames) == 18
+    assert len(openpyxl.load_workbook(folder / "review.xlsx").sheetnames) == 20
 
 
 def test_a_date_with_nothing_published(seeded: Warehouse, tmp_path: Path) -> None:

@@ -635,3 +635,25 @@ def test_no_transfer_takes_effect_before_its_asset_is_commissioned(root: Path) -
         if t["effective_date"] < commissioned[t["asset_id"]]
     ]  # fmt: skip
     assert early == []
+
+
+def test_one_boundary_road_moves_between_two_districts_during_the_year(root: Path) -> None:
+    """Money follows the task between two districts: one decree, known before it takes effect,
+    hands all the work of one Xiangfang secondary road that no bridge follows to Nangang."""
+    assets = {a["asset_id"]: a for a in records(root, "assets")}
+    transfers = records(root, "asset_transfers")
+    between = [
+        t
+        for t in transfers
+        if t["to_tier"] == "district"
+        and t["to_district_code"]
+        and t["to_district_code"] != assets[t["asset_id"]]["district_code"]
+    ]
+    assert len(between) == 1
+    (handover,) = between
+    road = assets[handover["asset_id"]]
+    assert (road["asset_class"], road["district_code"]) == ("secondary_road", "230110")
+    assert (handover["to_district_code"], handover["work_type"]) == ("230103", "*")
+    assert handover["effective_date"] == f"{YEAR}-05-01"
+    assert not [a for a in assets.values() if a["connected_to"] == road["asset_id"]]
+    assert len([t for t in transfers if t["asset_id"] == road["asset_id"]]) == 1

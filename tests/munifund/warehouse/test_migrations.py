@@ -360,16 +360,26 @@ def test_0014_stops_rather_than_drop_a_column_it_does_not_know(new_database) -> 
     """A column appended to published.allocation_runs by a revision merged before 0014 and left
     out of its ALLOCATION_RUNS_COLUMNS stops the upgrade, named, instead of vanishing."""
     db = new_database("munifund_schema_view_column")
-    migrate(db, "0009_superseded_runs")
-    with db.connect() as conn:
+    from alembic.script import ScriptDirectory
+
+    from munifund.warehouse.migrate import _config
+
+    before_0014 = (
+        ScriptDirectory.from_config(_config()).get_revision("0014_decision_integrity").down_revision
+    )
+    migrate(db, before_0014)
+    with db.connect() as conn:  # a column appended to the view as it stands before 0014
+        definition = (
+            conn.execute("select pg_get_viewdef('published.allocation_runs'::regclass)")
+            .fetchone()[0]
+            .rstrip()
+            .rstrip(";")
+        )
         conn.execute(
-            "create or replace view published.allocation_runs as select run_id, as_of_date,"
-            " fiscal_year, input_fingerprints, code_version, dbt_version, airflow_version,"
-            " row_counts, published_at, review_status, reviewer, reviewed_at, review_comment,"
-            " parameters, started_by, review_decision_id, superseded_by_run_id,"
-            " parameters ->> 'pool_yuan' as pool_yuan from ops.allocation_runs"
+            "create or replace view published.allocation_runs as select current.*,"
+            f" current.parameters ->> 'a_later_figure' as a_later_figure from ({definition}) current"
         )
     with pytest.raises(
-        WarehouseError, match="columns that revision 0014 does not recreate: pool_yuan"
+        WarehouseError, match="columns that revision 0014 does not recreate: a_later_figure"
     ):
         migrate(db)

@@ -115,7 +115,7 @@ def compute(warehouse, name: str, *assignments: str, rates: Path | None = None) 
         return scenario_rows(conn, name)
 
 
-def reference(threshold=60, basis="level", pool=None, standards=None):
+def reference(threshold=60, basis="increase", pool=None, standards=None):
     inputs = read_inputs(LANDING[0], AS_OF)
     if pool is not None:
         inputs = dataclasses.replace(inputs, pool=pool)
@@ -142,12 +142,19 @@ def test_a_doubled_pool_doubles_only_the_pool_s_split(city) -> None:
     pool = next(iter(published.values()))["pool_yuan"]
     share = next(iter(published.values()))["incentive_share"]
     rows = compute(city, "double", f"pool_yuan={pool * 2}")
-    assert sum(r["scenario_total_yuan"] for r in rows.values()) == pool * 2  # to the fen
+    # money that followed the task is the city's own budget, on top of the pool: not doubled
+    devolved = {code: r["devolved_yuan"] for code, r in published.items()}
+    total = sum(r["scenario_total_yuan"] for r in rows.values())
+    assert total == pool * 2 + sum(devolved.values())  # to the fen
     for code, row in rows.items():
         # the work and its cost are the inputs': unchanged; only the money split moves
         assert row["scenario_standard_cost_yuan"] == published[code]["standard_cost_yuan"]
         assert row["published_total_yuan"] == published[code]["total_yuan"]
-        assert abs(row["scenario_total_yuan"] - 2 * row["published_total_yuan"]) <= Decimal("0.02")
+        split, published_split = (
+            row["scenario_total_yuan"] - devolved[code],
+            row["published_total_yuan"] - devolved[code],
+        )
+        assert abs(split - 2 * published_split) <= Decimal("0.02")
     assert_agrees(rows, reference(pool=(pool * 2, share)))
     params = next(iter(rows.values()))["parameters"]
     assert params["pool_yuan"] == str(pool * 2) and params["incentive_share"] == str(share)
@@ -248,7 +255,10 @@ def run_cli(*args: str):
 
 def test_the_command_writes_the_scenario_its_page_and_lists_it_in_the_review_pack(city) -> None:
     with city.connect() as conn:
-        pool = next(iter(published_rows(conn).values()))["pool_yuan"]
+        published = published_rows(conn)
+    pool = next(iter(published.values()))["pool_yuan"]
+    # the money that followed the task is the city's own budget, beside any pool
+    devolved = sum(r["devolved_yuan"] for r in published.values())
     result = run_cli("--set", f"pool_yuan={pool + 1000}", "--name", "more", "--by", "李四")
     assert result.exit_code == 0, result.output
     folder = load_settings().reviews_dir / AS_OF.isoformat()
@@ -263,7 +273,7 @@ def test_the_command_writes_the_scenario_its_page_and_lists_it_in_the_review_pac
     assert run_cli("--set", "incentive_share=0", "--name", "flat").exit_code == 0
     with city.connect() as conn:
         more = scenario_rows(conn, "more")
-        assert sum(r["scenario_total_yuan"] for r in more.values()) == pool + 2000
+        assert sum(r["scenario_total_yuan"] for r in more.values()) == pool + 2000 + devolved
         assert len(scenario_rows(conn, "flat")) == len(more)
     review = (folder / "review.html").read_text(encoding="utf-8")
     assert 'href="whatif-flat.html"' in review and 'href="whatif-more.html"' in review

@@ -78,6 +78,8 @@ final as (
         responsibilities.district_code,
         responsibilities.transfer_id,
         responsibilities.follows_asset_id,
+        responsibilities.baseline_tier,
+        responsibilities.baseline_district_code,
         quantities.measurement_id,
         quantities.quantity,
         quantities.unit,

@@ -1,13 +1,19 @@
 with recursive
 -- One row per district, for the fiscal year of the as-of date (none while no pool for the year is
--- known): the pool split (domain.md, 按作业量和经费标准分配). Base pool B = P - I split by
--- standard cost; incentive pool I = round(P x s, 2) split by own investment x score / 100 among
+-- known): the pool split (domain.md, 按作业量和经费标准分配). Base pool B = P - I split by the
+-- baseline standard cost S°_d (the work as it stood on 1 January, standing transfers included);
+-- incentive pool I = round(P x s, 2) split by the investment figure x score / 100 among
 -- districts scoring at least the threshold (以奖代补), joining the base when no district
--- qualifies. The own investment weighed is the year's (incentive_basis `level`) or its increase
--- over the previous year, floored at 0, a year with no figure counting as 0 (`increase`). Each split is rounded to the fen by largest remainder (ties to the smaller
--- district_code), so the totals add up to the pool exactly. All arithmetic is exact numeric on
--- integers of fen, cast once to the published types at the end: district_allocation only stamps
--- the run.
+-- qualifies. The investment figure is the year's own investment (incentive_basis `level`) or
+-- its increase over the previous year, floored at 0, a year with no figure counting as 0
+-- (`increase`, the default). Each split is rounded to the fen by largest remainder (ties to the
+-- smaller district_code), so base and incentive add up to the pool exactly. Money follows the
+-- task (费随事转): devolved_yuan F_d, the cost of the work that changed hands during the year
+-- (int_devolved_costs_attributed), rounded half up once per district, is added on top, paid by
+-- (or back to) the city's own budget: total = base + incentive + F. S_d (standard_cost_yuan,
+-- the work as held day by day) = S°_d + the exact F_d. All arithmetic is exact numeric on
+-- integers of fen, cast once to the published types at the end: district_allocation only
+-- stamps the run.
 districts as (
     select * from {{ ref('stg_districts__districts') }}
 ),
@@ -15,6 +21,14 @@ districts as (
 cost_lines as (
     select * from {{ ref('int_cost_lines_grouped') }}
     where tier in ('district', 'street')
+),
+
+devolved as (
+    select
+        district_code,
+        sum(yuan_days) as devolved_yuan_days
+    from {{ ref('int_devolved_costs_attributed') }}
+    group by district_code
 ),
 
 scores as (
@@ -62,11 +76,17 @@ district_inputs as (
         districts.name_zh,
         districts.name_en,
         coalesce(standard_costs.cost_yuan_days, 0) as cost_yuan_days,
+        coalesce(devolved.devolved_yuan_days, 0) as devolved_yuan_days,
+        -- S°_d = S_d - F_d, exactly: the days held are the days held at the start of the year,
+        -- plus those taken over, minus those handed on
+        coalesce(standard_costs.cost_yuan_days, 0) - coalesce(devolved.devolved_yuan_days, 0)
+            as baseline_cost_yuan_days,
         scores.cases_due,
         scores.cases_on_time,
         scores.assessment_score,
         scores.meets_threshold,
         coalesce(own_investment.amount_yuan, 0) as own_investment_yuan,
+        coalesce(previous_own_investment.amount_yuan, 0) as prior_own_investment_yuan,
         case
             when {{ incentive_basis() }} = 'increase' then greatest(
                 coalesce(own_investment.amount_yuan, 0)
@@ -78,6 +98,8 @@ district_inputs as (
     from districts
     left join standard_costs
         on standard_costs.district_code = districts.district_code
+    left join devolved
+        on devolved.district_code = districts.district_code
     left join scores
         on scores.district_code = districts.district_code
     left join own_investment
@@ -145,8 +167,8 @@ base_to_round as (
         pools.incentive_fell_back,
         pools.incentive_pool_yuan,
         pools.pool_yuan - pools.incentive_pool_yuan as base_pool_yuan,
-        weighted.cost_yuan_days as num,
-        sum(weighted.cost_yuan_days) over () as den,
+        weighted.baseline_cost_yuan_days as num,
+        sum(weighted.baseline_cost_yuan_days) over () as den,
         (pools.pool_yuan - pools.incentive_pool_yuan) * 100 as total_fen
     from weighted
     cross join pools
@@ -177,6 +199,10 @@ final as (
         base_rounded.cost_yuan_days,
         {{ to_yuan('round(base_rounded.cost_yuan_days / ' ~ days_in_fiscal_year() ~ ', 2)') }}
             as standard_cost_yuan,
+        base_rounded.baseline_cost_yuan_days,
+        {{ to_yuan('round(base_rounded.baseline_cost_yuan_days / ' ~ days_in_fiscal_year() ~ ', 2)') }}
+            as baseline_standard_cost_yuan,
+        base_rounded.devolved_yuan_days,
         cast(
             case when base_rounded.den > 0 then round(base_rounded.num / base_rounded.den, 10) else 0 end
             as numeric(12, 10)
@@ -186,15 +212,34 @@ final as (
         cast(base_rounded.cases_on_time as integer) as cases_on_time,
         cast(base_rounded.assessment_score as numeric(5, 2)) as assessment_score,
         base_rounded.meets_threshold,
+        cast({{ incentive_score_threshold() }} as numeric(5, 2)) as score_threshold,
         {{ to_yuan('base_rounded.own_investment_yuan') }} as own_investment_yuan,
+        {{ to_yuan('base_rounded.prior_own_investment_yuan') }} as prior_own_investment_yuan,
         {{ to_yuan('base_rounded.weighed_investment_yuan') }} as weighed_investment_yuan,
         base_rounded.incentive_weight,
+        -- w_d = figure x score / 100 with the exact score, to 6 decimals (the split uses it exact)
+        cast(
+            case
+                when base_rounded.incentive_weight > 0 then round(
+                    base_rounded.weighed_investment_yuan * base_rounded.cases_on_time
+                    / base_rounded.cases_due,
+                    6
+                )
+                else 0
+            end
+            as numeric(24, 6)
+        ) as weight,
         cast(
             case when incentive_rounded.den > 0 then round(incentive_rounded.num / incentive_rounded.den, 10) else 0 end
             as numeric(12, 10)
         ) as incentive_share_of_pool,
         {{ to_yuan('incentive_rounded.allocated_fen / 100.0') }} as incentive_yuan,
-        {{ to_yuan('(base_rounded.allocated_fen + incentive_rounded.allocated_fen) / 100.0') }} as total_yuan,
+        {{ to_yuan('round(base_rounded.devolved_yuan_days / ' ~ days_in_fiscal_year() ~ ', 2)') }}
+            as devolved_yuan,
+        {{ to_yuan(
+            '(base_rounded.allocated_fen + incentive_rounded.allocated_fen) / 100.0 + round('
+            ~ 'base_rounded.devolved_yuan_days / ' ~ days_in_fiscal_year() ~ ', 2)'
+        ) }} as total_yuan,
         {{ to_yuan('base_rounded.pool_yuan') }} as pool_yuan,
         {{ to_yuan('base_rounded.base_pool_yuan') }} as base_pool_yuan,
         {{ to_yuan('base_rounded.incentive_pool_yuan') }} as incentive_pool_yuan,

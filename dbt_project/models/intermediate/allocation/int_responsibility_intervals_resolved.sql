@@ -10,6 +10,12 @@
 -- one, then the larger transfer_id. The road followed is not chased further: when it follows
 -- a road itself, has no such work or is not active in the year, the follower's own matrix
 -- default applies.
+--
+-- Money follows the task (费随事转): each interval also names the pair's *baseline* holder, the
+-- (tier, district) responsible on 1 January of the year. That is the holder given by the
+-- defaults and the transfers effective on or before 1 January (standing transfers) alone, and
+-- it holds the whole year: the base pool is split on it, and an interval whose holder is
+-- another party moves money from the baseline holder to that party (int_devolved_funding_moved).
 with pairs as (
     select * from {{ ref('int_asset_work_types_assigned') }}
 ),
@@ -128,10 +134,32 @@ clipped as (
     from (select * from direct union all select * from following) as all_intervals
 ),
 
-final as (
+in_year as (
     select *
     from clipped
     where valid_from < valid_to
+),
+
+-- the intervals of a pair cover the year without gap: the one of 1 January is the baseline
+baseline as (
+    select
+        asset_id,
+        work_type,
+        tier as baseline_tier,
+        district_code as baseline_district_code
+    from in_year
+    where valid_from = {{ fiscal_year_start() }}
+),
+
+final as (
+    select
+        in_year.*,
+        baseline.baseline_tier,
+        baseline.baseline_district_code
+    from in_year
+    inner join baseline
+        on baseline.asset_id = in_year.asset_id
+        and baseline.work_type = in_year.work_type
 )
 
 select * from final

@@ -167,9 +167,11 @@ final as (
         {{ to_yuan('pool_yuan') }} as pool_yuan,
         cast({{ round_ratio_half_up('(pool_yuan - previous_pool_yuan) * 100', 'previous_pool_yuan', 2) }}
             as numeric(12, 2)) as pool_growth_pct,
-        cast({{ round_ratio_half_up('previous_money_yuan', 'previous_standard_cost_yuan', 6) }}
+        -- coverage (足额, domain.md) is total / standard cost on every row: the city's is
+        -- sum(total) / sum(S), the pool plus what followed the task from the city's budget
+        cast({{ round_ratio_half_up('previous_total_yuan', 'previous_standard_cost_yuan', 6) }}
             as numeric(12, 6)) as previous_coverage,
-        cast({{ round_ratio_half_up('money_yuan', 'standard_cost_yuan', 6) }}
+        cast({{ round_ratio_half_up('total_yuan', 'standard_cost_yuan', 6) }}
             as numeric(12, 6)) as coverage,
         {%- for w in work_types %}
         cast(case when has_previous_year then coalesce(previous_{{ w }}_unit_years, 0) end

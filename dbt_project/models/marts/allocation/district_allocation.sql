@@ -1,6 +1,7 @@
 -- One row per district per fiscal year per as-of date: the pool split of
 -- int_district_allocations_split (where the rule and the published types live), stamped with the
 -- run, and its coverage (total / standard cost, composed here from the two published figures).
+-- Columns added later go last: the published table gains them at its end (warehouse migrations).
 with allocations as (
     select * from {{ ref('int_district_allocations_split') }}
 ),
@@ -29,7 +30,9 @@ final as (
         incentive_basis,
         -- coverage (足额): how far the district's total funds its standard cost; null when 0
         cast({{ round_ratio_half_up('total_yuan', 'standard_cost_yuan', 6) }} as numeric(12, 6))
-            as coverage
+            as coverage,
+        baseline_standard_cost_yuan,
+        devolved_yuan
     from allocations
 )
 

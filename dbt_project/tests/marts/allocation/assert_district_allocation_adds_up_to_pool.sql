@@ -1,4 +1,5 @@
--- The district totals add up to the pool to the fen, the base amounts to the base pool and the
+-- The district totals add up to the pool plus the money that followed the task (sum of
+-- devolved_yuan, paid by the city's own budget) to the fen, the base amounts to the base pool and the
 -- incentives to the incentive pool; the two pools make the pool, and the incentive pool is
 -- round(P x s, 2) unless it fell back to the base (then 0). Fails with one row per fiscal year
 -- and as-of date where any of these does not hold.
@@ -17,6 +18,7 @@ sums as (
         max(incentive_share) as incentive_share,
         bool_and(incentive_fell_back) as incentive_fell_back,
         sum(total_yuan) as total_yuan,
+        sum(devolved_yuan) as devolved_yuan,
         sum(base_yuan) as base_yuan,
         sum(incentive_yuan) as incentive_yuan
     from allocation
@@ -27,7 +29,7 @@ final as (
     select *
     from sums
     where pools <> 1
-        or total_yuan <> pool_yuan
+        or total_yuan <> pool_yuan + devolved_yuan
         or base_yuan <> base_pool_yuan
         or incentive_yuan <> incentive_pool_yuan
         or base_pool_yuan + incentive_pool_yuan <> pool_yuan

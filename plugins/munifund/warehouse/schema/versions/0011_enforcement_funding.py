@@ -7,7 +7,7 @@ published table's descriptions are the mart's (models/marts/enforcement/_enforce
 publication writes them onto it as COMMENT ON with every run, as it does for the other marts.
 
 Revision ID: 0011_enforcement_funding
-Revises: 0010_published_view_comments
+Revises: 0009_superseded_runs
 """
 
 from alembic import op
@@ -15,7 +15,7 @@ from alembic import op
 from munifund.warehouse.ddl import RUN_STAMP, raw_table_statements
 
 revision = "0011_enforcement_funding"
-down_revision = "0010_published_view_comments"
+down_revision = "0009_superseded_runs"
 branch_labels = None
 depends_on = None
 

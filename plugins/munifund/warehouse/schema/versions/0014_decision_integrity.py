@@ -42,7 +42,7 @@ whatever they are. A revision after this one that changes the view, or the appro
 columns, must `set local role munifund_decisions` (the administrator's session may).
 
 Revision ID: 0014_decision_integrity
-Revises: 0011_enforcement_funding
+Revises: 0012_money_follows_the_task
 """
 
 from alembic import op
@@ -50,7 +50,7 @@ from alembic import op
 from munifund.identity import removed_characters_class
 
 revision = "0014_decision_integrity"
-down_revision = "0011_enforcement_funding"
+down_revision = "0012_money_follows_the_task"
 branch_labels = None
 depends_on = None
 
@@ -74,6 +74,14 @@ ALLOCATION_RUNS_COLUMNS = (
     "runs.published_at", "review.review_status", "review.reviewer", "review.reviewed_at",
     "review.review_comment", "runs.parameters", "runs.started_by", "review.review_decision_id",
     "runs.superseded_by_run_id",
+    # appended by 0012 (money follows the task): every parameter of the run
+    "(runs.parameters ->> 'pool_yuan')::numeric(18,2) as pool_yuan",
+    "(runs.parameters ->> 'incentive_share')::numeric(6,4) as incentive_share",
+    "runs.parameters ->> 'incentive_basis' as incentive_basis",
+    "(runs.parameters ->> 'score_threshold')::numeric(5,2) as score_threshold",
+    "runs.parameters -> 'payment_schedule' as payment_schedule",
+    "(runs.parameters ->> 'enforcement_pass_score')::numeric(5,2) as enforcement_pass_score",
+    "runs.devolved_from_city_yuan", "runs.city_coverage",
 )  # fmt: skip
 
 
