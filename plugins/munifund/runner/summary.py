@@ -80,45 +80,56 @@ FIGURES = (
     ("assessment_score", "得分", "Score"),
     ("base_yuan", "基础", "Base"),
     ("incentive_yuan", "奖励", "Incentive"),
+    ("devolved_yuan", "费随事转", "Devolved"),
     ("total_yuan", "合计", "Total"),
 )
-#: below this width the screen leaves out the standard cost (the pack has it) rather than cut
-#: an amount: the other four figures of a billion-yuan city fit 80 columns whole
+#: below this width the screen leaves out the standard cost and the base (the pack has both;
+#: base = total - incentive - devolved) rather than cut an amount: the other figures of a
+#: billion-yuan city fit 80 columns whole
 WIDE = 100
+WIDE_ONLY = ("standard_cost_yuan", "base_yuan")
+#: from this width on, districts in both languages and one-line headers in a boxed table
+ROOMY = 140
 
 
 def allocation_table(data: PackData, width: int) -> Table:
     """The districts' allocation as a table that fits `width` columns without cutting a figure:
-    an amount never wraps nor shortens. Below WIDE columns the district shows its Chinese name,
-    the headers take two lines and the standard cost is left to the review pack."""
+    an amount never wraps nor shortens. Below ROOMY columns the district shows its Chinese name
+    and the headers take two lines; below WIDE the standard cost and the base are left to the
+    review pack."""
     from rich import box
 
-    narrow = width < WIDE
-    figures = [f for f in FIGURES if not (narrow and f[0] == "standard_cost_yuan")]
+    narrow, compact = width < WIDE, width < ROOMY
+    figures = [f for f in FIGURES if not (narrow and f[0] in WIDE_ONLY)]
     table = Table(
         title=f"分配 Allocation, fiscal year {data.fiscal_year}, as of {data.as_of}",
-        box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
-        pad_edge=not narrow,
+        caption="标准经费、基础分配见审核包 / standard cost, base: review pack" if narrow else None,
+        box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
+        pad_edge=not compact,
     )
-    table.add_column("区\nDistrict" if narrow else "区 District", justify="left", overflow="fold")
+    table.add_column(
+        "区\nDistrict" if compact else "区 District", justify="left", overflow="fold", min_width=8
+    )
     for _, zh, en in figures:
-        table.add_column(f"{zh}\n{en}" if narrow else f"{zh} {en}", justify="right", no_wrap=True)
+        table.add_column(f"{zh}\n{en}" if compact else f"{zh} {en}", justify="right", no_wrap=True)
     rows = data.allocation.rows
 
     def shown(key: str, value: object) -> str:
         if value is None:
             return "—" if key == "assessment_score" else ""
-        return f"{value}" if key == "assessment_score" else f"{value:,.2f}"
+        if key == "assessment_score":
+            return f"{value}"
+        return f"{value:+,.2f}" if key == "devolved_yuan" else f"{value:,.2f}"
 
     for r in rows:
-        name = r["name_zh"] if narrow else f"{r['name_zh']} {r['name_en']}"
+        name = r["name_zh"] if compact else f"{r['name_zh']} {r['name_en']}"
         table.add_row(escape(str(name)), *(shown(k, r.get(k)) for k, _, _ in figures))
     sums = {
-        k: sum((r[k] for r in rows), start=Decimal(0)) if k != "assessment_score" else None
+        k: sum((r.get(k) or 0 for r in rows), start=Decimal(0)) if k != "assessment_score" else None
         for k, _, _ in figures
     }
     table.add_row(
-        "合计" if narrow else "合计 Total",
+        "合计" if compact else "合计 Total",
         *("" if sums[k] is None else shown(k, sums[k]) for k, _, _ in figures),
         style="bold",
     )
