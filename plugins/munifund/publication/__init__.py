@@ -24,6 +24,8 @@ PUBLISHED_MARTS = (
     "allocation_spending",
     "allocation_spending_flags",
     "allocation_year_over_year",
+    "budget_plan",
+    "year_end_settlement",
 )
 
 # Reference marts: not stamped with a run; publication replaces them whole with what the code

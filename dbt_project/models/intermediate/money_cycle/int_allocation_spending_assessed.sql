@@ -1,6 +1,8 @@
 -- One row per district for the run's fiscal year as of the as-of date: the maintenance money the
 -- district received, how it was used, and the status of that use (domain.md "Use of the
 -- maintenance allocation"). Every district of the allocation has a row, zeros when it has none.
+-- The opening is what the years before carried over (int_allocation_years_carried), as known on
+-- the as-of date.
 with
 
 allocations as (
@@ -13,6 +15,15 @@ statuses as (
 
 vouchers as (
     select * from {{ ref('int_allocation_vouchers_classified') }}
+),
+
+earlier_years as (
+    select
+        district_code,
+        sum(received_yuan - spent_maintenance_yuan - diverted_yuan) as opening_yuan
+    from {{ ref('int_allocation_years_carried') }}
+    where fiscal_year < {{ fiscal_year() }}
+    group by district_code
 ),
 
 spending as (
@@ -30,6 +41,7 @@ figures as (
         allocations.district_code,
         allocations.name_zh,
         allocations.name_en,
+        {{ to_yuan('coalesce(earlier_years.opening_yuan, 0)') }} as opening_yuan,
         -- received = disbursements of the year paid on or before the as-of date, recoveries netted
         {{ to_yuan('coalesce(statuses.paid_to_date_yuan, 0)') }} as received_yuan,
         {{ to_yuan('coalesce(spending.spent_maintenance_yuan, 0)') }} as spent_maintenance_yuan,
@@ -39,6 +51,8 @@ figures as (
         on statuses.district_code = allocations.district_code
     left join spending
         on spending.district_code = allocations.district_code
+    left join earlier_years
+        on earlier_years.district_code = allocations.district_code
 ),
 
 final as (
@@ -46,18 +60,21 @@ final as (
         district_code,
         name_zh,
         name_en,
+        opening_yuan,
         received_yuan,
         spent_maintenance_yuan,
         diverted_yuan,
-        {{ to_yuan('received_yuan - spent_maintenance_yuan - diverted_yuan') }} as unspent_yuan,
+        {{ to_yuan('opening_yuan + received_yuan - spent_maintenance_yuan - diverted_yuan') }}
+            as unspent_yuan,
         cast(
-            {{ round_ratio_half_up('spent_maintenance_yuan', 'received_yuan', 6) }}
+            {{ round_ratio_half_up('spent_maintenance_yuan', 'opening_yuan + received_yuan', 6) }}
             as numeric(12, 6)
         ) as usage_rate,
         cast(
             case
                 when diverted_yuan > 0 then 'diverted'
-                when received_yuan - spent_maintenance_yuan - diverted_yuan < 0 then 'overspent'
+                when opening_yuan + received_yuan - spent_maintenance_yuan - diverted_yuan < 0
+                    then 'overspent'
                 else 'compliant'
             end as text
         ) as status
