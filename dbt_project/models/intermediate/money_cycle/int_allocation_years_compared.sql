@@ -77,14 +77,26 @@ previous_allocation as (
         and not baseline.is_approved
 ),
 
--- the lines the baseline run published (an approved run's stay until a later run of its date
--- replaces them)
+-- the lines the baseline run published; when a later run of the same as-of date replaced them
+-- (an approved run stays the plan), that run's lines of the date: the same inputs as known then
+baseline_lines_run as (
+    select coalesce(
+        max(case when published.run_id = baseline.run_id then published.run_id end),
+        max(published.run_id)
+    ) as run_id
+    from published_lines as published
+    inner join baseline
+        on baseline.as_of_date = published.as_of_date
+    where published.fiscal_year = {{ fiscal_year() }} - 1
+),
+
 previous_lines as (
     select published.*
     from published_lines as published
     inner join baseline
         on baseline.as_of_date = published.as_of_date
-        and baseline.run_id = published.run_id
+    inner join baseline_lines_run
+        on baseline_lines_run.run_id = published.run_id
     where published.fiscal_year = {{ fiscal_year() }} - 1
 ),
 

@@ -91,8 +91,10 @@ ADJUSTMENT_COMMENTS = {
     " pool (comma-separated; empty when none).",
     "decided_by": "Who made the decision.",
     "decided_at": "When the decision was recorded.",
-    "flag": "For a revocation: the payments already made against the revoked plan, which is no"
-    " longer the one in force (the revocation stands; check the payments). Null otherwise.",
+    "flag": "For a revocation of the plan in force: the payments to the district paid on or"
+    " after the revoked run's as-of date, made against the revoked plan, which leaves an older"
+    " plan in force (the revocation stands and nothing published changes; check the payments)."
+    " Null otherwise.",
 }
 
 
@@ -244,7 +246,8 @@ def _adjustments_view() -> None:
                 old_figures.rate_standards_known as old_rates,
                 new_plan.assessment_score as new_score, old_plan.assessment_score as old_score,
                 new_plan.pool_yuan as new_pool, old_plan.pool_yuan as old_pool,
-                revoked.decided_at as revoked_at, revoked_run.run_id as revoked_run_id
+                revoked_run.run_id as revoked_run_id,
+                revoked_run.as_of_date as revoked_as_of_date
             from states
             join districts using (decision_id)
             join ops.review_decisions decision using (decision_id)
@@ -260,7 +263,6 @@ def _adjustments_view() -> None:
             left join figures old_figures
                 on old_figures.decision_id = states.previous_plan_decision_id
                 and old_figures.district_code = districts.district_code
-            left join ops.review_decisions revoked on revoked.decision_id = states.revoked_id
             left join approvals revoked_run on revoked_run.decision_id = states.revoked_id
         )
         select
@@ -291,23 +293,22 @@ def _adjustments_view() -> None:
             decided_at,
             (
                 select 'revoking the approval of run ' || rows.revoked_run_id
-                    || ' leaves fiscal year ' || rows.fiscal_year || ' with the plan of '
-                    || coalesce('run ' || rows.plan_run_id, 'no run (no plan)')
-                    || ', approved before ' || count(*) || ' payment(s) of '
+                    || ' leaves fiscal year ' || rows.fiscal_year || ' with '
+                    || coalesce('the plan of run ' || rows.plan_run_id, 'no plan')
+                    || ', older than ' || count(*) || ' payment(s) of '
                     || sum(cast(payments.amount_yuan as numeric(18,2)))
                     || ' yuan made to this district from '
                     || to_char(min(cast(payments.paid_on as date)), 'YYYY-MM-DD')
-                    || ' against the revoked plan; the payments stand: check them against'
-                    || ' the plan in force'
+                    || ' against the revoked plan (in force from '
+                    || to_char(rows.revoked_as_of_date, 'YYYY-MM-DD')
+                    || '); the payments stand: check them against the plan in force'
                 from payments
                 where rows.revoked_id is not null
+                    and rows.previous_plan_run_id = rows.revoked_run_id
                     and payments.district_code = rows.district_code
                     and cast(payments.fiscal_year as integer) = rows.fiscal_year
                     and cast(payments.amount_yuan as numeric) > 0
-                    and cast(payments.paid_on as date)
-                        >= cast(rows.revoked_at at time zone 'Asia/Shanghai' as date)
-                    and cast(payments.paid_on as date)
-                        <= cast(rows.decided_at at time zone 'Asia/Shanghai' as date)
+                    and cast(payments.paid_on as date) >= rows.revoked_as_of_date
                 having count(*) > 0
             ) as flag
         from rows
