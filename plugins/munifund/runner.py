@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from munifund.config import DAGS_FOLDER, Settings, load_settings
+from munifund.config import CITY_TIMEZONE, DAGS_FOLDER, Settings, load_settings
 
 if TYPE_CHECKING:
     from munifund.warehouse.access import Warehouse
@@ -438,6 +438,58 @@ def money_cycle_lines(conn, as_of: dt.date, run_id: str | None) -> list[str]:
     return lines
 
 
+def budget_lines(conn, as_of: dt.date, run_id: str | None) -> list[str]:
+    """The plan in force and what approving this draft would change (下达, 追加/追减); the
+    settlement of the year this run settles; or, before the year's pool, that the allocation
+    waits for it."""
+    allocated, plan_total, change, up, down, planned = conn.execute(
+        "select count(*), sum(plan_yuan), sum(change_from_plan_yuan),"
+        " count(*) filter (where change_from_plan_yuan > 0),"
+        " count(*) filter (where change_from_plan_yuan < 0), count(plan_yuan)"
+        " from published.district_allocation where as_of_date = %s and run_id = %s",
+        [as_of, run_id],
+    ).fetchone()
+    lines = []
+    if not allocated:
+        lines.append(
+            f"fiscal year {as_of.year}'s allocation waits for its pool: no budget_pools row of"
+            f" {as_of.year} is known on {as_of}; deliver it and run again (this run published"
+            " the settlement of the year before)"
+        )
+    elif planned:
+        plan = conn.execute(
+            "select plan_run_id, approved_by, approved_at from published.budget_plan"
+            " where as_of_date = %s and run_id = %s and plan_run_id is not null limit 1",
+            [as_of, run_id],
+        ).fetchone()
+        lines.append(
+            f"plan in force (下达): {plan_total:,.2f} yuan, run {plan[0]} approved by {plan[1]}"
+            f" on {plan[2].astimezone(CITY_TIMEZONE):%Y-%m-%d}; approving this draft would change"
+            f" it by {change:+,.2f} yuan (追加 {up} districts, 追减 {down})"
+        )
+    else:
+        lines.append(
+            f"no plan of fiscal year {as_of.year} is approved yet (未下达): approving this draft"
+            " issues the initial plan; payments are listed as no_plan"
+        )
+    for year, plan_sum, paid, owed, carried, districts in conn.execute(
+        "select settled_fiscal_year, sum(plan_yuan), sum(paid_yuan), sum(owed_yuan),"
+        " sum(carried_over_yuan), count(*) from published.year_end_settlement"
+        " where as_of_date = %s and run_id = %s group by 1 order by 1",
+        [as_of, run_id],
+    ).fetchall():
+        settled = (
+            f"plan {plan_sum:,.2f}, paid {paid:,.2f}, owed {owed:+,.2f} yuan"
+            if plan_sum is not None
+            else f"never approved, paid {paid:,.2f} yuan"
+        )
+        lines.append(
+            f"settlement of fiscal year {year} (结算, {districts} districts): {settled};"
+            f" carried over {carried:,.2f} yuan (结转)"
+        )
+    return lines
+
+
 def print_summary(
     url: str,
     as_of: dt.date,
@@ -463,7 +515,9 @@ def print_summary(
         from munifund.ingest.freshness import source_ages, stale_sources
 
         stale = stale_sources(source_ages(conn, as_of))
-        money_cycle = money_cycle_lines(conn, as_of, run_id)
+        money_cycle = budget_lines(conn, as_of, run_id)
+        if rows:
+            money_cycle += money_cycle_lines(conn, as_of, run_id)
     table = Table(title=f"分配 Allocation, fiscal year {as_of.year}, as of {as_of}")
     for header in (
         "区 District",
@@ -485,7 +539,8 @@ def print_summary(
         "合计 Total", f"{sums[0]:,.2f}", "", f"{sums[1]:,.2f}", f"{sums[2]:,.2f}", f"{sums[3]:,.2f}",
         style="bold",
     )  # fmt: skip
-    console.print(table)
+    if rows:
+        console.print(table)
     for line in money_cycle:
         console.print(line, soft_wrap=True)
     console.print(
@@ -503,6 +558,8 @@ def print_summary(
     console.print(f"review pack: {settings.reviews_dir / as_of.isoformat()}")
     if logs:
         console.print(f"logs: {logs}")
+    if not rows:
+        return  # nothing allocated, nothing to approve
     console.print(
         f"the run is a draft: approve it with `munifund review approve --run {run_id} --by NAME`"
     )

@@ -38,6 +38,7 @@ KIND_VOCABULARIES = {
     "spending_status": "allocation_spending_status",
     "spending_reason": "allocation_spending_flag_reason",
     "comparison": "year_over_year_comparison",
+    "adjustment_kind": "budget_adjustment_kind",
 }
 REVIEW_STATUS_VOCABULARY = "review_status"
 #: The text of a missing value.
@@ -167,6 +168,7 @@ def format_cell(column: Column, value: Any) -> Cell:
         case (
             "tier" | "work_type" | "asset_class" | "flag_reason" | "unmeasured_reason"
             | "category" | "incentive_basis" | "spending_reason" | "comparison"
+            | "adjustment_kind"
         ):  # fmt: skip
             text, sub = _enum_text(kind, value)
             return Cell(text, sub)

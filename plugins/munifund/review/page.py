@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from munifund.review.budget_sections import (
+    adjustments_section,
+    plan_section,
+    settlement_section,
+)
 from munifund.review.charts import Chart
 from munifund.review.formatting import (
     APPROVE_COMMAND,
@@ -195,6 +200,9 @@ def render_page(data: PackData) -> Page:
         "unmeasured": unmeasured_section(data),
         "kiosk": kiosk,
         "kiosk_flags": kiosk_flags_section(data, names),
+        "plan": plan_section(data, names),
+        "adjustments": adjustments_section(data, names),
+        "settlement": settlement_section(data, names),
         "disbursements": disbursement_section(data, names),
         "spending": spending_section(data, names),
         "spending_flags": spending_flags_section(data, names),

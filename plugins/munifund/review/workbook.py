@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from munifund.config import CITY_TIMEZONE
 from munifund.review.archive import reproducible_zip
+from munifund.review.budget_sections import adjustment_table
 from munifund.review.columns import (
+    ADJUSTMENT_COLUMNS,
     ALLOCATION_COLUMNS,
     ASSESSMENT_COLUMNS,
     CHANGE_COLUMNS,
@@ -31,6 +33,9 @@ from munifund.review.columns import (
     KIOSK_COLUMNS,
     KIOSK_FLAG_COLUMNS,
     LINE_COLUMNS,
+    PLAN_CHANGE_COLUMNS,
+    PLAN_COLUMNS,
+    SETTLEMENT_COLUMNS,
     SPENDING_COLUMNS,
     SPENDING_FLAG_COLUMNS,
     STREET_COLUMNS,
@@ -239,6 +244,12 @@ def _sheets(data: PackData) -> list[Sheet]:
         ("unmeasured 未测量", UNMEASURED_COLUMNS, data.unmeasured, []),
         ("kiosk compliance 占道费", KIOSK_COLUMNS, data.kiosk, [c.key for c in KIOSK_COLUMNS if c.kind == "money"]),
         ("kiosk flags 占道费凭证", KIOSK_FLAG_COLUMNS, data.kiosk_flags, ["amount_yuan"]),
+        ("plan 下达计划", PLAN_COLUMNS, data.plan, ["plan_yuan"]),
+        ("draft vs plan 测算与计划", PLAN_CHANGE_COLUMNS, data.allocation,
+         ["total_yuan", "plan_yuan", "change_from_plan_yuan"]),
+        ("adjustments 追加追减", ADJUSTMENT_COLUMNS, adjustment_table(data), ["adjustment_yuan"]),
+        ("settlement 结算", SETTLEMENT_COLUMNS, data.settlement,
+         ["plan_yuan", "paid_yuan", "owed_yuan", "unspent_yuan", "carried_over_yuan"]),
         ("payments 拨付", DISBURSEMENT_COLUMNS, data.disbursements,
          ["total_yuan", "due_to_date_yuan", "paid_to_date_yuan", "shortfall_yuan", "balance_of_year_yuan"]),
         ("use 资金使用", SPENDING_COLUMNS, data.spending,

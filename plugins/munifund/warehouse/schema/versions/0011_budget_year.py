@@ -121,7 +121,8 @@ def _run_figures() -> None:
         """
         create table ops.published_run_figures (
             publication_id          bigint      generated always as identity primary key,
-            run_id                  text        not null references ops.allocation_runs (run_id),
+            -- no foreign key: a key check would need the right to lock rows of this table
+            run_id                  text        not null,
             fiscal_year             integer     not null,
             as_of_date              date        not null,
             district_code           text        not null,
