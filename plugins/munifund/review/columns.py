@@ -319,6 +319,8 @@ SCENARIO_COLUMNS = (
     Column("published_total_yuan", "分配合计（已发布）", "Total, published (yuan)", "money"),
     Column("scenario_total_yuan", "分配合计（测算）", "Total, scenario (yuan)", "money"),
     Column("delta_yuan", "差额", "Delta (yuan)", "money_delta"),
+    Column("plan_yuan", "下达计划", "Plan in force (yuan)", "money"),
+    Column("delta_from_plan_yuan", "较下达计划", "Delta from the plan (yuan)", "money_delta"),
 )  # fmt: skip
 #: The scenarios of a date, as the review pack lists them.
 SCENARIO_LIST_COLUMNS = (

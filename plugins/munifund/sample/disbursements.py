@@ -23,8 +23,9 @@ follow the default schedule on the estimate, 8 % above what the districts will b
 Y-1 closes overpaid: the year-end settlement that squares it is the treasury's in January, for
 an allocation the sample cannot know.
 
-`paid_in_full` needs payments equal to the allocation to the fen, which the sample cannot design;
-tests/dbt/money_cycle shows it by adding a settlement computed from the landing.
+`paid_in_full` needs payments equal to the plan to the fen, which the sample cannot design: the
+bundled sample's demo (munifund.sample.demo) has the treasury square Y-1's districts with the
+plan once it is approved, and tests/dbt/money_cycle adds a settlement computed from the landing.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ late payment to 双城 Shuangcheng. Then, in order:
 1. 2025-12-10 published (the sample delivers 2025 on 12-01): no plan yet (plan null, payments
    `no_plan`);
 2. approved (the initial plan);
-3. 2025-12-31 published, after a revised pool (12-20): measured against the plan of 12-10; its
+3. 2025-12-31 published, after a revised pool (12-22): measured against the plan of 12-10; its
    change from it; 2025 settled;
 4. approved (an adjustment with drivers);
 5. 2025-12-10 run again: a past date finds its date's plan, not that of 12-31;
@@ -52,7 +52,7 @@ from munifund.tasks import audit_task, publish_task  # noqa: E402
 
 PREVIOUS = 2025
 EARLY, DECEMBER = dt.date(PREVIOUS, 12, 10), dt.date(PREVIOUS, 12, 31)
-POOL_REVISED_ON = dt.date(PREVIOUS, 12, 20)
+POOL_REVISED_ON = dt.date(PREVIOUS, 12, 22)  # after the sample's own revision (12-20)
 POOL_ADDED = Decimal("1000000.00")
 WAITING, JANUARY = dt.date(PREVIOUS + 1, 1, 9), dt.date(PREVIOUS + 1, 1, 15)
 JANUARY_PAYMENT_ON = dt.date(PREVIOUS + 1, 1, 8)
@@ -93,8 +93,9 @@ def totals_at(landing: Path, as_of: dt.date) -> dict[str, Decimal]:
 
 
 def revise_the_pool(landing: Path) -> None:
-    """The sample delivers 2025 whole on 2025-12-01; a revised pool on 12-20 changes the totals
-    between the two approved runs (an adjustment driven by the pool)."""
+    """The sample delivers 2025 on 2025-12-01 and revises its pool on 12-20; another revision on
+    12-22 (the first pool + 1,000,000.00) changes the totals between the two approved runs
+    whatever the sample does (an adjustment driven by the pool)."""
     delivered = []
     for source in sorted((landing / "budget_pools").glob("*/*.csv")):
         with source.open(encoding="utf-8", newline="") as handle:

@@ -70,6 +70,18 @@ ADDED_COLUMNS = {
     ),
     "published.allocation_spending": ("opening_yuan numeric(18,2) not null default 0",),
     "published.allocation_year_over_year": ("baseline_approved boolean", "previous_run_id text"),
+    # munifund whatif: the scenario against the plan in force too, not only against the draft
+    "published.scenario_allocation": (
+        "plan_yuan numeric(18,2)",
+        "delta_from_plan_yuan numeric(18,2)",
+    ),
+}
+
+SCENARIO_COMMENTS = {
+    "plan_yuan": "The district's plan in force on the as-of date (published.budget_plan), the"
+    " approved figure the scenario would replace; null before the year's first approval.",
+    "delta_from_plan_yuan": "scenario_total_yuan - plan_yuan: what approving the scenario would"
+    " add to or take away from the plan in force; null without a plan.",
 }
 
 ADJUSTMENT_COMMENTS = {
@@ -112,6 +124,9 @@ def upgrade() -> None:
             f"create index if not exists {mart}_as_of_date_idx on published.{mart} (as_of_date)"
         )
         op.execute(f"grant select on published.{mart} to analyst")
+    for column, text in SCENARIO_COMMENTS.items():
+        quoted = text.replace("'", "''")
+        op.execute(f"comment on column published.scenario_allocation.{column} is '{quoted}'")
     _run_figures()
     _adjustments_view()
 
