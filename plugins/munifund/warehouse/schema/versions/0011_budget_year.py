@@ -2,8 +2,8 @@
 measured against the plan, the year-end settlement and carry-over (结算, 结转), and year over year
 against last year's final plan.
 
-- `published.district_allocation` (and its approved copy, which follows it column for column)
-  gains `plan_yuan` and `change_from_plan_yuan`, at the end;
+- `published.district_allocation` (and its approved copy, which follows it column for column,
+  and the approved view, made again) gains `plan_yuan` and `change_from_plan_yuan`, at the end;
 - `published.budget_plan` and `published.year_end_settlement`: new run-stamped tables;
 - `published.disbursement_status`: `total_yuan` (now the plan in force) and
   `balance_of_year_yuan` may be null (status `no_plan`);
@@ -127,8 +127,33 @@ def upgrade() -> None:
     for column, text in SCENARIO_COMMENTS.items():
         quoted = text.replace("'", "''")
         op.execute(f"comment on column published.scenario_allocation.{column} is '{quoted}'")
+    _approved_view()
     _run_figures()
     _adjustments_view()
+
+
+def _approved_view() -> None:
+    # the approved copies gained the plan's columns; the view's `approved.*` was expanded when
+    # 0007 made it, so it is made again (as 0007 did for coverage)
+    op.execute("drop view published.approved_district_allocation")
+    op.execute(
+        """
+        create view published.approved_district_allocation as
+        with latest_per_year as (
+            select distinct on (approved.fiscal_year) standing.*
+            from ops.standing_review_decisions standing
+            join ops.approved_district_allocation approved using (decision_id)
+            where standing.decision = 'approved'
+            order by approved.fiscal_year, standing.decision_id desc
+        )
+        select
+            approved.*, latest.decided_by as reviewer, latest.decided_at as reviewed_at,
+            latest.comment as review_comment
+        from ops.approved_district_allocation approved
+        join latest_per_year latest using (decision_id)
+        """
+    )
+    op.execute("grant select on published.approved_district_allocation to analyst")
 
 
 def _run_figures() -> None:
