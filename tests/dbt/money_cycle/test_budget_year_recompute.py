@@ -47,7 +47,9 @@ from reference_money_cycle import (  # noqa: E402
 )
 
 from munifund.dbt_project import run_dbt  # noqa: E402
+from munifund.review.adjustments import adjustment_lines  # noqa: E402
 from munifund.review.decisions import record_decision  # noqa: E402
+from munifund.runner import budget_lines  # noqa: E402
 from munifund.tasks import audit_task, publish_task  # noqa: E402
 
 PREVIOUS = 2025
@@ -186,6 +188,16 @@ def year(tmp_path_factory, warehouse, clear_schemas) -> dict:
         build_and_publish(warehouse, landing, JANUARY, "by-january")
         snapshot("by-january", *money, "allocation_spending", "allocation_year_over_year")
         with warehouse.connect() as conn:
+            seen["revocation-lines"] = adjustment_lines(conn, revocation)
+            seen["summary"] = {
+                run_id: budget_lines(conn, as_of, run_id)
+                for run_id, as_of in (
+                    ("by-early-again", EARLY),
+                    ("by-december", DECEMBER),
+                    ("by-waiting", WAITING),
+                    ("by-january", JANUARY),
+                )
+            }
             cur = conn.execute(
                 "select * from published.budget_adjustments order by decision_id, district_code"
             )
@@ -343,3 +355,24 @@ def test_year_over_year_compares_with_last_years_final_plan(year: dict) -> None:
     assert {
         (r["baseline_approved"], r["previous_run_id"], r["previous_as_of_date"]) for r in found
     } == {(True, "by-early", EARLY)}
+
+
+def test_the_run_summary_says_which_plan_is_in_force(year: dict) -> None:
+    summary = year["seen"]["summary"]
+    assert summary["by-early-again"][0].startswith("plan in force (下达): ")
+    assert "run by-early approved by bob" in summary["by-early-again"][0]
+    assert "approving this draft would change it by +0.00 yuan" in summary["by-early-again"][0]
+    assert summary["by-december"][0].startswith("plan in force (下达): ")
+    assert "approving this draft would change it by +1,000,000.00 yuan" in summary["by-december"][0]
+    assert summary["by-waiting"][0].startswith("fiscal year 2026's allocation waits for its pool")
+    assert summary["by-waiting"][1].startswith("settlement of fiscal year 2025 (结算, 9 districts)")
+    assert summary["by-january"][0].startswith("no plan of fiscal year 2026 is approved yet")
+
+
+def test_the_revocation_says_what_it_did_and_flags_the_payments(year: dict) -> None:
+    lines = year["seen"]["revocation-lines"]
+    assert lines[0].startswith("plan of fiscal year 2025: revocation (撤销) in 9 districts")
+    assert "the plan in force is run by-early's" in lines[0]
+    [warning] = lines[1:]
+    assert warning.startswith(f"warning: district {SHUANGCHENG}: revoking the approval of run")
+    assert "by-december" in warning and "1000.00 yuan" in warning
