@@ -273,6 +273,13 @@ def test_a_january_run_before_the_pool_settles_last_year(year: dict) -> None:
     assert published == expected
     assert published[DAOWAI]["owed_yuan"] == Decimal("0.00")  # paid in full, in January
     assert {r["plan_run_id"] for r in seen["year_end_settlement"]} == {"by-december"}
+    # 2026's payments listed with no plan, and its use of the allocation opened by the carry-over
+    status = disbursement_status(dict.fromkeys(sorted(plan)), landing, WAITING)
+    assert by_district(seen["disbursement_status"], "name_zh", "name_en") == status
+    received = {c: s["paid_to_date_yuan"] for c, s in status.items()}
+    opening = {c: r["carried_over_yuan"] for c, r in expected.items()}
+    spending, _ = allocation_spending(received, allocation_vouchers(landing, WAITING), opening)
+    assert by_district(seen["allocation_spending"], "name_zh", "name_en") == spending
 
 
 def test_adjustments_follow_the_decisions(year: dict) -> None:

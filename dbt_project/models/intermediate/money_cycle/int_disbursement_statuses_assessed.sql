@@ -25,13 +25,22 @@ disbursements as (
         and paid_on <= {{ as_of_date() }}
 ),
 
+names as (
+    select * from {{ ref('stg_districts__districts') }}
+),
+
+-- this run's districts and the plan's; before the year's pool (nothing allocated), every
+-- district: the payments are listed, with no plan
 districts as (
     select district_code, name_zh, name_en from allocations
     union
     select plans.district_code, names.name_zh, names.name_en
     from plans
-    left join {{ ref('stg_districts__districts') }} as names
+    left join names
         on names.district_code = plans.district_code
+    union
+    select district_code, name_zh, name_en from names
+    where not exists (select 1 from allocations)
 ),
 
 paid as (
