@@ -64,12 +64,17 @@ FIRST_YEAR = 2020
 STAMP = ("fiscal_year", "as_of_date", "run_id")
 
 
-def build_and_publish(warehouse, landing: Path, as_of: dt.date, run_id: str) -> None:
+def build_and_publish(
+    warehouse, landing: Path, as_of: dt.date, run_id: str, data_tests: bool = False
+) -> None:
+    """The DAG's steps up to publication; the data tests only where asked (the run before the
+    pool: every test of the project must hold on its empty allocation too)."""
     from munifund.ingest.loader import ingest
 
     with warehouse.connect() as conn:
         ingest(conn, landing, as_of, run_id)
-    run_dbt(["build", "--exclude", "resource_type:unit_test", "resource_type:test"],
+    excluded = ["resource_type:unit_test", *([] if data_tests else ["resource_type:test"])]
+    run_dbt(["build", "--exclude", *excluded],
             warehouse.pipeline_url, {"as_of_date": as_of.isoformat(), "run_id": run_id})  # fmt: skip
     audited = audit_task(as_of.isoformat(), run_id)
     publish_task(as_of.isoformat(), run_id, {"rows_loaded": 1}, audited, started_by=OPERATOR)
@@ -182,7 +187,7 @@ def year(tmp_path_factory, warehouse, clear_schemas) -> dict:
         second = decide("by-december", "approved", APPROVER)
         build_and_publish(warehouse, landing, EARLY, "by-early-again")
         snapshot("by-early-again", *money)
-        build_and_publish(warehouse, landing, WAITING, "by-waiting")
+        build_and_publish(warehouse, landing, WAITING, "by-waiting", data_tests=True)
         snapshot("by-waiting", *money, "allocation_spending")
         revocation = decide("by-december", "revoked", REVOKER, revokes=second)
         build_and_publish(warehouse, landing, JANUARY, "by-january")
