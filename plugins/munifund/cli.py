@@ -348,6 +348,7 @@ def _record_review(
             markup=False,
             soft_wrap=True,
         )
+    _print_adjustment(made.decision_id)
     if step is None:
         if decision != "revoked":
             console.print(
@@ -375,6 +376,16 @@ def _record_review(
         markup=False,
         soft_wrap=True,
     )
+
+
+def _print_adjustment(decision_id: int) -> None:
+    """What the decision did to its year's plan, with any flag (published.budget_adjustments)."""
+    from munifund.review.adjustments import adjustment_lines
+    from munifund.warehouse import open_warehouse
+
+    with open_warehouse().connect() as conn:
+        for line in adjustment_lines(conn, decision_id):
+            console.print(line, markup=False, soft_wrap=True)
 
 
 @review_app.command("approve")

@@ -32,14 +32,18 @@ def parse_date(value: str) -> dt.date:
 
 
 def check_as_of(as_of: dt.date, today: dt.date) -> None:
-    """A date in the years the pipeline covers: its first fiscal year up to this one."""
+    """A date in the years the pipeline covers: its first fiscal year up to this one, and the
+    January after it, whose runs settle this year (年终结算: January's payments of the year,
+    before the next year's pool; domain.md "The budget year")."""
     if as_of.year < FIRST_FISCAL_YEAR:
         raise WrongInput(
             f"--date {as_of}: before the pipeline's first fiscal year ({FIRST_FISCAL_YEAR})"
         )
-    if as_of.year > today.year:
+    settling = as_of.year == today.year + 1 and as_of.month == 1
+    if as_of.year > today.year and not settling:
         raise WrongInput(
-            f"--date {as_of}: after this fiscal year ({today.year}); nothing is known of it yet"
+            f"--date {as_of}: after this fiscal year ({today.year}) and the January that settles"
+            " it; nothing is known of it yet"
         )
 
 

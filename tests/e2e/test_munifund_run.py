@@ -1,7 +1,9 @@
 """`munifund run` end to end, as a user runs it: a fresh home, the bundled sample city, Airflow.
 
 One run in a fresh home, as the README's first command does: it publishes fiscal year 2025 first
-(as of 2025-12-31, from the sample's history) for the year-over-year comparison, then 2026-11-28.
+(as of 2025-12-10 and 2025-12-31, from the sample's history, each approved by the sample's demo
+bureau with the treasury's payments between and after: munifund.sample.demo) for the
+year-over-year comparison and the budget year, then 2026-11-28.
 Every run through Airflow costs
 about two minutes, so the properties of repeated runs (a date run again publishes the same
 figures; an earlier date re-run after later deliveries publishes what it first published) are
@@ -24,6 +26,7 @@ pytestmark = pytest.mark.e2e
 
 LATE = "2026-11-28"
 PREVIOUS_YEAR_END = "2025-12-31"
+PREVIOUS_YEAR_FIRST = "2025-12-10"
 DISTRICTS = (
     "道里区",
     "南岗区",
@@ -138,15 +141,18 @@ def test_the_run_is_recorded_as_a_draft(pipeline_url: str) -> None:
             "select as_of_date, review_status, code_version, row_counts from published.allocation_runs"
         ).fetchall()
     assert sorted((str(as_of), status) for as_of, status, _, _ in runs) == [
-        (PREVIOUS_YEAR_END, "draft"),
+        (PREVIOUS_YEAR_FIRST, "approved"),  # the sample's demo of the budget year
+        (PREVIOUS_YEAR_END, "approved"),
         (LATE, "draft"),
     ]
     assert all(row_counts["district_allocation"] == 9 for *_, row_counts in runs)
 
 
 def test_the_first_run_publishes_last_year_first_and_compares_with_it(runs, pipeline_url) -> None:
-    """The sample city's first run shows the money cycle whole: last year compared, payments
-    behind, on schedule and overpaid, allocation money diverted, overspent and compliant."""
+    """The sample city's first run shows the money cycle whole: last year compared with its final
+    plan and settled with a January payment, paid in full against its first plan, adjusted by
+    its second; this year's payments listed with no plan yet (the bureau has approved nothing of
+    2026), allocation money diverted, overspent and compliant."""
     assert f"publishing fiscal year 2025 first (as of {PREVIOUS_YEAR_END}" in runs["first"].stdout
     assert f"fiscal year 2025 published as of {PREVIOUS_YEAR_END}: 9 districts" in runs[
         "first"
@@ -167,20 +173,41 @@ def test_the_first_run_publishes_last_year_first_and_compares_with_it(runs, pipe
             " where as_of_date = %s",
             [LATE],
         ).fetchone()[0]
+        previous_payments = conn.execute(
+            "select array_agg(distinct status order by status) from published.disbursement_status"
+            " where as_of_date = %s",
+            [PREVIOUS_YEAR_END],
+        ).fetchone()[0]
+        adjustments = conn.execute(
+            "select array_agg(distinct kind order by kind) from published.budget_adjustments"
+            " where fiscal_year = 2025"
+        ).fetchone()[0]
+        settled = conn.execute(
+            "select count(*), count(*) filter (where owed_yuan = 0) from published.year_end_settlement"
+            " where as_of_date = %s and settled_fiscal_year = 2025",
+            [LATE],
+        ).fetchone()
         previous_use = conn.execute(
             "select array_agg(distinct status) from published.allocation_spending"
             " where as_of_date = %s",
             [PREVIOUS_YEAR_END],
         ).fetchone()[0]
     assert compared == [("compared", 10, True)]  # nine districts and the city
-    assert payments == ["behind", "on_schedule", "overpaid"]
+    assert payments == ["no_plan"]
+    assert previous_payments == ["overpaid", "paid_in_full"]  # Xiangfang was not squared
+    assert "initial" in adjustments and {"increase", "decrease"} & set(adjustments)
+    assert settled == (9, 8)  # the treasury's January payments squared all but Xiangfang
     assert spending == ["compliant", "diverted", "overspent"]
     assert previous_use == ["compliant"]  # the sample's Y-1, as designed
     # and the summary says so
     screen = runs["first"].stdout
     assert f"year over year (against {PREVIOUS_YEAR_END}): standard cost +" in screen
-    assert "the pool kept pace" in screen
-    assert "payments: " in screen and " behind" in screen and "use: " in screen
+    # against 2025's final plan, whose pool the sample's 追加 raised by 1 %: the pool grows about
+    # 3 %, the standard cost about as much; the line says which
+    assert "the pool kept pace" in screen or "the pool did not keep pace" in screen
+    assert "payments: 9 no plan" in screen and "use: " in screen
+    assert "no plan of fiscal year 2026 is approved yet" in screen
+    assert "settlement of fiscal year 2025 (结算, 9 districts)" in screen
 
 
 def test_the_analyst_reads_published_and_nothing_else(home: Path, runs) -> None:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from munifund.cli import app
 from munifund.config import FIRST_FISCAL_YEAR
 from munifund.dates import today_in_city
+from munifund.run_inputs import WrongInput, check_as_of
 
 
 @pytest.fixture
@@ -49,9 +50,17 @@ def test_a_date_before_the_first_fiscal_year(home: Path) -> None:
 
 def test_a_date_after_this_fiscal_year(home: Path) -> None:
     next_year = today_in_city().year + 1
-    line = _refused(["run", "--date", f"{next_year}-01-01"])
-    assert f"--date {next_year}-01-01: after this fiscal year" in line
+    line = _refused(["run", "--date", f"{next_year}-02-01"])
+    assert f"--date {next_year}-02-01: after this fiscal year" in line
     assert not home.exists()
+
+
+def test_the_january_after_this_fiscal_year_is_a_date_to_settle_it() -> None:
+    """A run in January of next year settles this year (and waits for next year's pool)."""
+    today = today_in_city()
+    check_as_of(dt.date(today.year + 1, 1, 31), today)
+    with pytest.raises(WrongInput):
+        check_as_of(dt.date(today.year + 1, 2, 1), today)
 
 
 def test_a_landing_folder_that_does_not_exist(home: Path, tmp_path: Path) -> None:

@@ -20,6 +20,10 @@ class AuditFailed(RuntimeError):
 ROW_COUNT_DROP_LIMIT = 0.5
 
 
+def _has_table(conn: psycopg.Connection, table: str) -> bool:
+    return conn.execute("select to_regclass(%s)", [f"audit.{table}"]).fetchone()[0] is not None  # type: ignore[index]
+
+
 def built_marts(conn: psycopg.Connection) -> list[str]:
     """The published marts that the dbt build made in `audit`, in publication order."""
     present = {
@@ -47,7 +51,7 @@ def audit_candidate(conn: psycopg.Connection, ctx: RunContext) -> dict:
                 f"audit.{mart} holds {stale} rows of another run or date: the dbt build did not"
                 f" rebuild it for run {ctx.run_id}; nothing was published"
             )
-    problems = _allocation_problems(conn) if "district_allocation" in marts else []
+    problems = _allocation_problems(conn, ctx) if "district_allocation" in marts else []
     problems += _row_count_problems(conn, ctx, counts)
     if problems:
         raise AuditFailed("the allocation cannot be published:\n- " + "\n- ".join(problems))
@@ -78,8 +82,26 @@ def _row_count_problems(
     return problems
 
 
-def _allocation_problems(conn: psycopg.Connection) -> list[str]:
-    """Blockers the models found (a missing rate or pool, ...), then the totals against the pool."""
+def waits_for_pool(conn: psycopg.Connection, schema: str, ctx: RunContext) -> bool:
+    """A run of fiscal year Y before Y's pool is delivered: nothing of Y is allocated, and the run
+    publishes Y-1's settlement (domain.md "The budget year"): not an error."""
+    allocated, settled = conn.execute(
+        sql.SQL(
+            "select (select count(*) from {} where as_of_date = %s and run_id = %s),"
+            " (select count(*) from {} where as_of_date = %s and run_id = %s"
+            "  and settled_fiscal_year = %s)"
+        ).format(
+            sql.Identifier(schema, "district_allocation"),
+            sql.Identifier(schema, "year_end_settlement"),
+        ),
+        [ctx.as_of, ctx.run_id, ctx.as_of, ctx.run_id, ctx.fiscal_year - 1],
+    ).fetchone()  # type: ignore[misc]
+    return allocated == 0 and settled > 0
+
+
+def _allocation_problems(conn: psycopg.Connection, ctx: RunContext) -> list[str]:
+    """Blockers the models found (a missing rate or pool, ...), then the totals against the pool;
+    none for a run that waits for its year's pool (the models name no blocker then)."""
     problems = [
         message
         for (message,) in conn.execute(
@@ -91,6 +113,9 @@ def _allocation_problems(conn: psycopg.Connection) -> list[str]:
         " from audit.district_allocation"
     ).fetchone()
     n, total, pool, pool_min, devolved = row  # type: ignore[misc]
+    if n == 0 and not problems and _has_table(conn, "year_end_settlement"):
+        if waits_for_pool(conn, "audit", ctx):
+            return []
     # money that followed the task comes from the city's own budget, on top of the pool
     if n == 0:
         problems.append("no district has an allocation")

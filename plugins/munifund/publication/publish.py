@@ -56,6 +56,7 @@ def publish_candidate(
         for reference in reference_tables():
             _publish_reference(conn, reference)
         _record_run(conn, ctx, ingested, audited)
+        _record_run_figures(conn, ctx)
     return [*marts, *reference_tables()]
 
 
@@ -220,6 +221,24 @@ def _run_parameters(conn: psycopg.Connection, ctx: RunContext) -> tuple[dict, ob
         # no pool for the year: the audit refuses such a run before it gets here
         return {}, None, None
     return row[0], row[1], row[2]
+
+
+def _record_run_figures(conn: psycopg.Connection, ctx: RunContext) -> None:
+    """The run's district figures that a plan adjustment's drivers compare, appended to
+    ops.published_run_figures: the published rows of a date are replaced by its next run, and an
+    approved run's drivers must still be found (published.budget_adjustments reads them)."""
+    present = conn.execute("select to_regclass('audit.budget_run_figures')").fetchone()[0]  # type: ignore[index]
+    if present is None:
+        return
+    conn.execute(
+        "insert into ops.published_run_figures (run_id, fiscal_year, as_of_date, district_code,"
+        " total_yuan, standard_cost_yuan, unit_days, assessment_score, pool_yuan,"
+        " transfers_known, rate_standards_known)"
+        " select run_id, fiscal_year, as_of_date, district_code, total_yuan, standard_cost_yuan,"
+        " unit_days, assessment_score, pool_yuan, transfers_known, rate_standards_known"
+        " from audit.budget_run_figures where run_id = %s and as_of_date = %s",
+        [ctx.run_id, ctx.as_of],
+    )
 
 
 def _supersede_earlier_runs(conn: psycopg.Connection, ctx: RunContext) -> None:

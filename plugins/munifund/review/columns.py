@@ -17,7 +17,7 @@ Kind = Literal[
     "tier", "work_type", "asset_class", "kiosk_status", "flag_reason", "drivers", "unmeasured_reason",
     "category", "incentive_basis",
     "payment_status", "spending_status", "spending_reason", "comparison", "enforcement_status",
-    "quarter_score",
+    "quarter_score", "adjustment_kind",
 ]  # fmt: skip
 
 
@@ -163,7 +163,7 @@ DISBURSEMENT_COLUMNS = (
     DISTRICT_CODE,
     NAME_ZH,
     NAME_EN,
-    Column("total_yuan", "全年分配", "Allocation (yuan)", "money"),
+    Column("total_yuan", "下达计划", "Plan in force (yuan)", "money"),
     Column("due_share", "应拨比例", "Share due", "share"),
     Column("due_to_date_yuan", "截至应拨", "Due to date (yuan)", "money"),
     Column("paid_to_date_yuan", "截至已拨", "Paid to date (yuan)", "money"),
@@ -182,6 +182,7 @@ SPENDING_COLUMNS = (
     Column("unspent_yuan", "结余", "Unspent (yuan)", "money_delta"),
     Column("usage_rate", "使用率", "Usage rate", "rate"),
     Column("status", "状态", "Status", "spending_status"),
+    Column("opening_yuan", "上年结转", "Carried over from last year (yuan)", "money_delta"),
 )
 SPENDING_FLAG_COLUMNS = (
     DISTRICT_CODE,
@@ -236,6 +237,57 @@ YEAR_OVER_YEAR_COLUMNS = (
         )
     ),
     Column("pool_kept_pace", "经费增长不低于标准经费", "Money kept pace", "bool"),
+    Column(
+        "baseline_approved", "上年基准为批准计划", "Baseline is last year's approved plan", "bool"
+    ),
+    Column("previous_run_id", "上年基准运行", "Last year's baseline run"),
+)
+#: The budget year (下达, 追加/追减, 结算): the plan in force, its adjustments, the settlement.
+PLAN_COLUMNS = (
+    DISTRICT_CODE,
+    NAME_ZH,
+    NAME_EN,
+    Column("plan_yuan", "下达计划", "Plan in force (yuan)", "money"),
+    Column("plan_run_id", "计划所据运行", "Plan's run"),
+    Column("plan_as_of_date", "计划截止日", "Plan as of", "date"),
+    Column("decision_id", "决定编号", "Decision", "int"),
+    Column("approved_by", "批准人", "Approved by"),
+    Column("approved_at", "批准时间", "Approved at", "datetime"),
+)
+#: A draft against the plan in force (district_allocation's last columns).
+PLAN_CHANGE_COLUMNS = (
+    DISTRICT_CODE,
+    NAME_ZH,
+    NAME_EN,
+    Column("total_yuan", "本次测算", "This draft (yuan)", "money"),
+    Column("plan_yuan", "下达计划", "Plan in force (yuan)", "money"),
+    Column("change_from_plan_yuan", "批准后追加(+)/追减(-)", "Approving would change (yuan)", "money_delta"),
+)  # fmt: skip
+ADJUSTMENT_COLUMNS = (
+    Column("decision_id", "决定编号", "Decision", "int"),
+    DISTRICT_CODE,
+    Column("kind", "类型", "Kind", "adjustment_kind"),
+    Column("previous_plan_yuan", "原计划", "Previous plan (yuan)", "money"),
+    Column("new_plan_yuan", "新计划", "New plan (yuan)", "money"),
+    Column("adjustment_yuan", "调整额", "Adjustment (yuan)", "money_delta"),
+    Column("drivers", "变动因素", "Drivers", "drivers"),
+    Column("plan_run_id", "新计划所据运行", "New plan's run"),
+    Column("previous_plan_run_id", "原计划所据运行", "Previous plan's run"),
+    Column("decided_by", "决定人", "Decided by"),
+    Column("decided_at", "决定时间", "Decided at", "datetime"),
+    Column("flag", "提示", "Flag"),
+)
+SETTLEMENT_COLUMNS = (
+    Column("settled_fiscal_year", "结算年度", "Settled year", "int"),
+    DISTRICT_CODE,
+    NAME_ZH,
+    NAME_EN,
+    Column("plan_yuan", "计划", "Plan (yuan)", "money"),
+    Column("paid_yuan", "已拨付", "Paid (yuan)", "money"),
+    Column("owed_yuan", "应补(+)/应退(-)", "Owed: + city owes, - returned (yuan)", "money_delta"),
+    Column("unspent_yuan", "结余", "Unspent (yuan)", "money_delta"),
+    Column("carried_over_yuan", "结转下年", "Carried over (yuan)", "money_delta"),
+    Column("plan_run_id", "计划所据运行", "Plan's run"),
 )
 DQ_COUNT_COLUMNS = (
     Column("source", "数据源", "Source"),
@@ -270,6 +322,8 @@ SCENARIO_COLUMNS = (
     Column("published_total_yuan", "分配合计（已发布）", "Total, published (yuan)", "money"),
     Column("scenario_total_yuan", "分配合计（测算）", "Total, scenario (yuan)", "money"),
     Column("delta_yuan", "差额", "Delta (yuan)", "money_delta"),
+    Column("plan_yuan", "下达计划", "Plan in force (yuan)", "money"),
+    Column("delta_from_plan_yuan", "较下达计划", "Delta from the plan (yuan)", "money_delta"),
 )  # fmt: skip
 #: The scenarios of a date, as the review pack lists them.
 SCENARIO_LIST_COLUMNS = (

@@ -39,6 +39,7 @@ KIND_VOCABULARIES = {
     "spending_reason": "allocation_spending_flag_reason",
     "comparison": "year_over_year_comparison",
     "enforcement_status": "enforcement_quarter_status",
+    "adjustment_kind": "budget_adjustment_kind",
 }
 REVIEW_STATUS_VOCABULARY = "review_status"
 #: The text of a missing value.
@@ -170,6 +171,7 @@ def format_cell(column: Column, value: Any) -> Cell:
         case (
             "tier" | "work_type" | "asset_class" | "flag_reason" | "unmeasured_reason"
             | "category" | "incentive_basis" | "spending_reason" | "comparison"
+            | "adjustment_kind"
         ):  # fmt: skip
             text, sub = _enum_text(kind, value)
             return Cell(text, sub)

@@ -32,7 +32,7 @@ COVERAGE_PAGE_COLUMNS = (DISTRICT, *COVERAGE_COLUMNS[3:])
 YEAR_OVER_YEAR_PAGE_COLUMNS = (
     Column("district_code", "区（空为全市）", "District (empty: the city)", "district"),
     *(c for c in YEAR_OVER_YEAR_COLUMNS[3:14]),
-    YEAR_OVER_YEAR_COLUMNS[-1],
+    next(c for c in YEAR_OVER_YEAR_COLUMNS if c.key == "pool_kept_pace"),
 )
 
 

@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from munifund.review.budget_sections import (
+    adjustments_section,
+    plan_section,
+    settlement_section,
+)
 from munifund.review.charts import Chart
 from munifund.review.declared import declared_section, declared_tables
 from munifund.review.formatting import (
@@ -211,6 +216,9 @@ def render_page(data: PackData) -> Page:
         "rankings": assessment_rankings(data, names) if data.assessment.available else [],
         "unmeasured": unmeasured_section(data),
         "kiosk": kiosk,
+        "plan": plan_section(data, names),
+        "adjustments": adjustments_section(data, names),
+        "settlement": settlement_section(data, names),
         "disbursements": disbursement_section(data, names),
         "coverage": coverage_section(data, names),
         "year_over_year": year_over_year,

@@ -140,6 +140,11 @@ class PackData:
     scenarios: Table = Table("scenario_allocation", [], available=False)
     #: the tables shown from their declarations (meta.review; munifund.review.declared), by name
     declared: dict[str, Table] = field(default_factory=dict)
+    # the budget year (下达, 追加/追减, 结算)
+    plan: Table = Table("budget_plan", [], available=False)
+    settlement: Table = Table("year_end_settlement", [], available=False)
+    adjustments: Table = Table("budget_adjustments", [], available=False)
+    previous_adjustments: Table = Table("budget_adjustments", [], available=False)
 
     @property
     def fiscal_year(self) -> int:
@@ -175,10 +180,27 @@ ORDER_BY: dict[str, tuple[str, ...]] = {
     "assessment_results": ("category", "district_code", "street_code"),
     "disbursement_status": ("district_code",),
     "allocation_year_over_year": ("district_code",),
+    "budget_plan": ("district_code",),
+    "year_end_settlement": ("settled_fiscal_year", "district_code"),
 }  # fmt: skip
 #: What-if scenarios (munifund whatif): published, but no mart of a run, so not among the
 #: tables above, which are the marts' (tests build them from the dbt contracts).
 SCENARIOS = "scenario_allocation"
+#: The plan's adjustments: a view over the decision log (no run stamp), read by fiscal year.
+ADJUSTMENTS = "budget_adjustments"
+
+
+def _read_adjustments(conn: psycopg.Connection, fiscal_year: int) -> Table:
+    """Every adjustment of the year's plan so far, in the order decided."""
+    if not _exists(conn, ADJUSTMENTS):
+        return Table(ADJUSTMENTS, [], available=False)
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            "select * from published.budget_adjustments where fiscal_year = %s"
+            " order by decision_id, district_code",
+            [fiscal_year],
+        ).fetchall()
+    return Table(ADJUSTMENTS, [_bounded(r) for r in rows])
 
 
 def _declared_order(table: PublishedTable) -> list[str]:
@@ -219,4 +241,9 @@ def read_pack_data(conn: psycopg.Connection, as_of: dt.date, dq_rows: int) -> Pa
                 )
                 for t in declared_tables()
             },
+            plan=tables["budget_plan"],
+            settlement=tables["year_end_settlement"],
+            # the year's own adjustments, and, early in a year, the last year's too
+            adjustments=_read_adjustments(conn, as_of.year),
+            previous_adjustments=_read_adjustments(conn, as_of.year - 1),
         )

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from munifund.config import CITY_TIMEZONE
 from munifund.review.archive import reproducible_zip
+from munifund.review.budget_sections import adjustment_table
 from munifund.review.columns import (
+    ADJUSTMENT_COLUMNS,
     ALLOCATION_COLUMNS,
     ASSESSMENT_COLUMNS,
     CHANGE_COLUMNS,
@@ -30,6 +32,9 @@ from munifund.review.columns import (
     DQ_ROW_COLUMNS,
     KIOSK_COLUMNS,
     LINE_COLUMNS,
+    PLAN_CHANGE_COLUMNS,
+    PLAN_COLUMNS,
+    SETTLEMENT_COLUMNS,
     STREET_COLUMNS,
     UNMEASURED_COLUMNS,
     YEAR_OVER_YEAR_COLUMNS,
@@ -242,6 +247,12 @@ def _sheets(data: PackData) -> list[Sheet]:
         ("changes 变动", CHANGE_COLUMNS, data.changes, ["previous_total_yuan", "total_yuan", "delta_yuan"]),
         ("unmeasured 未测量", UNMEASURED_COLUMNS, data.unmeasured, []),
         ("kiosk compliance 占道费", KIOSK_COLUMNS, data.kiosk, [c.key for c in KIOSK_COLUMNS if c.kind == "money"]),
+        ("plan 下达计划", PLAN_COLUMNS, data.plan, ["plan_yuan"]),
+        ("draft vs plan 测算与计划", PLAN_CHANGE_COLUMNS, data.allocation,
+         ["total_yuan", "plan_yuan", "change_from_plan_yuan"]),
+        ("adjustments 追加追减", ADJUSTMENT_COLUMNS, adjustment_table(data), ["adjustment_yuan"]),
+        ("settlement 结算", SETTLEMENT_COLUMNS, data.settlement,
+         ["plan_yuan", "paid_yuan", "owed_yuan", "unspent_yuan", "carried_over_yuan"]),
         ("payments 拨付", DISBURSEMENT_COLUMNS, data.disbursements,
          ["total_yuan", "due_to_date_yuan", "paid_to_date_yuan", "shortfall_yuan", "balance_of_year_yuan"]),
         ("coverage 足额率", COVERAGE_COLUMNS, data.allocation, []),

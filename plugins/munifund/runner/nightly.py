@@ -67,17 +67,59 @@ def run_nightly(
             landing = prepare_landing(settings, None, as_of, console)
             previous = previous_year_to_publish(warehouse, as_of)
             if previous is not None:
+                from munifund.sample import demo
+
                 console.print(
                     f"publishing fiscal year {previous.year} first (as of {previous}, from the"
-                    " sample city's history), for the year-over-year comparison"
+                    " sample city's history), for the year-over-year comparison; and, for the"
+                    " budget year's demo, as of"
+                    f" {demo.first_date(previous.year)} before it, each approved by the sample"
+                    " (a plan, an adjustment, the treasury's payments, a settlement)",
+                    soft_wrap=True,
+                    markup=False,
                 )
-                earlier = _run_dag(settings, warehouse, previous, landing, console, verbose, False)
-                if not earlier.published:
-                    earlier.reason = (
-                        f"fiscal year {previous.year}, published first: {earlier.reason}"
-                    )
-                    return earlier
+                failed = _publish_previous_year_demo(
+                    settings, warehouse, previous, landing, console, verbose
+                )
+                if failed is not None:
+                    failed.reason = f"fiscal year {previous.year}, published first: {failed.reason}"
+                    return failed
         return _run_dag(settings, warehouse, as_of, landing, console, verbose)
+
+
+def _publish_previous_year_demo(
+    settings: Settings,
+    warehouse: Warehouse,
+    year_end: dt.date,
+    landing: str,
+    console: Console,
+    verbose: bool,
+) -> RunOutcome | None:
+    """The bundled sample's Y-1, published and approved twice with the treasury's payments
+    between and after (munifund.sample.demo); the failed run's outcome, else None."""
+    from pathlib import Path
+
+    from munifund.sample import demo
+
+    first, (squared_on, january) = (
+        demo.first_date(year_end.year),
+        demo.treasury_dates(year_end.year),
+    )
+    for as_of, paid_on, tag in ((first, squared_on, "square"), (year_end, january, "adjust")):
+        outcome = _run_dag(settings, warehouse, as_of, landing, console, verbose, False)
+        if not outcome.published:
+            return outcome
+        with warehouse.connect() as conn:
+            decision = demo.approve(conn, outcome.run_id)  # type: ignore[arg-type]
+            owed = demo.balances(conn, outcome.run_id)  # type: ignore[arg-type]
+        written = demo.write_treasury_payments(Path(landing), paid_on, year_end.year, owed, tag)
+        console.print(
+            f"approved by {demo.SAMPLE_APPROVER} (the sample's demo, decision {decision});"
+            + (f" the treasury's payments of {paid_on}: {written}" if written else ""),
+            soft_wrap=True,
+            markup=False,
+        )
+    return None
 
 
 def _run_dag(

@@ -136,6 +136,57 @@ def allocation_table(data: PackData, width: int) -> Table:
     return table
 
 
+def budget_lines(data: PackData) -> list[str]:
+    """The plan in force and what approving this draft would change (下达, 追加/追减); the
+    settlement of the year this run settles; or, before the year's pool, that the allocation
+    waits for it."""
+    from munifund.config import CITY_TIMEZONE
+
+    rows, year = data.allocation.rows, data.fiscal_year
+    planned = [r for r in rows if r.get("plan_yuan") is not None]
+    lines = []
+    if not rows:
+        lines.append(
+            f"fiscal year {year}'s allocation waits for its pool: no budget_pools row of {year}"
+            f" is known on {data.as_of}; deliver it and run again (this run published the"
+            " settlement of the year before)"
+        )
+    elif planned:
+        plan = next((r for r in data.plan.rows if r.get("plan_run_id")), {})
+        change = sum((r["change_from_plan_yuan"] for r in planned), start=Decimal(0))
+        up = sum(1 for r in planned if r["change_from_plan_yuan"] > 0)
+        down = sum(1 for r in planned if r["change_from_plan_yuan"] < 0)
+        approved_at = plan.get("approved_at")
+        when = f" on {approved_at.astimezone(CITY_TIMEZONE):%Y-%m-%d}" if approved_at else ""
+        lines.append(
+            f"plan in force (下达): {sum(r['plan_yuan'] for r in planned):,.2f} yuan, run"
+            f" {plan.get('plan_run_id')} approved by {plan.get('approved_by')}{when}; approving"
+            f" this draft would change it by {change:+,.2f} yuan (追加 {up} districts, 追减 {down})"
+        )
+    else:
+        lines.append(
+            f"no plan of fiscal year {year} is approved yet (未下达): approving this draft"
+            " issues the initial plan; payments are listed as no_plan"
+        )
+    settled: dict[int, list[dict]] = {}
+    for r in data.settlement.rows:
+        settled.setdefault(r["settled_fiscal_year"], []).append(r)
+    for settled_year, districts in sorted(settled.items()):
+        paid = sum((r["paid_yuan"] for r in districts), start=Decimal(0))
+        carried = sum((r["carried_over_yuan"] for r in districts), start=Decimal(0))
+        if any(r.get("plan_yuan") is not None for r in districts):
+            plan_sum = sum((r["plan_yuan"] or 0 for r in districts), start=Decimal(0))
+            owed = sum((r["owed_yuan"] or 0 for r in districts), start=Decimal(0))
+            text = f"plan {plan_sum:,.2f}, paid {paid:,.2f}, owed {owed:+,.2f} yuan"
+        else:
+            text = f"never approved, paid {paid:,.2f} yuan"
+        lines.append(
+            f"settlement of fiscal year {settled_year} (结算, {len(districts)} districts): {text};"
+            f" carried over {carried:,.2f} yuan (结转)"
+        )
+    return lines
+
+
 def print_summary(
     url: str,
     as_of: dt.date,
@@ -156,8 +207,10 @@ def print_summary(
             [run_id, as_of],
         ).fetchone()
         stale = stale_sources(source_ages(conn, as_of))
-    console.print(allocation_table(data, console.width))
-    for line in money_cycle_lines(data):
+    allocated = bool(data.allocation.rows)
+    if allocated:
+        console.print(allocation_table(data, console.width))
+    for line in budget_lines(data) + (money_cycle_lines(data) if allocated else []):
         console.print(escape(line), soft_wrap=True)
     console.print(
         f"quarantined: {quarantined[1]} rows or files taken by this run, {quarantined[0]} in all"
@@ -174,6 +227,8 @@ def print_summary(
     console.print(escape(f"review pack: {settings.reviews_dir / as_of.isoformat()}"))
     if logs:
         console.print(escape(f"logs: {logs}"))
+    if not allocated:
+        return  # nothing allocated, nothing to approve
     console.print(
         escape(
             f"the run is a draft: approve it with `munifund review approve --run {run_id} --by NAME`"

@@ -30,7 +30,9 @@ What the sample is designed to show, for fiscal year Y:
 - Money cycle (disbursements.py): Y's own payment schedule; Daoli's duplicate payment recovered,
   Xiangfang behind, Hulan overpaid, the others on schedule; Nangang spends its city allocation
   ahead of receiving it (overspent), Songbei books some with no or an unknown purpose (diverted).
-  Y-1 is paid on time on the default schedule and spends its allocation compliantly.
+  Y-1 is paid on time on the default schedule and spends its allocation compliantly; its pool
+  is raised by 1 % on Y-1-12-20 (追加), so that plans approved before and after it differ (the
+  bundled sample's demo of the budget year, munifund.sample.demo).
 - Enforcement staff funding (enforcement.py): 双城 Shuangcheng fails two quarters of Y (withheld),
   呼兰 Hulan's Q3 is assessed late (pending on Y-11-28), Q4 is pending all year; the others are
   released as their assessments arrive.
@@ -316,6 +318,13 @@ def _write_budget(
     previous_pool = pool * 96 // 100  # plausible: last year's pool about 4 % smaller
     opening_of_y = date(year, 1, 10)
     landing.write_csv("budget_pools", reference, finance.budget_pool_rows(year - 1, previous_pool))
+    # 追加: in December the city adds 1 % to Y-1's pool, so that a plan approved before it and
+    # one approved after it differ (the bundled sample's demo of an adjustment, runner.py)
+    landing.write_csv(
+        "budget_pools",
+        date(year - 1, 12, 20),
+        finance.budget_pool_rows(year - 1, previous_pool * 101 // 100),
+    )
     landing.write_csv("budget_pools", opening_of_y, finance.budget_pool_rows(year, pool))
     landing.write_csv(
         "own_investment",

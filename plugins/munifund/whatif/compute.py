@@ -204,13 +204,14 @@ def _write(conn: psycopg.Connection, scenario: Scenario, published: Published, p
                 changed_parameters, computed_at, computed_by, district_code, name_zh, name_en,
                 published_standard_cost_yuan, published_base_yuan, published_incentive_yuan,
                 published_total_yuan, scenario_standard_cost_yuan, scenario_base_yuan,
-                scenario_incentive_yuan, scenario_total_yuan, delta_yuan)
+                scenario_incentive_yuan, scenario_total_yuan, delta_yuan, plan_yuan,
+                delta_from_plan_yuan)
             select
                 p.fiscal_year, p.as_of_date, %(name)s, p.run_id, %(parameters)s, %(changed)s,
                 now(), %(by)s, p.district_code, p.name_zh, p.name_en,
                 p.standard_cost_yuan, p.base_yuan, p.incentive_yuan, p.total_yuan,
                 s.standard_cost_yuan, s.base_yuan, s.incentive_yuan, s.total_yuan,
-                s.total_yuan - p.total_yuan
+                s.total_yuan - p.total_yuan, p.plan_yuan, s.total_yuan - p.plan_yuan
             from published.district_allocation p
             inner join whatif.int_district_allocations_split s
                 on s.district_code = p.district_code

@@ -31,13 +31,17 @@ class ScenarioReport:
         lines = [
             f"scenario {self.data.name} of {self.data.as_of} against run"
             f" {self.data.rows[0]['published_run_id']}:",
-            f"{'district':<10} {'published total':>18} {'scenario total':>18} {'delta':>16}",
+            f"{'district':<10} {'published total':>18} {'scenario total':>18} {'delta':>16}"
+            f" {'plan in force':>18} {'vs plan':>16}",
         ]
         for r in self.data.rows:
+            plan, vs_plan = r.get("plan_yuan"), r.get("delta_from_plan_yuan")
             lines.append(
                 f"{r['district_code']:<10} {format_money(r['published_total_yuan']):>18}"
                 f" {format_money(r['scenario_total_yuan']):>18}"
                 f" {format_money_delta(r['delta_yuan']):>16}"
+                f" {'no plan' if plan is None else format_money(plan):>18}"
+                f" {'—' if vs_plan is None else format_money_delta(vs_plan):>16}"
             )
         lines.append(
             f"written: published.scenario_allocation ({len(self.data.rows)} districts),"

@@ -128,12 +128,16 @@ def schedule(landing: Path, as_of: dt.date) -> list[tuple[int, dt.date, Decimal]
     )
 
 
-def payments(landing: Path, as_of: dt.date) -> dict[str, list[tuple[dt.date, Decimal]]]:
-    """district -> (paid_on, amount) of the payments of the fiscal year paid on or before as_of."""
+def payments(
+    landing: Path, as_of: dt.date, year: int | None = None
+) -> dict[str, list[tuple[dt.date, Decimal]]]:
+    """district -> (paid_on, amount) of the payments for fiscal year `year` (default: as_of's)
+    paid on or before as_of."""
+    year = as_of.year if year is None else year
     out: dict[str, list[tuple[dt.date, Decimal]]] = defaultdict(list)
     for r in known_rows(landing, "disbursements", as_of):
         paid_on = dt.date.fromisoformat(r["paid_on"])
-        if int(r["fiscal_year"]) == as_of.year and paid_on <= as_of:
+        if int(r["fiscal_year"]) == year and paid_on <= as_of:
             out[r["district_code"]].append((paid_on, Decimal(r["amount_yuan"])))
     return out
 
@@ -147,14 +151,27 @@ def round_half_up(value: Fraction | Decimal, places: int) -> Decimal:
 
 
 def disbursement_status(
-    totals: dict[str, Decimal], landing: Path, as_of: dt.date
+    totals: dict[str, Decimal | None], landing: Path, as_of: dt.date
 ) -> dict[str, dict[str, object]]:
+    """totals: each district's plan in force on as_of, None where there is none (no_plan)."""
     instalments = schedule(landing, as_of)
     paid = payments(landing, as_of)
     result = {}
     for code, total in totals.items():
         mine = sorted(paid.get(code, []))
         paid_to_date = sum((a for _, a in mine), Decimal("0.00"))
+        if total is None:
+            result[code] = {
+                "total_yuan": None,
+                "due_share": Decimal(0),
+                "due_to_date_yuan": Decimal("0.00"),
+                "paid_to_date_yuan": paid_to_date,
+                "shortfall_yuan": Decimal("0.00"),
+                "balance_of_year_yuan": None,
+                "worst_days_late": 0,
+                "status": "no_plan",
+            }
+            continue
         due_share, due_to_date, worst = Decimal(0), Decimal("0.00"), 0
         for _, due_on, share in instalments:
             cumulative_due = (total * share).quantize(FEN, ROUND_HALF_UP)
@@ -209,7 +226,9 @@ class Voucher:
     reason: str | None  # None: spent on maintenance
 
 
-def allocation_vouchers(landing: Path, as_of: dt.date) -> list[Voucher]:
+def allocation_vouchers(landing: Path, as_of: dt.date, year: int | None = None) -> list[Voucher]:
+    """The city-allocation vouchers booked to `year` (default: as_of's) paid on or before as_of."""
+    year = as_of.year if year is None else year
     purposes = known_rows(landing, "expenditure_purposes", as_of) or [
         {k: _clean(v) for k, v in r.items()} for r in _seed("expenditure_purposes")
     ]
@@ -219,7 +238,7 @@ def allocation_vouchers(landing: Path, as_of: dt.date) -> list[Voucher]:
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), CITY)
     out = []
     for r in known_rows(landing, "expenditures", as_of):
-        if r["funding_source"] != "city_allocation" or int(r["fiscal_year"]) != as_of.year:
+        if r["funding_source"] != "city_allocation" or int(r["fiscal_year"]) != year:
             continue
         paid_at = _instant(r["paid_at"])
         if paid_at >= end:
@@ -245,22 +264,30 @@ def allocation_vouchers(landing: Path, as_of: dt.date) -> list[Voucher]:
 
 
 def allocation_spending(
-    received: dict[str, Decimal], vouchers: list[Voucher]
+    received: dict[str, Decimal],
+    vouchers: list[Voucher],
+    opening: dict[str, Decimal] | None = None,
 ) -> tuple[dict[str, dict[str, object]], dict[str, tuple[str, str]]]:
-    """Per district the spending figures and status; per flagged voucher (reason, district status)."""
+    """Per district the spending figures and status; per flagged voucher (reason, district status).
+    opening: what the years before carried over, per district (0 when absent)."""
     spending = {}
     for code, got in received.items():
         mine = [v for v in vouchers if v.district_code == code]
+        start = (opening or {}).get(code, Decimal("0.00"))
         spent = sum((v.amount for v in mine if v.reason is None), Decimal("0.00"))
         diverted = sum((v.amount for v in mine if v.reason is not None), Decimal("0.00"))
-        unspent = got - spent - diverted
+        unspent = start + got - spent - diverted
         status = "diverted" if diverted > 0 else "overspent" if unspent < 0 else "compliant"
+        available = start + got
         spending[code] = {
+            "opening_yuan": start,
             "received_yuan": got,
             "spent_maintenance_yuan": spent,
             "diverted_yuan": diverted,
             "unspent_yuan": unspent,
-            "usage_rate": round_half_up(Fraction(spent) / Fraction(got), 6) if got else None,
+            "usage_rate": (
+                round_half_up(Fraction(spent) / Fraction(available), 6) if available else None
+            ),
             "status": status,
         }
     flags = {}

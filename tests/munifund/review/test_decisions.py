@@ -248,7 +248,7 @@ def reviewers(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> Callable
 
 
 def test_the_cli_refuses_in_one_line_and_says_what_was_recorded(
-    warehouse: Warehouse, published_run, reviewers
+    warehouse: Warehouse, published_run, reviewers, fiscal_year: int
 ) -> None:
     run = published_run(started_by="alice")
     reviewers("alice", "bob", "carol")
@@ -264,10 +264,14 @@ def test_the_cli_refuses_in_one_line_and_says_what_was_recorded(
     assert ok.exit_code == 0, ok.output
     with warehouse.connect() as conn:
         [(bob_id, *_)] = log_of(conn, run)
-    assert ok.stdout == (
-        f"run {run}: approved by bob (decision {bob_id})\n"
-        f"recorded only: {API_URL} is not set, so no approval step in Airflow is answered\n"
-    )
+    printed = ok.stdout.splitlines()
+    assert printed[0] == f"run {run}: approved by bob (decision {bob_id})"
+    # what the approval did to the year's plan (published.budget_adjustments), then what it answered
+    assert printed[1].startswith(f"plan of fiscal year {fiscal_year}: initial plan (年初下达) in")
+    assert printed[1].endswith(f"the plan in force is run {run}'s (published.budget_adjustments)")
+    assert printed[2:] == [
+        f"recorded only: {API_URL} is not set, so no approval step in Airflow is answered"
+    ]
 
     again = cli.invoke(app, ["review", "reject", "--run", run, "--by", "carol"])
     assert again.exit_code == 2 and len(again.stderr.splitlines()) == 1
@@ -283,6 +287,11 @@ def test_the_cli_refuses_in_one_line_and_says_what_was_recorded(
     assert done.stdout.splitlines()[0] == (
         f"run {run}: rejected by carol (decision {bob_id + 1}, revokes {bob_id})"
     )
+    # the rejection revokes the year's only plan: a revocation, leaving none
+    assert done.stdout.splitlines()[1].startswith(
+        f"plan of fiscal year {fiscal_year}: revocation (撤销) in"
+    )
+    assert "the plan in force is none" in done.stdout
 
 
 def fake_answer(chosen: str, user: str, comment: str) -> dict:

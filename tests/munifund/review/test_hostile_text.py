@@ -87,7 +87,7 @@ def _value(data_type: str, text: str, i: int):
     """A value of a contract's ``data_type``: the text for a text column, else a plain one."""
     if data_type == "text":
         return text
-    if data_type.startswith(("numeric", "integer")):
+    if data_type.startswith(("numeric", "integer", "bigint")):
         return i
     if data_type == "date":
         return AS_OF
@@ -190,7 +190,7 @@ def test_the_sheets_hold_no_formula_and_the_text_as_delivered(pack: Path) -> Non
             for n in xlsx.namelist()
             if n.startswith("xl/worksheets/sheet")
         }
-    assert len(sheets) == 20
+    assert len(sheets) == 24
     for name, xml in sheets.items():
         assert "<f>" not in xml and "<f " not in xml, name
     # the hyperlink as an inline string, its quotes escaped, not a <f>HYPERLINK(…)</f>

@@ -67,6 +67,7 @@ def _insert(conn: psycopg.Connection, table: str, rows: list[dict]) -> None:
 
 
 def _allocation_rows() -> list[dict]:
+    """The districts; each draft 1,000.00 yuan above the plan in force (budget_plan)."""
     keys = ("district_code", "name_zh", "name_en", "standard_cost_yuan", "share", "base_yuan",
             "cases_due", "cases_on_time", "assessment_score", "own_investment_yuan",
             "incentive_share_of_pool", "incentive_yuan", "total_yuan")  # fmt: skip
@@ -78,7 +79,12 @@ def _allocation_rows() -> list[dict]:
         "incentive_fell_back": False,
         "incentive_basis": "increase",
     }
-    return [dict(zip(keys, d, strict=True)) | pools for d in DISTRICTS]
+    return [
+        dict(zip(keys, d, strict=True))
+        | pools
+        | {"plan_yuan": Decimal(d[-1]) - 1000, "change_from_plan_yuan": Decimal("1000.00")}
+        for d in DISTRICTS
+    ]
 
 
 def _seed_money_cycle(conn: psycopg.Connection) -> None:
@@ -92,12 +98,24 @@ def _seed_money_cycle(conn: psycopg.Connection) -> None:
         ("230104", "2530864.17", "0.5000", "1265432.09", "632716.04", "632716.05", "1898148.13", 31, "behind"),
     ]])  # fmt: skip
     use = ("district_code", "received_yuan", "spent_maintenance_yuan", "diverted_yuan",
-           "unspent_yuan", "usage_rate", "status")  # fmt: skip
+           "unspent_yuan", "usage_rate", "status", "opening_yuan")  # fmt: skip
     _insert(conn, "allocation_spending", [dict(zip(use, r, strict=True)) for r in [
-        ("230102", "2833333.31", "1000000.00", "0.00", "1833333.31", "0.352941", "compliant"),
-        ("230103", "4148148.11", "2000000.00", "7777.77", "2140370.34", "0.482143", "diverted"),
-        ("230104", "632716.04", "700000.00", "0.00", "-67283.96", "1.106342", "overspent"),
+        ("230102", "2833333.31", "1000000.00", "0.00", "1833333.31", "0.352941", "compliant", "0.00"),
+        ("230103", "4148148.11", "2000000.00", "7777.77", "2140370.34", "0.482143", "diverted", "0.00"),
+        ("230104", "632716.04", "700000.00", "0.00", "-67283.96", "1.106342", "overspent", "0.00"),
     ]])  # fmt: skip
+    plan = {"plan_run_id": "manual__2031-05-31T00:00:00+00:00", "plan_as_of_date": PREVIOUS_AS_OF,
+            "decision_id": 7, "approved_by": "bob", "approved_at": PUBLISHED_AT}  # fmt: skip
+    _insert(conn, "budget_plan", [
+        {"district_code": code, "plan_yuan": Decimal(total) - 1000, **plan}
+        for code, *_, total in DISTRICTS
+    ])  # fmt: skip
+    _insert(conn, "year_end_settlement", [{
+        "settled_fiscal_year": FISCAL_YEAR - 1, "district_code": "230104", "plan_yuan": Decimal("2000000.00"),
+        "plan_run_id": "manual__2030-12-31T00:00:00+00:00", "paid_yuan": Decimal("2100000.00"),
+        "owed_yuan": Decimal("-100000.00"), "unspent_yuan": Decimal("12345.67"),
+        "carried_over_yuan": Decimal("12345.67"),
+    }])  # fmt: skip
     _insert(conn, "allocation_spending_flags", [{
         "district_code": "230103", "voucher_id": "CA-2031-0007", "paid_at": dt.datetime(2031, 3, 2, 10, tzinfo=SHANGHAI),
         "amount_yuan": Decimal("7777.77"), "purpose_code": None, "reason": "unsupported", "district_status": "diverted",
@@ -383,6 +401,24 @@ def test_enforcement_section(page: str, pack: Path) -> None:
     assert any("合计 / Total" in row and 750.02 in row for row in values)
 
 
+def test_budget_sections(page: str, pack: Path) -> None:
+    """The plan in force, this draft's change from it, and last year's settlement, in both
+    languages, on the page and in the workbook."""
+    plan = _text(_element(page, "plan-table"))
+    assert "Daowai" in plan and "+1,000.00" in plan
+    assert "Plan in force: run manual__2031-05-31T00:00:00+00:00" in _text(page)
+    assert "approving this draft would change it by +3,000.00 yuan" in _text(page)
+    settled = _text(_element(page, "settlement-table"))
+    assert "-100,000.00" in settled and "12,345.67" in settled
+    wb = openpyxl.load_workbook(pack / "review.xlsx")
+    assert {
+        "plan 下达计划",
+        "draft vs plan 测算与计划",
+        "adjustments 追加追减",
+        "settlement 结算",
+    } <= set(wb.sheetnames)
+
+
 def test_rewriting_gives_the_same_bytes(seeded: Warehouse, pack: Path) -> None:
     before = {p.name: p.read_bytes() for p in pack.iterdir()}
     with seeded.connect() as conn:
@@ -426,7 +462,7 @@ def test_an_empty_published_schema(seeded: Warehouse, tmp_path: Path) -> None:
     for name in [*TABLES, "data_quality_issues", "allocation_runs"]:
         assert f"published.{name}" in page, name
     assert 'id="allocation-chart"' not in page
-    assert len(openpyxl.load_workbook(folder / "review.xlsx").sheetnames) == 20
+    assert len(openpyxl.load_workbook(folder / "review.xlsx").sheetnames) == 24
 
 
 def test_a_date_with_nothing_published(seeded: Warehouse, tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 -- One row per district of this run, and one for the city (district_code null): this run's
 -- standard cost, total, pool, coverage and quantity by work type against fiscal year Y-1's final
--- published allocation (its latest as-of date in published.district_allocation), with the growth
+-- plan (the plan in force at the end of Y-1, frozen at approval, and the lines its run published),
+-- or, where Y-1 was never approved, its latest publication (`baseline_approved` false), with the growth
 -- in percent and whether the money kept pace with the standard cost (domain.md "Year over
 -- year"). With no Y-1 publication the previous figures are null and `comparison` says so.
 --
@@ -26,25 +27,76 @@ published_lines as (
     select * from {{ published(ref('district_allocation_lines')) }}
 ),
 
-previous_date as (
-    select max(as_of_date) as as_of_date
-    from published_allocation
+-- Y-1's final plan (its plan in force at the end of Y-1, as frozen at approval), or, where Y-1
+-- was never approved, its latest publication
+previous_plans as (
+    select * from {{ ref('int_budget_plans_resolved') }}
     where fiscal_year = {{ fiscal_year() }} - 1
 ),
 
+latest_publication as (
+    select as_of_date, run_id
+    from published_allocation
+    where fiscal_year = {{ fiscal_year() }} - 1
+    order by as_of_date desc, run_id desc
+    limit 1
+),
+
+baseline as (
+    select plan_as_of_date as as_of_date, plan_run_id as run_id, true as is_approved
+    from previous_plans
+    group by plan_as_of_date, plan_run_id
+    union all
+    select as_of_date, run_id, false
+    from latest_publication
+    where not exists (select 1 from previous_plans)
+),
+
+previous_date as (
+    select as_of_date from baseline
+),
+
 previous_allocation as (
-    select published.*
+    select
+        district_code,
+        plan_standard_cost_yuan as standard_cost_yuan,
+        plan_yuan as total_yuan,
+        plan_pool_yuan as pool_yuan
+    from previous_plans
+    union all
+    select
+        published.district_code,
+        published.standard_cost_yuan,
+        published.total_yuan,
+        published.pool_yuan
     from published_allocation as published
-    inner join previous_date
-        on previous_date.as_of_date = published.as_of_date
+    inner join baseline
+        on baseline.as_of_date = published.as_of_date
+        and baseline.run_id = published.run_id
+    where published.fiscal_year = {{ fiscal_year() }} - 1
+        and not baseline.is_approved
+),
+
+-- the lines the baseline run published; when a later run of the same as-of date replaced them
+-- (an approved run stays the plan), that run's lines of the date: the same inputs as known then
+baseline_lines_run as (
+    select coalesce(
+        max(case when published.run_id = baseline.run_id then published.run_id end),
+        max(published.run_id)
+    ) as run_id
+    from published_lines as published
+    inner join baseline
+        on baseline.as_of_date = published.as_of_date
     where published.fiscal_year = {{ fiscal_year() }} - 1
 ),
 
 previous_lines as (
     select published.*
     from published_lines as published
-    inner join previous_date
-        on previous_date.as_of_date = published.as_of_date
+    inner join baseline
+        on baseline.as_of_date = published.as_of_date
+    inner join baseline_lines_run
+        on baseline_lines_run.run_id = published.run_id
     where published.fiscal_year = {{ fiscal_year() }} - 1
 ),
 
@@ -138,7 +190,9 @@ compared as (
         cast(round(coalesce(current_quantities.{{ w }}_unit_days, 0) / {{ days_in_fiscal_year() }}, 6)
             as numeric(24, 6)) as {{ w }}_unit_years,
         {%- endfor %}
-        (select count(*) from previous_allocation) > 0 as has_previous_year
+        (select count(*) from previous_allocation) > 0 as has_previous_year,
+        (select bool_and(is_approved) from baseline) as baseline_approved,
+        (select min(run_id) from baseline) as previous_run_id
     from current_figures
     left join previous_figures
         on previous_figures.district_code is not distinct from current_figures.district_code
@@ -184,7 +238,9 @@ final as (
             when previous_money_yuan > 0 and previous_standard_cost_yuan > 0
                 then money_yuan * previous_standard_cost_yuan
                     >= standard_cost_yuan * previous_money_yuan
-        end as pool_kept_pace
+        end as pool_kept_pace,
+        case when has_previous_year then baseline_approved end as baseline_approved,
+        case when has_previous_year then previous_run_id end as previous_run_id
     from compared
 )
 

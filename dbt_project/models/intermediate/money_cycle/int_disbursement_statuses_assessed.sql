@@ -1,11 +1,18 @@
 -- One row per district for the run's fiscal year as of the as-of date: what was due and what was
--- paid of the district's allocation, and its payment status (domain.md "Paying the allocation
--- out"). The due share is that of the last instalment due on or before the as-of date (0 before
--- the first); paid counts the payments of the year paid on or before it, recoveries netted.
+-- paid of the district's plan in force (int_budget_plans_resolved; never this run's draft), and
+-- its payment status (domain.md "Paying the allocation out"). The due share is that of the last
+-- instalment due on or before the as-of date (0 before the first); paid counts the payments of
+-- the year paid on or before it, recoveries netted. Before the year's first approval there is no
+-- plan: the payments are listed, nothing is due, status `no_plan`.
 with
 
 allocations as (
     select * from {{ ref('int_district_allocations_split') }}
+),
+
+plans as (
+    select * from {{ ref('int_budget_plans_resolved') }}
+    where fiscal_year = {{ fiscal_year() }}
 ),
 
 instalments as (
@@ -16,6 +23,24 @@ disbursements as (
     select * from {{ ref('stg_disbursements__disbursements') }}
     where fiscal_year = {{ fiscal_year() }}
         and paid_on <= {{ as_of_date() }}
+),
+
+names as (
+    select * from {{ ref('stg_districts__districts') }}
+),
+
+-- this run's districts and the plan's; before the year's pool (nothing allocated), every
+-- district: the payments are listed, with no plan
+districts as (
+    select district_code, name_zh, name_en from allocations
+    union
+    select plans.district_code, names.name_zh, names.name_en
+    from plans
+    left join names
+        on names.district_code = plans.district_code
+    union
+    select district_code, name_zh, name_en from names
+    where not exists (select 1 from allocations)
 ),
 
 paid as (
@@ -46,21 +71,23 @@ lateness as (
 
 figures as (
     select
-        allocations.district_code,
-        allocations.name_zh,
-        allocations.name_en,
-        {{ to_yuan('allocations.total_yuan') }} as total_yuan,
+        districts.district_code,
+        districts.name_zh,
+        districts.name_en,
+        {{ to_yuan('plans.plan_yuan') }} as total_yuan,
         cast(coalesce(last_due.due_share, 0) as numeric(6, 4)) as due_share,
         {{ to_yuan('coalesce(last_due.due_to_date_yuan, 0)') }} as due_to_date_yuan,
         {{ to_yuan('coalesce(paid.paid_to_date_yuan, 0)') }} as paid_to_date_yuan,
         cast(coalesce(lateness.worst_days_late, 0) as integer) as worst_days_late
-    from allocations
+    from districts
+    left join plans
+        on plans.district_code = districts.district_code
     left join last_due
-        on last_due.district_code = allocations.district_code
+        on last_due.district_code = districts.district_code
     left join paid
-        on paid.district_code = allocations.district_code
+        on paid.district_code = districts.district_code
     left join lateness
-        on lateness.district_code = allocations.district_code
+        on lateness.district_code = districts.district_code
 ),
 
 final as (
@@ -77,6 +104,7 @@ final as (
         worst_days_late,
         cast(
             case
+                when total_yuan is null then 'no_plan'
                 when paid_to_date_yuan > total_yuan then 'overpaid'
                 when paid_to_date_yuan = total_yuan then 'paid_in_full'
                 when due_to_date_yuan > paid_to_date_yuan then 'behind'

@@ -1,11 +1,13 @@
 -- One row per district per instalment of the run's fiscal year: the amount that must have been
--- paid by the instalment's due date (the district's total of this run x the cumulative share,
+-- paid by the instalment's due date (the district's plan in force on the as-of date, never this
+-- run's draft, x the cumulative share; no plan, no instalment;
 -- rounded half up to the fen), the day the payments of the year, counted day by day up to the
 -- as-of date, first reached it, and how late that was (domain.md "Paying the allocation out").
 with
 
-allocations as (
-    select * from {{ ref('int_district_allocations_split') }}
+plans as (
+    select * from {{ ref('int_budget_plans_resolved') }}
+    where fiscal_year = {{ fiscal_year() }}
 ),
 
 schedule as (
@@ -38,15 +40,15 @@ cumulative_payments as (
 
 instalments as (
     select
-        allocations.district_code,
-        allocations.total_yuan,
+        plans.district_code,
+        plans.plan_yuan as total_yuan,
         schedule.instalment,
         schedule.due_on,
         schedule.cumulative_share,
         -- half up: the amounts are never negative, and numeric round() rounds half away from 0
-        cast(round(allocations.total_yuan * schedule.cumulative_share, 2) as numeric(18, 2))
+        cast(round(plans.plan_yuan * schedule.cumulative_share, 2) as numeric(18, 2))
             as cumulative_due_yuan
-    from allocations
+    from plans
     cross join schedule
 ),
 

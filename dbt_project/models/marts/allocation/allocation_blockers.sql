@@ -15,6 +15,13 @@ pools as (
     where fiscal_year = {{ fiscal_year() }}
 ),
 
+-- a run of Y before Y's pool is delivered settles Y-1 and waits for the pool: not a blocker
+-- once anything of Y-1 was published or approved (domain.md "The budget year")
+settlements as (
+    select * from {{ ref('int_year_end_settlements') }}
+    where settled_fiscal_year = {{ fiscal_year() }} - 1
+),
+
 missing_rates as (
     select
         'missing_rate' as blocker,
@@ -36,6 +43,13 @@ missing_pool as (
     where not exists (select 1 from pools)
 ),
 
+-- waiting for the pool: nothing of Y is allocated, so nothing of it can block
+waiting as (
+    select 1 as is_waiting
+    where not exists (select 1 from pools)
+        and exists (select 1 from settlements)
+),
+
 zero_standard_cost as (
     select
         'zero_standard_cost' as blocker,
@@ -45,12 +59,18 @@ zero_standard_cost as (
     where coalesce((select sum(cost_yuan_days) from district_cost_lines), 0) = 0
 ),
 
+blockers as (
+    select blocker, message from missing_rates
+    union all
+    select blocker, message from missing_pool
+    union all
+    select blocker, message from zero_standard_cost
+),
+
 final as (
-    select {{ run_stamp() }}, blocker, message from missing_rates
-    union all
-    select {{ run_stamp() }}, blocker, message from missing_pool
-    union all
-    select {{ run_stamp() }}, blocker, message from zero_standard_cost
+    select {{ run_stamp() }}, blocker, message
+    from blockers
+    where not exists (select 1 from waiting)
 )
 
 select * from final

@@ -15,7 +15,8 @@ final as (
         diverted_yuan,
         unspent_yuan,
         usage_rate,
-        status
+        status,
+        opening_yuan
     from spending
 )
 

@@ -1,5 +1,5 @@
 -- One row per district, and one for the city (district_code null), per fiscal year per as-of
--- date: this run against fiscal year Y-1's final published allocation
+-- date: this run against fiscal year Y-1's final plan (else its latest publication)
 -- (int_allocation_years_compared, where the rule lives), stamped with the run.
 with compared as (
     select * from {{ ref('int_allocation_years_compared') }}
@@ -32,7 +32,9 @@ final as (
         greening_unit_years,
         previous_facility_upkeep_unit_years,
         facility_upkeep_unit_years,
-        pool_kept_pace
+        pool_kept_pace,
+        baseline_approved,
+        previous_run_id
     from compared
 )
 

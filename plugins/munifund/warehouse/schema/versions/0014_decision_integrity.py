@@ -42,7 +42,7 @@ whatever they are. A revision after this one that changes the view, or the appro
 columns, must `set local role munifund_decisions` (the administrator's session may).
 
 Revision ID: 0014_decision_integrity
-Revises: 0012_money_follows_the_task
+Revises: 0013_budget_year
 """
 
 from alembic import op
@@ -50,7 +50,7 @@ from alembic import op
 from munifund.identity import removed_characters_class
 
 revision = "0014_decision_integrity"
-down_revision = "0012_money_follows_the_task"
+down_revision = "0013_budget_year"
 branch_labels = None
 depends_on = None
 

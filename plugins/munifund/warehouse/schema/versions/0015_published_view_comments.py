@@ -54,6 +54,13 @@ MART_COLUMNS = {
     "coverage": "Coverage (足额, domain.md): total_yuan / standard_cost_yuan, the published figures, rounded half up to 6 decimals; null when standard_cost_yuan is 0. 1 means the district's allocation funds exactly the standard cost of its work. The city-wide coverage, sum(total_yuan) / sum(standard_cost_yuan), is recorded with the run (allocation_runs.city_coverage).",
     "baseline_standard_cost_yuan": "S°_d, the baseline standard cost: the standard cost of the work the district held on 1 January of the year (matrix defaults, adopted roads and bridges, and transfers effective on or before 1 January), day by day over the year, rounded half up to the fen. The base pool is split in proportion to it (share). Equals S_d - F_d before rounding. Null only on rows published before money followed the task (migration 0010).",
     "devolved_yuan": "F_d, money that followed the task (费随事转): the cost, from each transfer's effective date, of the work the district took over during the year minus that of the work it handed on, half up to the fen once per district (devolved_funding has it per transfer). Paid by, or given back to, the city's own budget: no other district's allocation moves. total_yuan = base_yuan + incentive_yuan + devolved_yuan. Null only on rows published before money followed the task (migration 0010).",
+    "plan_yuan": "The district's plan in force on the as-of date (下达, published.budget_plan): the"
+    " total of the run of this fiscal year whose approval is the latest decision among the"
+    " approved, unrevoked runs with an as-of date on or before this one. Null before the year's"
+    " first approval.",
+    "change_from_plan_yuan": "total_yuan - plan_yuan: what approving this draft would add to (+,"
+    " 追加) or take away from (-, 追减) the district's plan. Null before the year's first approval"
+    " (approving would issue the initial plan).",
 }
 
 
