@@ -1,6 +1,6 @@
 """The landing area, ``<landing>/<source>/<YYYY-MM-DD>/<file>``: its partitions, their files,
-what in it is no delivery the loader can take, and what tells a file changed since it was taken
-(size and time, then its bytes' SHA-256).
+and what in it is no delivery the loader can take (what tells a file changed since it was taken,
+its size and time, then its bytes' SHA-256, is delivery.py's).
 
 Nothing in the landing area is passed over in silence: a folder that is no known source, a
 source's folder that is not named by a real date, a file outside any partition, a folder inside
@@ -17,7 +17,6 @@ has, are looked at there.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
@@ -161,20 +160,3 @@ def _visible(folder: ReadablePath) -> Iterator[tuple[ReadablePath, str]]:
             yield entry, entry.name + "/"
         elif not entry.name.startswith("."):
             yield entry, entry.name
-
-
-def size_and_modified(path: ReadablePath) -> tuple[int, dt.datetime | None]:
-    """The file's size and modification time; no time from a store that keeps none, so that
-    such a file gets hashed again on every run."""
-    stat = path.stat()  # type: ignore[attr-defined]
-    modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC) if stat.st_mtime else None
-    return stat.st_size, modified
-
-
-def fingerprint(path: ReadablePath) -> str:
-    """The SHA-256 of the file's bytes: tells a re-delivery with other content."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -9,25 +9,30 @@ matched to the source's contract by name, whatever the order of its columns.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
+import hashlib
 import io
+import os
 import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 from xml.etree.ElementTree import Element, iterparse
 
 from munifund.ingest.contracts import SourceContract
 
+if TYPE_CHECKING:
+    from munifund.ingest.delivery import Delivery
+
 CHUNK = 1 << 20
-# Above every contract's longest value, so that an over-long one is a row's problem (validation.py)
-# rather than the file's, and bounded so that a file with no line breaks does not fill memory:
-# a longer field makes the file unreadable.
-CSV_FIELD_LIMIT = 64 << 20
+# The field limit, in characters (README, "Rules and parameters"): above every contract's longest
+# value, so that an over-long one is a row's problem (validation.py). A field beyond it is never
+# held whole: the row is refused, and the field kept cut to its start, with its length and hash.
+FIELD_LIMIT = int(os.environ.get("MUNIFUND_FIELD_LIMIT", 1 << 20))
+KEPT_OF_LONG_FIELD = 256
 
 
 class UnreadableFile(Exception):
@@ -64,12 +69,26 @@ class DeliveredFile:
     unread: list[str] = field(default_factory=list)
 
 
-def open_delivered_file(path: ReadablePath) -> DeliveredFile:
+def open_delivered_file(
+    path: ReadablePath, delivery: Delivery | None = None, handle: IO[bytes] | None = None
+) -> DeliveredFile:
+    """The header and rows of a delivered file. The loader gives the survey's Delivery and the
+    load's one handle (read from its start, left open); without them (a scenario's rates file,
+    small and local) the file is surveyed and read here."""
+    if delivery is None:
+        from munifund.ingest.delivery import survey
+
+        with survey(path) as delivery:
+            pass
+        handle = io.BytesIO(Path(delivery.local).read_bytes())
+    assert handle is not None
+    if delivery.file_format == "csv":
+        if delivery.unreadable:
+            raise UnreadableFile(delivery.unreadable)
+        return _open_csv(handle, delivery.encoding or "utf-8", delivery.long_fields)
+    if delivery.file_format == "xlsx":
+        return _open_xlsx(handle)
     suffix = path.name.rsplit(".", 1)[-1].lower() if "." in path.name else ""
-    if suffix == "csv":
-        return _open_csv(path)
-    if suffix == "xlsx":
-        return _open_xlsx(path)
     raise UnreadableFile(f"not a CSV or .xlsx file (name ends in {suffix or 'nothing'!r})")
 
 
@@ -97,34 +116,14 @@ def header_map(
 # ------------------------------------------------------------------------------------ CSV
 
 
-def _decodes_as(path: ReadablePath, encoding: str, skip: int = 0) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    with path.open("rb") as handle:
-        handle.read(skip)
-        try:
-            while chunk := handle.read(CHUNK):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
-
-
 def detect_encoding(path: ReadablePath) -> str:
-    with path.open("rb") as handle:
-        start = handle.read(4)
-    if start.startswith(codecs.BOM_UTF8):
-        if not _decodes_as(path, "utf-8", skip=len(codecs.BOM_UTF8)):
-            raise UnreadableFile("starts with a UTF-8 BOM but is not valid UTF-8")
-        return "utf-8-sig"
-    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise UnreadableFile("encoded as UTF-16; deliver UTF-8, UTF-8 with BOM or GB18030")
-    if _decodes_as(path, "utf-8"):
-        return "utf-8"
-    if _decodes_as(path, "gb18030"):
-        _require_chinese(path)
-        return "gb18030"
-    raise UnreadableFile(NOT_ACCEPTED)
+    """The encoding of a CSV, from one reading of its bytes (delivery.survey)."""
+    from munifund.ingest.delivery import survey
+
+    with survey(path) as delivery:
+        if delivery.unreadable:
+            raise UnreadableFile(delivery.unreadable)
+        return delivery.encoding or "utf-8"
 
 
 NOT_ACCEPTED = "encoding is none of UTF-8, UTF-8 with BOM or GB18030/GBK"
@@ -134,10 +133,11 @@ SAMPLE_BYTES = 1 << 16
 TORN_WORD = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f]|[^\x00-\x7f](?=[A-Za-z])")
 
 
-def _require_chinese(path: ReadablePath) -> None:
+def require_chinese(sample: bytes) -> None:
     """Bytes that are not UTF-8 but decode as GB18030 may be another encoding altogether (most
     byte sequences decode as GB18030), which would load as mojibake. Judged on a sample (the
-    header and the lines holding non-ASCII bytes), the text must read as Chinese:
+    header and the lines holding non-ASCII bytes, up to SAMPLE_BYTES: delivery.survey collects
+    it), the text must read as Chinese:
 
     - at most half of its non-ASCII characters torn into Latin words (Latin-1, CP1252);
     - at least a quarter of them common Chinese characters or punctuation (GB2312's):
@@ -150,20 +150,13 @@ def _require_chinese(path: ReadablePath) -> None:
     orderly enough). Text in another script whose bytes fall inside GB2312's ranges (EUC-KR
     Korean, Big5, a Cyrillic code page) still reads as Chinese here. Only files that are not
     UTF-8 get here: the fast path's UTF-8 files never pay for it."""
-    sample = bytearray()
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle):
-            if number == 0 or not line.isascii():
-                sample += line
-                if len(sample) >= SAMPLE_BYTES:
-                    break
-    text = bytes(sample).decode("gb18030", errors="ignore")
+    text = sample.decode("gb18030", errors="ignore")
     beyond_ascii = "".join(re.findall(r"[^\x00-\x7f]+", text))
     if not beyond_ascii:
         return
     common = len(beyond_ascii.encode("gb2312", errors="ignore")) // 2 / len(beyond_ascii)
     torn = len(TORN_WORD.findall(text)) / len(beyond_ascii)
-    if torn <= 0.5 and (common >= 0.75 or (common >= 0.25 and _coherent_gb18030(bytes(sample)))):
+    if torn <= 0.5 and (common >= 0.75 or (common >= 0.25 and _coherent_gb18030(sample))):
         return
     garbled = TORN_WORD.search(text) or re.search(r"[^\x00-\x7f]+", text)
     around = text[max(garbled.start() - 12, 0) : garbled.end() + 12].splitlines()  # type: ignore[union-attr]
@@ -179,37 +172,176 @@ def _coherent_gb18030(sample: bytes) -> bool:
     return from_bytes(sample, cp_isolation=["gb18030"]).best() is not None
 
 
-def _open_csv(path: ReadablePath) -> DeliveredFile:
-    encoding = detect_encoding(path)
-    csv.field_size_limit(CSV_FIELD_LIMIT)
-    binary = path.open("rb")
-    text = io.TextIOWrapper(binary, encoding=encoding, newline="")
-    reader = csv.reader(text)
+def _open_csv(handle: IO[bytes], encoding: str, long_fields: bool) -> DeliveredFile:
+    """The rows of a CSV from the load's one handle (read from its start; left open)."""
+    handle.seek(0)
+    text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+    if long_fields:
+        records = _capped_records(text, FIELD_LIMIT)
+    else:
+        csv.field_size_limit(FIELD_LIMIT)
+        records = _csv_records(csv.reader(text))
     try:
-        header = next(reader)
-    except StopIteration:
-        text.close()
-        raise UnreadableFile("empty file: no header row") from None
-    except csv.Error as err:
-        text.close()
-        raise UnreadableFile(f"not readable as CSV: {err}") from err
+        first = next(records, None)
+    except UnreadableFile:
+        text.detach()
+        raise
+    if first is None:
+        text.detach()
+        raise UnreadableFile("empty file: no header row")
+    _, header = first
     if not any(h.strip() for h in header):
-        text.close()
+        text.detach()
         raise UnreadableFile("no header row (the first line is empty)")
 
     def rows() -> Iterator[tuple[int, list[str | None]]]:
-        previous_end = reader.line_num
         try:
-            for record in reader:
-                # a quoted field may span lines: report the line the record starts on
-                yield previous_end + 1, record  # type: ignore[misc]
-                previous_end = reader.line_num
-        except csv.Error as err:
-            raise UnreadableFile(f"not readable as CSV after line {previous_end}: {err}") from err
+            yield from records  # type: ignore[misc]
         finally:
-            text.close()
+            text.detach()  # the handle stays the load's
 
     return DeliveredFile(header=header, rows=rows(), file_format="csv", encoding=encoding)
+
+
+def _csv_records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """csv.reader's records, each with the line it starts on (a quoted field may span lines)."""
+    previous_end = 0
+    try:
+        for record in reader:
+            yield previous_end + 1, record
+            previous_end = reader.line_num  # type: ignore[attr-defined]
+    except csv.Error as err:
+        if previous_end == 0:
+            raise UnreadableFile(f"not readable as CSV: {err}") from err
+        raise UnreadableFile(f"not readable as CSV after line {previous_end}: {err}") from err
+
+
+class LongField(str):
+    """A field longer than the field limit, as kept: its first KEPT_OF_LONG_FIELD characters,
+    with its length and the SHA-256 of its UTF-8 bytes (the rest is never held in memory)."""
+
+    length: int
+    sha256: str
+
+    def __new__(cls, kept: str, length: int, sha256: str) -> LongField:
+        field_ = super().__new__(cls, kept)
+        field_.length, field_.sha256 = length, sha256
+        return field_
+
+    @property
+    def problem(self) -> str:
+        return (
+            f"too long: {self.length} characters, beyond the field limit of {FIELD_LIMIT};"
+            f" kept cut to its first {len(self)} characters (SHA-256 {self.sha256})"
+        )
+
+
+def capped(value: str) -> str:
+    """A value as the reader keeps it: a LongField beyond the field limit."""
+    if len(value) <= FIELD_LIMIT:
+        return value
+    return LongField(
+        value[:KEPT_OF_LONG_FIELD], len(value), hashlib.sha256(value.encode()).hexdigest()
+    )
+
+
+class _Field:
+    """A field being read: whole up to the field limit, then only its start, length and hash."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.digest: hashlib._Hash | None = None
+
+    def add(self, piece: str) -> None:
+        if not piece:
+            return
+        self.length += len(piece)
+        if self.digest is not None:
+            self.digest.update(piece.encode())
+            return
+        self.parts.append(piece)
+        if self.length > FIELD_LIMIT:
+            whole = "".join(self.parts)
+            self.digest = hashlib.sha256(whole.encode())
+            self.parts = [whole[:KEPT_OF_LONG_FIELD]]
+
+    def value(self) -> str:
+        if self.digest is None:
+            return "".join(self.parts)
+        return LongField(self.parts[0], self.length, self.digest.hexdigest())
+
+
+_UNQUOTED_END = re.compile(r"[,\r\n]")
+
+
+def _capped_records(text: IO[str], limit: int) -> Iterator[tuple[int, list[str]]]:
+    """CSV records as csv.reader reads them (comma, double quote, quotes doubled inside quotes,
+    any line end), each with the line it starts on, but with no field held whole beyond the
+    field limit: memory stays flat whatever a field's size. For files the survey finds may
+    hold such a field; slower than csv.reader."""
+    start, quoted, quote_seen, after_cr = 0, 1, 2, 3
+    line = record_line = 1
+    fields: list[str] = []
+    field = _Field()
+    state = start
+    begun = False  # anything of the current record read
+    buf, i = "", 0
+    while True:
+        if i >= len(buf):
+            buf, i = text.read(CHUNK), 0
+            if not buf:
+                break
+        if state == after_cr:
+            if buf[i] == "\n":
+                i += 1
+            state = start
+            continue
+        if state == start and buf[i] == '"':
+            state, begun = quoted, True
+            i += 1
+            continue
+        if state == quoted:
+            j = buf.find('"', i)
+            piece = buf[i : j if j >= 0 else len(buf)]
+            field.add(piece)
+            line += piece.count("\n") + piece.count("\r") - piece.count("\r\n")
+            i = j + 1 if j >= 0 else len(buf)
+            if j >= 0:
+                state = quote_seen
+            continue
+        if state == quote_seen and buf[i] == '"':
+            field.add('"')
+            state = quoted
+            i += 1
+            continue
+        # unquoted (or after a closing quote: csv.reader keeps what follows, up to the comma)
+        match = _UNQUOTED_END.search(buf, i)
+        end = match.start() if match else len(buf)
+        field.add(buf[i:end])
+        begun = begun or end > i
+        state = -1  # inside an unquoted field
+        i = end
+        if match is None:
+            continue
+        i = end + 1
+        fields.append(field.value())
+        field = _Field()
+        if buf[end] == ",":
+            state, begun = start, True
+            continue
+        yield record_line, ([] if fields == [""] and not begun else fields)
+        fields, begun = [], False
+        line += 1
+        record_line = line
+        state = after_cr if buf[end] == "\r" else start
+    if state == quoted:
+        raise UnreadableFile(
+            f"not readable as CSV after line {record_line - 1}: unexpected end of data"
+        )
+    if begun or fields or state in (quote_seen, -1):
+        fields.append(field.value())
+        yield record_line, fields
 
 
 # ----------------------------------------------------------------------------------- xlsx
@@ -304,11 +436,11 @@ def _cell_problem(cell: Element) -> str | None:
     return None
 
 
-def _open_xlsx(path: ReadablePath) -> DeliveredFile:
+def _open_xlsx(handle: IO[bytes]) -> DeliveredFile:
     from openpyxl import load_workbook
 
-    with path.open("rb") as handle:
-        content = io.BytesIO(handle.read())  # openpyxl needs a seekable file
+    handle.seek(0)
+    content = io.BytesIO(handle.read())  # read apart from the handle, which the load may reuse
     try:
         workbook = load_workbook(content, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:

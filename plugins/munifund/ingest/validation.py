@@ -289,7 +289,9 @@ class FileChecks:
             keys = screened.get_column("key")
             self.keys_elsewhere.update(keys.filter(keys.is_in(self._elsewhere.implode())))
         self.untrimmed_columns.update(n for n in names if screened.get_column(n)[0])
-        suspects = batch.filter(~screened.get_column("good"))
+        # rechunked: polars 2.1 panics on string expressions over a filtered frame read from
+        # CSV that holds a value of some 40 KB or more
+        suspects = batch.filter(~screened.get_column("good")).rechunk()
         if read:
             suspects = pl.concat([suspects, batch.filter(pl.col(READ).is_not_null())]).unique(
                 LINE, keep="first", maintain_order=True

@@ -180,9 +180,11 @@ def test_a_file_in_another_encoding_is_quarantined_whole_and_real_gb18030_loads(
 ) -> None:
     from munifund.ingest import reader
 
-    judged: list[str] = []
-    judge = reader._require_chinese
-    monkeypatch.setattr(reader, "_require_chinese", lambda p: judged.append(p.name) or judge(p))
+    judged: list[str] = []  # the first code of each sample judged
+    judge = reader.require_chinese
+    monkeypatch.setattr(
+        reader, "require_chinese", lambda s: judged.append(s.split(b"\n")[1][:2]) or judge(s)
+    )
     header = "purpose_code,name_zh,is_city_management\n"
     files = {
         "gb.csv": ("P1,道路清扫（主干道）,true\nP2,兆麟街道“门前三包”,false\n", "gb18030"),
@@ -215,7 +217,7 @@ def test_a_file_in_another_encoding_is_quarantined_whole_and_real_gb18030_loads(
         ("sjis.csv", None, None, f"{not_chinese} ('P6,摴楬惔憒偺旓梡,true'); deliver UTF-8"),
     ]  # fmt: skip
     # the judgement is for bytes that are not UTF-8 only
-    assert sorted(judged) == ["cp1252.csv", "gb.csv", "latin1.csv", "sjis.csv"]
+    assert sorted(judged) == [b"P1", b"P4", b"P5", b"P6"]  # gb, latin1, cp1252, sjis
 
 
 def test_an_over_long_value_is_a_bad_row_whichever_path_loads_the_file(
@@ -224,7 +226,7 @@ def test_an_over_long_value_is_a_bad_row_whichever_path_loads_the_file(
     paid = "2026-01-05T10:00:00"
     plain = EXPENDITURES_HEADER + (
         f"V1,230102,2026,{paid},10.00,kiosk_fee,P1\n"
-        f"V2,230102,2026,{paid},20.00,kiosk_fee,{'P' * (10 << 20)}\n"  # a 10 MB code
+        f"V2,230102,2026,{paid},20.00,kiosk_fee,{'P' * (100 << 10)}\n"  # a 100 KB code
         f"V3,230102,2026,{paid},30.{'0' * 50},kiosk_fee,P1\n"
     )
     deliver(landing, "expenditures", D1, "plain.csv", plain)
@@ -233,41 +235,93 @@ def test_an_over_long_value_is_a_bad_row_whichever_path_loads_the_file(
     with empty_warehouse.connect() as conn:
         ingest(conn, landing, D2, "run-1")
         loaded, rows = expenditures(conn)
-    assert fast_loads == [2, 1, None]  # districts; plain.csv by the fast path; not quoted.csv
+    assert fast_loads == [2, 1]  # districts; plain.csv; quoted.csv goes straight to streaming
     assert loaded == [("plain.csv", 2, "V1", "10.00"), ("quoted.csv", 2, "V1", "10.00")]
     assert rows == [
         (file, line, column, problem)
         for file in ("plain.csv", "quoted.csv")
         for line, column, problem in [
-            (3, "purpose_code", "too long: 10485760 characters, at most 64"),
+            (3, "purpose_code", "too long: 102400 characters, at most 64"),
             (4, "amount_yuan", "too long: 53 characters, at most 40"),
         ]
     ]
 
 
-def test_a_field_beyond_what_the_reader_holds_makes_the_file_unreadable_in_both_paths(
+def test_a_field_beyond_the_field_limit_refuses_its_row_and_is_kept_cut_with_length_and_hash(
     empty_warehouse, landing, fast_loads, monkeypatch
 ) -> None:
-    from munifund.ingest import fast_copy, reader
+    """Beyond the field limit (1 MiB; 1000 characters here) a field is never held whole: its
+    row is refused, the field kept cut to its start with its length and SHA-256, and the rest of
+    the file loads, whether the field is one long line, quoted across lines, or an extra column."""
+    import hashlib
 
-    monkeypatch.setattr(reader, "CSV_FIELD_LIMIT", 1000)
-    monkeypatch.setattr(fast_copy, "CSV_FIELD_LIMIT", 1000)
-    monkeypatch.setattr(fast_copy, "BATCH_BYTES", 256)
-    deliver(
-        landing,
-        "assets",
-        D1,
-        "a.csv",
-        A_GOOD + f"A2,expressway,{'x' * 2000},230102,,,2020-01-01,\n",
-    )
+    from munifund.ingest import reader
+
+    monkeypatch.setattr(reader, "FIELD_LIMIT", 1000)
+    long = "x" * 1500 + "y" * 1500
+    multiline = '"' + "z\n" * 1500 + '"'
+    deliver(landing, "assets", D1, "a.csv", A_GOOD
+        + f"A2,expressway,{long},230102,,,2020-01-01,\n"
+        + f"A3,expressway,{multiline},230102,,,2020-01-01,\n"
+        + "A4,expressway,ok,230102,,,2020-01-01,\n")  # fmt: skip
+    deliver(landing, "assets", D2, "extra.csv",
+            ASSETS_HEADER.replace("\n", ",remark\n")
+            + f"A5,expressway,ok,230102,,,2020-01-01,,{long}\n"
+            + "A6,expressway,ok,230102,,,2020-01-01,,short\n")  # fmt: skip
     with empty_warehouse.connect() as conn:
-        ingest(conn, landing, D1, "run-1")
+        ingest(conn, landing, D2, "run-1")
         rows = quarantine(conn, "assets")
-    assert fast_loads == [2, None]
+        kept = dict(
+            conn.execute(
+                "select line, raw_row from ops.quarantine where source = 'assets'"
+            ).fetchall()
+        )
+        loaded = conn.execute("select asset_id from raw.assets order by 1").fetchall()
+        taken = conn.execute("select count(*) from ops.partitions_taken").fetchone()[0]
+    assert fast_loads == [2]  # the districts; the long fields send both files to streaming
+    assert loaded == [("A1",), ("A4",), ("A6",)]
+    assert taken == 3
+
+    def cut(value: str) -> str:
+        sha = hashlib.sha256(value.encode()).hexdigest()
+        return (
+            f"too long: {len(value)} characters, beyond the field limit of 1000;"
+            f" kept cut to its first 256 characters (SHA-256 {sha})"
+        )
+
     assert rows == [
-        ("a.csv", None, None,
-         "file not loaded: not readable as CSV after line 2: field larger than field limit (1000)"),
+        ("extra.csv", 2, "remark", cut(long)),
+        ("a.csv", 3, "name", cut(long)),
+        ("a.csv", 4, "name", cut("z\n" * 1500)),
     ]  # fmt: skip
+    assert kept[3]["name"] == long[:256] and kept[4]["name"] == ("z\n" * 1500)[:256]
+
+
+def test_reading_a_long_field_keeps_memory_flat(tmp_path: Path, monkeypatch) -> None:
+    """Memory does not grow with a field's size: a 24 MB field, quoted or not, is read with
+    less than a few MB held at any time."""
+    import tracemalloc
+
+    from munifund.ingest import reader
+    from munifund.ingest.delivery import survey
+
+    monkeypatch.setattr(reader, "FIELD_LIMIT", 1 << 16)
+    for name, field in [
+        ("plain.csv", "x" * (24 << 20)),
+        ("quoted.csv", '"' + "a,\n" * (8 << 20) + '"'),
+    ]:
+        path = tmp_path / name
+        path.write_text(f"asset_id,name\nA1,{field}\nA2,ok\n")
+        del field
+        tracemalloc.start()
+        with survey(path) as delivery, delivery.open() as handle:
+            assert delivery.long_fields
+            delivered = reader.open_delivered_file(path, delivery, handle)
+            rows = [(line, [len(v) for v in record]) for line, record in delivered.rows]
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert rows[-1] == (3 if name == "plain.csv" else 8 * (1 << 20) + 3, [2, 2])
+        assert peak < 8 << 20, (name, peak)
 
 
 def _vouchers(*rows: tuple[str, str]) -> str:
