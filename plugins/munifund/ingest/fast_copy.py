@@ -126,15 +126,19 @@ def copy_csv_beside_checks(
     loaded: dict[str, object] = {}
 
     def copy_blocks() -> None:
+        ended = False  # the reader's last block taken: no more to drain
         try:
             with conn.cursor() as cur:
                 with cur.copy(copy_sql) as copy:
                     while (block := blocks.get()) is not None:
                         copy.write(block)
+                    ended = True
                 loaded["rows"] = cur.rowcount
         except psycopg.Error as err:
+            # the server may refuse only when the COPY ends (a NUL in the last block): then
+            # waiting for another end would hang the night
             loaded["error"] = err
-            while blocks.get() is not None:
+            while not ended and blocks.get() is not None:
                 pass  # let the reader finish
 
     conn.execute("savepoint fast_path")

@@ -38,6 +38,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import polars as pl
 import psycopg
 from psycopg import sql
 
@@ -86,10 +87,16 @@ def ingest(
                 due = _files_due(conn, taken, contract.name, partition, files, surveyed)
                 for path, delivery in due:
                     with ExitStack() as this_file:
-                        if delivery is None:
-                            delivery = this_file.enter_context(survey(path))
-                        outcome = load_file(conn, contract, partition, delivery, run_id, seeds)
-                    record_file_taken(conn, outcome, run_id, delivery.size, delivery.modified)
+                        try:
+                            if delivery is None:
+                                delivery = this_file.enter_context(survey(path))
+                        except OSError as err:  # gone, or not ours to read, since the listing
+                            outcome = _not_taken(conn, contract, partition, path.name, run_id, err)
+                            stat: tuple[int | None, dt.datetime | None] = (None, None)
+                        else:
+                            outcome = load_file(conn, contract, partition, delivery, run_id, seeds)
+                            stat = (delivery.size, delivery.modified)
+                    record_file_taken(conn, outcome, run_id, *stat)
                     conn.commit()
                     report.files.append(outcome)
     return report
@@ -194,6 +201,35 @@ def load_file(
         quarantine_entry(
             conn, run_id, contract.name, partition, delivery.name, f"file not loaded: {err}"
         )
+    except (psycopg.OperationalError, psycopg.InterfaceError):
+        raise  # the warehouse is out of reach: no fault of the file, and nothing can be recorded
+    except (Exception, pl.exceptions.PanicException) as err:
+        # Whatever else a file makes fail (a value the warehouse refuses, memory, a library's
+        # panic) fails that file only: it is quarantined whole and taken, so that no input can
+        # make a later night fail on it again.
+        return _not_taken(conn, contract, partition, delivery.name, run_id, err, outcome)
+    return outcome
+
+
+def _not_taken(
+    conn: psycopg.Connection, contract: SourceContract, partition: dt.date, name: str,
+    run_id: str, err: BaseException, outcome: FileOutcome | None = None,
+) -> FileOutcome:  # fmt: skip
+    """A file that could not be taken: quarantined whole with the reason, nothing of it loaded."""
+    conn.rollback()
+    outcome = outcome or FileOutcome(contract.name, partition, name)
+    outcome.rows_loaded = outcome.rows_quarantined = outcome.rows_withdrawn = 0
+    reason = f"{type(err).__name__}: {err}"
+    reason = reason if len(reason) <= 500 else reason[:500] + "…"
+    outcome.unreadable_reason = f"could not be taken ({reason}); tell the operators"
+    quarantine_entry(
+        conn,
+        run_id,
+        contract.name,
+        partition,
+        name,
+        f"file not loaded: {outcome.unreadable_reason}",
+    )
     return outcome
 
 

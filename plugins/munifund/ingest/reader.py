@@ -33,6 +33,9 @@ CHUNK = 1 << 20
 # held whole: the row is refused, and the field kept cut to its start, with its length and hash.
 FIELD_LIMIT = int(os.environ.get("MUNIFUND_FIELD_LIMIT", 1 << 20))
 KEPT_OF_LONG_FIELD = 256
+# the most bytes a part of an .xlsx (a sheet, the shared strings) may unpack to, in field limits:
+# 256 MiB by default
+XLSX_PART_FACTOR = 256
 
 
 class UnreadableFile(Exception):
@@ -363,6 +366,7 @@ def _cell_text(value: object) -> str | None:
 
 
 def _holds_data(sheet: object) -> bool:
+    sheet.reset_dimensions()  # type: ignore[attr-defined]
     return any(
         any(v is not None and str(v).strip() for v in row)
         for row in sheet.iter_rows(values_only=True)  # type: ignore[attr-defined]
@@ -380,6 +384,19 @@ def _other_sheets_with_data(workbook: object) -> list[str]:
         f"sheet(s) {', '.join(map(repr, others))} not read: a delivery is the workbook's first"
         f" sheet ({sheets[0].title!r}) only; deliver other data as a file of its own"
     ]
+
+
+def _refuse_oversized_parts(archive: zipfile.ZipFile) -> None:
+    """A workbook is a zip archive, and a small one may unpack into a huge part (a 400 KB file
+    holding a 400 MB shared string): openpyxl holds the shared strings in memory, and parses a
+    sheet cell by cell. A part larger unpacked than XLSX_PART_LIMIT refuses the workbook."""
+    limit = XLSX_PART_FACTOR * FIELD_LIMIT
+    for member in archive.infolist():
+        if member.file_size > limit:
+            raise UnreadableFile(
+                f"its part {member.filename} unpacks to {member.file_size} bytes, more than"
+                f" {limit} ({XLSX_PART_FACTOR} times the field limit); deliver the data as CSV"
+            )
 
 
 SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -442,18 +459,24 @@ def _open_xlsx(handle: IO[bytes]) -> DeliveredFile:
     handle.seek(0)
     content = io.BytesIO(handle.read())  # read apart from the handle, which the load may reuse
     try:
+        _refuse_oversized_parts(zipfile.ZipFile(content))
         workbook = load_workbook(content, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
         raise UnreadableFile(f"not a readable .xlsx workbook: {err}") from err
     if not workbook.worksheets:
         raise UnreadableFile("the workbook has no sheet")
     sheet = workbook.worksheets[0]
+    # The dimension a sheet declares (<dimension ref="A1:XFD1048576"/>) is not trusted: openpyxl
+    # would pad every row to its width and add empty rows up to its height. Without it, rows
+    # and cells are those the sheet holds.
+    sheet.reset_dimensions()
     values = sheet.iter_rows(values_only=True)
     first = next(values, None)
     if first is None or not any(v is not None and str(v).strip() for v in first):
         workbook.close()
         raise UnreadableFile("no header row in the first sheet")
     header = [_cell_text(v) or "" for v in first]
+    width = len(header)
     # openpyxl's rows start at the sheet's row 1 and column A: a row's number is its line. Its
     # read-only sheet knows its XML member; openpyxl offers no public name for it.
     cell_problems = _cells_without_value(zipfile.ZipFile(content), sheet._worksheet_path)
@@ -463,6 +486,13 @@ def _open_xlsx(handle: IO[bytes]) -> DeliveredFile:
         try:
             for number, record in enumerate(values, start=2):
                 cells = [_cell_text(v) for v in record]
+                # a row ends at its last cell: as wide as the header, unless it holds more
+                if len(cells) < width:
+                    cells += [None] * (width - len(cells))
+                elif any(c is not None for c in cells[width:]):
+                    cells = cells[: width + max(i for i, c in enumerate(cells[width:]) if c) + 1]
+                else:
+                    del cells[width:]
                 if number in cell_problems or any(c is not None and c.strip() for c in cells):
                     yield number, cells
         finally:

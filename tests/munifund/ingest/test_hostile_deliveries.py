@@ -5,7 +5,9 @@ nothing wrong is published, the run goes on)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -384,3 +386,143 @@ def test_a_key_in_two_files_of_one_delivery_is_quarantined_in_every_file(
         [],
         [("a.csv", 2, 0), ("b.csv", 1, 0), ("c.csv", 0, 0)],
     )
+
+
+def test_a_file_the_warehouse_refuses_is_quarantined_whole_and_no_later_night_fails(
+    empty_warehouse, landing
+) -> None:
+    """A NUL character: PostgreSQL's text holds none, nor its jsonb; the COPY fails whatever the
+    path. The file is quarantined whole with the reason and taken; the run goes on, and the
+    following nights neither fail on it nor take it again."""
+    deliver(
+        landing,
+        "assets",
+        D1,
+        "nul.csv",
+        A_GOOD + "A2,expressway,bad\x00name,230102,,,2020-01-01,\n",
+    )
+    deliver(landing, "assets", D1, "quoted-nul.csv", A_GOOD.replace("ok", '"o\x00k"'))
+    deliver(landing, "assets", D1, "zz_good.csv", A_GOOD.replace("A1", "A9"))
+    with empty_warehouse.connect() as conn:
+        report = ingest(conn, landing, D1, "run-1")
+        found = issues(conn)
+        assert ingest(conn, landing, D2, "run-2").files == []
+        assert ingest(conn, landing, D3, "run-3").files == []
+        loaded = conn.execute("select asset_id from raw.assets").fetchall()
+        taken = conn.execute(
+            "select file, unreadable_reason is not null from ops.partitions_taken"
+            " where source = 'assets' order by 1"
+        ).fetchall()
+    assert loaded == [("A9",)]
+    assert taken == [("nul.csv", True), ("quoted-nul.csv", True), ("zz_good.csv", False)]
+    assert {f.file for f in report.unreadable_files} == {"nul.csv", "quoted-nul.csv"}
+    assert {(file, problem.split(" (")[0]) for _, _, file, problem in found} == {
+        ("nul.csv", "file not loaded: could not be taken"),
+        ("quoted-nul.csv", "file not loaded: could not be taken"),
+    }
+    assert all("tell the operators" in problem for *_, problem in found)
+
+
+def test_a_library_panic_while_loading_fails_that_file_only(
+    empty_warehouse, landing, monkeypatch
+) -> None:
+    """polars reports a bug of its own as a PanicException, which `except Exception` misses."""
+    import polars as pl
+
+    from munifund.ingest import validation
+
+    real_check = validation.FileChecks.check
+
+    def check(self, batch):
+        if self.contract.name == "assets" and "P" in batch.get_column("asset_id").to_list():
+            raise pl.exceptions.PanicException("assertion failed: i < self.len()")
+        return real_check(self, batch)
+
+    monkeypatch.setattr(validation.FileChecks, "check", check)
+    deliver(landing, "assets", D1, "a.csv", A_GOOD.replace("A1", "P"))
+    deliver(landing, "assets", D1, "b.csv", A_GOOD)
+    with empty_warehouse.connect() as conn:
+        report = ingest(conn, landing, D1, "run-1")
+        assert conn.execute("select asset_id from raw.assets").fetchall() == [("A1",)]
+    assert [f.unreadable_reason for f in report.files if f.source == "assets"] == [
+        "could not be taken (PanicException: assertion failed: i < self.len()); tell the operators",
+        None,
+    ]
+
+
+def _xlsx_with(
+    path: Path, rows: list[list], dimension: str | None = None, swap: tuple[str, str] = ("", "")
+) -> None:
+    """A workbook of these rows; `dimension` replaces the one declared, `swap` a text in every
+    part (openpyxl cuts a cell's text at Excel's 32767 characters: a larger one is made)."""
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    content = io.BytesIO()
+    book.save(content)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(content) as given, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for member in given.namelist():
+            data = given.read(member)
+            if swap[0]:
+                data = data.replace(swap[0].encode(), swap[1].encode())
+            if dimension and member == "xl/worksheets/sheet1.xml":
+                data = re.sub(
+                    rb'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>'.encode(), data
+                )
+            out.writestr(member, data)
+
+
+def test_a_workbook_unpacking_beyond_the_part_limit_is_quarantined_whole_and_a_long_cell_refuses_its_row(
+    empty_warehouse, landing, monkeypatch
+) -> None:
+    """A 400 KB .xlsx held one 400 MB shared string: here the field limit is 1000 characters,
+    so a part may unpack to 256 KB; a cell beyond the field limit refuses its row only."""
+    from munifund.ingest import reader
+
+    monkeypatch.setattr(reader, "FIELD_LIMIT", 1000)
+    header = ASSETS_HEADER.strip().split(",")
+    good = ["A1", "expressway", "ok", "230102", None, None, "2020-01-01"]
+    folder = landing / "assets" / D1.isoformat()
+    _xlsx_with(folder / "bomb.xlsx", [header, good, ["A2", "expressway", "BOMB"]],
+               swap=("BOMB", "x" * 300_000))  # fmt: skip
+    _xlsx_with(folder / "long.xlsx", [header, ["A3", "expressway", "y" * 2000, *good[3:]], good])
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D1, "run-1")
+        rows = quarantine(conn, "assets")
+        loaded = conn.execute("select _file, asset_id from raw.assets").fetchall()
+    assert loaded == [("long.xlsx", "A1")]
+    assert [(f, line, column, problem.split(" unpacks")[0]) for f, line, column, problem in rows] == [
+        ("bomb.xlsx", None, None, "file not loaded: its part xl/worksheets/sheet1.xml"),
+        ("long.xlsx", 2, "name", "too long: 2000 characters, beyond the field limit of 1000;"
+         " kept cut to its first 256 characters (SHA-256 " + hashlib.sha256(b"y" * 2000).hexdigest() + ")"),
+    ]  # fmt: skip
+    assert rows[0][3].endswith(
+        "more than 256000 (256 times the field limit); deliver the data as CSV"
+    )
+
+
+def test_a_workbook_s_declared_dimension_is_not_trusted(empty_warehouse, landing) -> None:
+    """A 1.6 KB .xlsx claiming A1:XFD1048576 stalled ingest 17 minutes: rows and cells are
+    those the sheet holds, whatever its dimension says."""
+    import time
+
+    header = ASSETS_HEADER.strip().split(",")
+    rows = [header, ["A1", "expressway", "ok", "230102", None, None, "2020-01-01"],
+            ["A2", "expressway", "ok", "230102", None, None, "2020-01-01", None, "extra"]]  # fmt: skip
+    _xlsx_with(landing / "assets" / D1.isoformat() / "huge.xlsx", rows, "A1:XFD1048576")
+    _xlsx_with(landing / "assets" / D2.isoformat() / "true.xlsx", rows)
+    assert (landing / "assets" / D1.isoformat() / "huge.xlsx").stat().st_size < 10_000
+    started = time.monotonic()
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D2, "run-1")
+        rows_of = {
+            file: conn.execute(
+                "select asset_id, _line from raw.assets where _file = %s order by 2", [file]
+            ).fetchall()
+            for file in ("huge.xlsx", "true.xlsx")
+        }
+        problems = quarantine(conn, "assets")
+    assert time.monotonic() - started < 30
+    assert rows_of["huge.xlsx"] == rows_of["true.xlsx"] == [("A1", 2)]
+    assert [p[1:] for p in problems] == [(3, "*", "has 9 fields, the header has 8")] * 2
