@@ -100,6 +100,13 @@ def header_map(
 ) -> tuple[list[int | None], list[tuple[int, str]]]:
     """Positions of the contract's columns in the file, and the extra columns kept in raw."""
     normalised = [h.strip().lower() for h in header]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(normalised):
+        if name and (first := seen.setdefault(name, i)) != i:
+            raise UnreadableFile(
+                f"column {header[i].strip()!r} appears twice in the header (columns {first + 1}"
+                f" and {i + 1}): which one holds the data cannot be told; deliver it once"
+            )
     positions: list[int | None] = []
     missing = []
     for column in contract.columns:

@@ -526,3 +526,26 @@ def test_a_workbook_s_declared_dimension_is_not_trusted(empty_warehouse, landing
     assert time.monotonic() - started < 30
     assert rows_of["huge.xlsx"] == rows_of["true.xlsx"] == [("A1", 2)]
     assert [p[1:] for p in problems] == [(3, "*", "has 9 fields, the header has 8")] * 2
+
+
+def test_a_header_naming_a_column_twice_is_quarantined_whole(empty_warehouse, landing) -> None:
+    """The first of the two was kept silently; which one holds the data cannot be told."""
+    deliver(landing, "assets", D1, "twice.csv",
+            ASSETS_HEADER.replace("\n", ",Name\n") + "A1,expressway,ok,230102,,,2020-01-01,,other\n")  # fmt: skip
+    deliver(landing, "assets", D1, "extra.csv",
+            ASSETS_HEADER.replace("\n", ",remark,REMARK \n") + "A2,expressway,ok,230102,,,2020-01-01,,a,b\n")  # fmt: skip
+    _xlsx_with(landing / "assets" / D1.isoformat() / "twice.xlsx",
+               [[*ASSETS_HEADER.strip().split(","), "asset_id"], ["A3", "expressway", "ok", "230102", None, None, "2020-01-01", None, "A4"]])  # fmt: skip
+    deliver(landing, "assets", D1, "zz_good.csv", A_GOOD.replace("A1", "A9"))
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D1, "run-1")
+        assert conn.execute("select asset_id from raw.assets").fetchall() == [("A9",)]
+        found = sorted((file, problem) for _, _, file, problem in issues(conn))
+    assert found == [
+        ("extra.csv", "file not loaded: column 'REMARK' appears twice in the header (columns 9 and"
+         " 10): which one holds the data cannot be told; deliver it once"),
+        ("twice.csv", "file not loaded: column 'Name' appears twice in the header (columns 3 and"
+         " 9): which one holds the data cannot be told; deliver it once"),
+        ("twice.xlsx", "file not loaded: column 'asset_id' appears twice in the header (columns 1"
+         " and 9): which one holds the data cannot be told; deliver it once"),
+    ]  # fmt: skip
