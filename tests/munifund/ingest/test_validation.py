@@ -29,6 +29,7 @@ TYPED = [
     Column("n", max_length=8),
     Column("c", Kind.CUMULATIVE_SHARE, required=True),
     Column("n", Kind.ORDINAL, required=True),
+    Column("x_id", required=True),  # a code: its own NFKC form
 ]
 
 
@@ -43,7 +44,7 @@ def judge(column: Column, values: list[str | None]) -> tuple[list[bool], list[st
 # strings made of what the typed values are made of, so that near misses are common
 value_text = st.one_of(
     st.none(),
-    st.text(alphabet="0123456789-:.+TZ ", max_size=26),
+    st.text(alphabet="0123456789-:.+TZ ５Ａ", max_size=26),  # full-width: never screened good
     st.text(alphabet="1.0道 ", min_size=6, max_size=70),  # about the length limits
     st.sampled_from(
         ["2026-02-29", "2024-02-29", "2026-04-31", "2026-01-05T24:00", "1.005", "-0.00",
