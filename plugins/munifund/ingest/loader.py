@@ -16,7 +16,8 @@ file loads in one transaction:
    references, a key repeated inside the delivery: see validation.py);
 3. the rows with a problem are moved from raw to ``ops.quarantine``, one row per problem with
    its column, and the row as delivered; so are the rows that the delivery's other files loaded
-   with a key this file holds too.
+   with a key this file holds too, and recoveries that do not fit the payment they name
+   (recoveries.py).
 
 A reference (district, asset, kiosk) is checked against what was delivered in partitions dated
 on or before the row's own partition, so the outcome is the same whether partitions are taken
@@ -60,6 +61,7 @@ from munifund.ingest.quarantine import (
     withdraw_other_copies,
 )
 from munifund.ingest.reader import ReadablePath, UnreadableFile
+from munifund.ingest.recoveries import reconcile_recoveries
 from munifund.ingest.references import reference_keys, seed_keys
 from munifund.ingest.report import FileOutcome, IngestReport
 from munifund.ingest.streaming import stream_rows_beside_checks
@@ -192,6 +194,9 @@ def load_file(
                 outcome.rows_withdrawn = withdraw_other_copies(
                     conn, contract, partition, delivery.name, run_id, checks.keys_elsewhere
                 )
+                misfits = reconcile_recoveries(conn, contract, partition, delivery.name, run_id)
+                outcome.rows_quarantined += misfits
+                removed += misfits
                 for problem in checks.file_problems:
                     quarantine_entry(conn, run_id, contract.name, partition, delivery.name, problem)
             outcome.rows_loaded = loaded - removed

@@ -549,3 +549,64 @@ def test_a_header_naming_a_column_twice_is_quarantined_whole(empty_warehouse, la
         ("twice.xlsx", "file not loaded: column 'asset_id' appears twice in the header (columns 1"
          " and 9): which one holds the data cannot be told; deliver it once"),
     ]  # fmt: skip
+
+
+def _payments(*rows: str) -> str:
+    return "payment_id,district_code,fiscal_year,paid_on,amount_yuan,reverses\n" + "".join(
+        r + "\n" for r in rows
+    )
+
+
+def test_recoveries_are_reconciled_with_the_payment_they_claw_back(
+    empty_warehouse, landing
+) -> None:
+    """A recovery larger than the payment, against another district's payment or another fiscal
+    year's, a recovery of a recovery, the same payment reversed past its amount across
+    deliveries: each is quarantined with the reason; what fits loads. A catch-up run agrees."""
+    deliver(landing, "disbursements", D1, "p.csv", _payments(
+        "P1,230102,2026,2026-01-10,100.00,",
+        "P2,230103,2026,2026-01-10,50.00,",
+        "P3,230102,2025,2025-01-10,80.00,",
+    ))  # fmt: skip
+    deliver(landing, "disbursements", D2, "r.csv", _payments(
+        "R1,230102,2026,2026-02-01,-150.00,P1",  # more than the payment
+        "R2,230102,2026,2026-02-01,-10.00,P2",  # another district's payment
+        "R3,230102,2026,2026-02-01,-10.00,P3",  # another fiscal year's
+        "R4,230102,2026,2026-02-01,-30.00,P1",
+        "R5,230102,2026,2026-02-01,-50.00,P1",
+        "R6,230102,2026,2026-02-01,-30.00,P1",  # 20.00 left of P1
+    ))  # fmt: skip
+    deliver(landing, "disbursements", D3, "r.csv", _payments(
+        "R7,230102,2026,2026-03-01,-5.00,R4",  # a recovery of a recovery
+        "R8,230102,2026,2026-03-01,-20.00,P1",  # all that is left, in a later delivery
+        "R9,230102,2026,2026-03-01,-0.01,P1",  # past it
+        "P4,230102,2026,2026-03-01,10.00,P1",  # a positive amount names a payment: informative
+    ))  # fmt: skip
+
+    def state(conn) -> tuple[list, list]:
+        return (
+            conn.execute("select payment_id from raw.disbursements order by 1").fetchall(),
+            quarantine(conn, "disbursements"),
+        )
+
+    with empty_warehouse.connect() as conn:
+        report = ingest(conn, landing, D3, "catch-up")
+        catch_up = state(conn)
+        conn.execute(
+            "truncate raw.disbursements, raw.districts, ops.partitions_taken, ops.quarantine"
+        )
+        conn.commit()
+        for night in (D1, D2, D3):
+            ingest(conn, landing, night, f"night-{night}")
+        assert state(conn) == catch_up
+    loaded, rows = catch_up
+    assert loaded == [(p,) for p in ("P1", "P2", "P3", "P4", "R4", "R5", "R8")]
+    assert rows == [
+        ("r.csv", 2, "amount_yuan", "recovers 150.00 of P1, of which 100.00 remains (paid 100.00, recovered 0.00 before)"),
+        ("r.csv", 2, "reverses", "reverses R4, itself a recovery: a recovery names the payment it claws back"),
+        ("r.csv", 3, "reverses", "reverses P2 of district 230103: a recovery claws back a payment of its own district (230102)"),
+        ("r.csv", 4, "amount_yuan", "recovers 0.01 of P1, of which 0.00 remains (paid 100.00, recovered 100.00 before)"),
+        ("r.csv", 4, "reverses", "reverses P3 of fiscal year 2025: a recovery claws back a payment of its own fiscal year (2026)"),
+        ("r.csv", 7, "amount_yuan", "recovers 30.00 of P1, of which 20.00 remains (paid 100.00, recovered 80.00 before)"),
+    ]  # fmt: skip
+    assert [f.rows_quarantined for f in report.files if f.source == "disbursements"] == [0, 4, 2]
