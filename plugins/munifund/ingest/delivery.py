@@ -100,9 +100,15 @@ def survey(
                     scan.feed(chunk)
                 if copy is not None:
                     copy.write(chunk)
+            if scan is not None and not scan.utf8_ok and copy is None:
+                handle.seek(0)  # not UTF-8: GB18030? The same opening read again
+                scan.judge_gb18030(handle)
         if copy is not None:
             copy.close()
             local = Path(copy.name)
+            if scan is not None and not scan.utf8_ok:
+                with open(local, "rb") as again:  # the local copy, not the store
+                    scan.judge_gb18030(again)
         delivery = Delivery(
             path,
             path.name,
@@ -130,10 +136,9 @@ class _Scan:
         self.header_done = False
         self.utf8 = codecs.getincrementaldecoder("utf-8")(errors="strict")
         self.utf8_ok = True
-        # GB18030 is judged only from the first byte beyond ASCII: ASCII decodes alike in both
-        self.gb = codecs.getincrementaldecoder("gb18030")(errors="strict")
-        self.gb_ok = True
-        self.ascii_so_far = True
+        # GB18030 is judged only when the bytes are not UTF-8 (judge_gb18030), in a second pass
+        # over the same opening: decoding every UTF-8 file twice would cost more
+        self.gb_ok = False
         self.sample = bytearray()
         self.quoted = False
         self.in_quotes = False
@@ -155,19 +160,24 @@ class _Scan:
         self._dialect(chunk)
 
     def _decode(self, chunk: bytes) -> None:
+        if chunk.isascii() and not self.utf8.getstate()[0]:
+            return  # ASCII after whole characters: UTF-8 whatever it is
         if self.utf8_ok:
             try:
                 self.utf8.decode(chunk)
             except UnicodeDecodeError:
                 self.utf8_ok = False
-        if self.ascii_so_far and chunk.isascii():
+
+    def judge_gb18030(self, handle: IO[bytes]) -> None:
+        """Whether the bytes, which are not UTF-8, decode as GB18030."""
+        decoder = codecs.getincrementaldecoder("gb18030")(errors="strict")
+        try:
+            while chunk := handle.read(CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
             return
-        self.ascii_so_far = False
-        if self.gb_ok:
-            try:
-                self.gb.decode(chunk)
-            except UnicodeDecodeError:
-                self.gb_ok = False
+        self.gb_ok = True
 
     def _sample(self, chunk: bytes) -> None:
         """The lines holding bytes beyond ASCII, up to SAMPLE_BYTES (with the header): what
@@ -211,11 +221,6 @@ class _Scan:
                 self.utf8.decode(b"", final=True)
             except UnicodeDecodeError:
                 self.utf8_ok = False
-        if self.gb_ok and not self.ascii_so_far:
-            try:
-                self.gb.decode(b"", final=True)
-            except UnicodeDecodeError:
-                self.gb_ok = False
         try:
             delivery.encoding = self._encoding()
         except UnreadableFile as err:
