@@ -23,7 +23,7 @@ from psycopg import sql
 from munifund.ingest import reader
 from munifund.ingest.contracts import SourceContract
 from munifund.ingest.delivery import Delivery
-from munifund.ingest.reader import UnreadableFile, header_map
+from munifund.ingest.reader import UnreadableFile, file_columns
 from munifund.ingest.validation import LINE, FileChecks
 
 BATCH_BYTES = 8 << 20  # a block of lines: bounds the checks' memory whatever the file's size
@@ -53,15 +53,15 @@ def plain_csv_columns(contract: SourceContract, delivery: Delivery) -> list[str]
     if delivery.long_fields:
         return None
     line = delivery.header_line.decode(delivery.encoding or "utf-8", errors="replace")
-    header = line.rstrip("\r\n").split(",")
-    names = [h.strip().lower() for h in header]
-    if len(set(names)) != len(names) or not set(names) <= set(contract.column_names):
-        return None
+    header = line.removeprefix("\ufeff").rstrip("\r\n").split(",")
     try:
-        header_map(contract, header)  # missing required columns: UnreadableFile
+        # by name or label; a column twice, or a required one missing: UnreadableFile
+        names = file_columns(contract, header)
     except UnreadableFile:
         return None  # the streaming path says so
-    return names
+    if None in names:
+        return None  # an extra column: kept in _extra by the streaming path
+    return names  # type: ignore[return-value]
 
 
 class _NotPlain(Exception):

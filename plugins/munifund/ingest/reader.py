@@ -15,6 +15,7 @@ import hashlib
 import io
 import os
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -95,32 +96,60 @@ def open_delivered_file(
     raise UnreadableFile(f"not a CSV or .xlsx file (name ends in {suffix or 'nothing'!r})")
 
 
+def header_name(text: str) -> str:
+    """A header cell as it is matched: NFKC (full-width letters and digits as ASCII), trimmed,
+    case folded."""
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
 def header_map(
     contract: SourceContract, header: list[str]
 ) -> tuple[list[int | None], list[tuple[int, str]]]:
-    """Positions of the contract's columns in the file, and the extra columns kept in raw."""
-    normalised = [h.strip().lower() for h in header]
+    """Positions of the contract's columns in the file, and the extra columns kept in raw. A
+    column is named by its name or its Chinese label (contracts.LABELS_ZH), case and width
+    insensitive; a column named twice (by either) makes the file unreadable."""
+    by_name = {}
+    for column in contract.columns:
+        by_name[header_name(column.name)] = column.name
+        if column.label:
+            by_name[header_name(column.label)] = column.name
+    names = [by_name.get(n, n) for n in map(header_name, header)]
     seen: dict[str, int] = {}
-    for i, name in enumerate(normalised):
+    for i, name in enumerate(names):
         if name and (first := seen.setdefault(name, i)) != i:
+            also = (
+                ""
+                if header[first].strip() == header[i].strip()
+                else f" (as {header[first].strip()!r})"
+            )
             raise UnreadableFile(
-                f"column {header[i].strip()!r} appears twice in the header (columns {first + 1}"
-                f" and {i + 1}): which one holds the data cannot be told; deliver it once"
+                f"column {header[i].strip()!r}{also} appears twice in the header (columns"
+                f" {first + 1} and {i + 1}): which one holds the data cannot be told; deliver it"
+                " once"
             )
     positions: list[int | None] = []
     missing = []
     for column in contract.columns:
-        try:
-            positions.append(normalised.index(column.name))
-        except ValueError:
+        if column.name in seen:
+            positions.append(seen[column.name])
+        else:
             positions.append(None)
             if column.required:
                 missing.append(column.name)
     if missing:
         raise UnreadableFile(f"missing required column(s): {', '.join(missing)}")
     known = set(contract.column_names)
-    extras = [(i, header[i].strip()) for i, h in enumerate(normalised) if h and h not in known]
+    extras = [(i, header[i].strip()) for i, n in enumerate(names) if n and n not in known]
     return positions, extras
+
+
+def file_columns(contract: SourceContract, header: list[str]) -> list[str | None]:
+    """The contract's column each header cell names, in file order (None: an extra column)."""
+    positions, _ = header_map(contract, header)
+    by_position = {
+        i: c for c, i in zip(contract.column_names, positions, strict=True) if i is not None
+    }
+    return [by_position.get(i) for i in range(len(header))]
 
 
 # ------------------------------------------------------------------------------------ CSV

@@ -17,6 +17,7 @@ from munifund.ingest.contracts import SourceContract
 from munifund.ingest.delivery import Delivery
 from munifund.ingest.reader import LongField, capped, header_map, open_delivered_file
 from munifund.ingest.validation import LINE, READ, READ_PROBLEMS, FileChecks
+from munifund.ingest.values import LOCAL_FORMS
 
 BATCH_ROWS = 100_000  # rows per polars batch: bounds the checks' memory whatever the file's size
 
@@ -41,6 +42,12 @@ def stream_rows_beside_checks(
         **dict.fromkeys(extra_names, pl.String),
     }  # fmt: skip
     cell_problems = delivered.cell_problems
+    # the columns whose local forms are normalised (values.py), with how
+    local_forms = [
+        (c, LOCAL_FORMS[column.kind.value])
+        for c, column in enumerate(contract.columns)
+        if column.kind.value in LOCAL_FORMS
+    ]
     checks.file_problems.extend(delivered.unread)
     batch: list[tuple] = []
     records: list[tuple] = []
@@ -70,6 +77,9 @@ def stream_rows_beside_checks(
                 continue  # a blank line
             n = len(values)
             fields = [values[i] if i is not None and i < n else None for i in positions]
+            for c, normalise in local_forms:
+                if (value := fields[c]) is not None and not isinstance(value, LongField):
+                    fields[c] = normalise(value)
             extra = {name: values[i] for i, name in extras if i < n}
             records.append(
                 (*fields, json.dumps(extra, ensure_ascii=False) if extras else None, line)

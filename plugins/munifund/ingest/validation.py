@@ -23,9 +23,11 @@ import polars as pl
 
 from munifund.ingest.contracts import BOOLEAN_FALSE, BOOLEAN_TRUE, Column, Kind, SourceContract
 from munifund.ingest.values import (
+    AMBIGUOUS_DATE,
     ASCII_ONLY,
     CODE_SUFFIXES,
     DATE_SHAPE,
+    LOCAL_HINTS,
     NEGATIVE_SHAPE,
     NOT_A_CODE,
     NOT_ASCII,
@@ -123,6 +125,12 @@ def column_problem(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
         nfkc = v.str.normalize("NFKC")
         rules.append((present & (v != nfkc), pl.format(NOT_A_CODE.format("{}") + "{}", nfkc, v)))
     if kind is Kind.DATE:
+        rules.append(
+            (
+                present & v.str.contains(AMBIGUOUS_DATE),
+                says("ambiguous date (day and month cannot be told apart): write YYYY-MM-DD: "),
+            )
+        )
         bad = (
             ~v.str.contains(DATE_SHAPE)
             | v.str.starts_with(YEAR_ZERO)
@@ -257,6 +265,16 @@ def column_screen(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
     return good.fill_null(False) if column.required else (v.is_null() | good)
 
 
+def _to_rewrite(column: Column) -> pl.Expr:
+    """Where a value must be rewritten before it loads: spaces to trim, a local form to
+    normalise (values.py). Only the streaming path rewrites."""
+    v = pl.col(column.name)
+    rewrite = v.str.strip_chars() != v
+    if (hint := LOCAL_HINTS.get(column.kind.value)) is not None:
+        rewrite = rewrite | v.str.contains(hint)
+    return rewrite
+
+
 def key_expression(contract: SourceContract) -> pl.Expr:
     """The row's key as one string (null when a key column is missing)."""
     parts = [trimmed(k) for k in contract.key]
@@ -282,6 +300,7 @@ class FileChecks:
     duplicate_candidates: set[str] = field(default_factory=set)
     # this file's keys that other files of the delivery hold: their copies there must go too
     keys_elsewhere: set[str] = field(default_factory=set)
+    # columns with values to trim or local forms to normalise: the fast path hands over
     untrimmed_columns: set[str] = field(default_factory=set)
     # what of the file was not read though the rest loads (a workbook's other sheets)
     file_problems: list[str] = field(default_factory=list)
@@ -322,7 +341,7 @@ class FileChecks:
         screened = batch.select(
             pl.all_horizontal(self._screens).alias("good"),
             key_expression(self.contract).alias("key"),
-            *((pl.col(n).str.strip_chars() != pl.col(n)).any().alias(n) for n in names),
+            *(_to_rewrite(c).any().alias(c.name) for c in self.contract.columns),
         )
         self._mark_duplicate_candidates(screened.get_column("key"))
         if self._elsewhere is not None:

@@ -18,6 +18,7 @@ own NFKC form: `Ａ１` and `A1` look alike and would be two keys.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 DIGIT = "[0-9]"
@@ -48,3 +49,43 @@ NOT_A_CODE = "not a code: full-width or compatibility characters (write it as {}
 def is_number(text: str) -> bool:
     """A plain decimal in ASCII digits, as the checks and PostgreSQL's numeric read it."""
     return re.fullmatch(NUMBER_SHAPE, text) is not None
+
+
+# ---------------------------------------------------------------------------------- local forms
+# Unambiguous local forms, normalised into the shapes above before the checks (the streaming
+# path; the fast path hands such a file over when a block holds one): dates written YYYY/MM/DD
+# or YYYY年M月D日, money with a thousands separator or a trailing 元. What does not read as one
+# exactly is left as delivered, and the checks refuse it. A date with the year last (03/04/2026)
+# is ambiguous and refused, never guessed.
+LOCAL_DATE = re.compile(
+    r"^([0-9]{4})(?:/([0-9]{1,2})/([0-9]{1,2})|年([0-9]{1,2})月([0-9]{1,2})日)$"
+)
+LOCAL_MONEY = re.compile(r"^([+-]?)([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]{0,2})?(?: ?元)?$")
+AMBIGUOUS_DATE = r"^[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{4}$"
+# what a value in a local form holds, by kind name: a file holding one takes the streaming path
+LOCAL_HINTS = {"date": "[/年]", "money": "[,元]", "balance": "[,元]"}
+
+
+def local_date(text: str) -> str:
+    """YYYY/MM/DD or YYYY年M月D日 as YYYY-MM-DD, when it is a real date; else as delivered."""
+    match = LOCAL_DATE.match(text)
+    if match is None:
+        return text
+    year, *parts = match.groups()
+    month, day = (int(p) for p in parts if p is not None)
+    try:
+        return dt.date(int(year), month, day).isoformat()
+    except ValueError:
+        return text
+
+
+def local_money(text: str) -> str:
+    """1,234.50 or 88.00元 as 1234.50 or 88.00; else as delivered."""
+    match = LOCAL_MONEY.match(text)
+    if match is None or ("," not in text and "元" not in text):
+        return text
+    sign, digits, decimals = match.groups()
+    return sign + digits.replace(",", "") + (decimals or "")
+
+
+LOCAL_FORMS = {"date": local_date, "money": local_money, "balance": local_money}

@@ -542,9 +542,9 @@ def test_a_header_naming_a_column_twice_is_quarantined_whole(empty_warehouse, la
         assert conn.execute("select asset_id from raw.assets").fetchall() == [("A9",)]
         found = sorted((file, problem) for _, _, file, problem in issues(conn))
     assert found == [
-        ("extra.csv", "file not loaded: column 'REMARK' appears twice in the header (columns 9 and"
+        ("extra.csv", "file not loaded: column 'REMARK' (as 'remark') appears twice in the header (columns 9 and"
          " 10): which one holds the data cannot be told; deliver it once"),
-        ("twice.csv", "file not loaded: column 'Name' appears twice in the header (columns 3 and"
+        ("twice.csv", "file not loaded: column 'Name' (as 'name') appears twice in the header (columns 3 and"
          " 9): which one holds the data cannot be told; deliver it once"),
         ("twice.xlsx", "file not loaded: column 'asset_id' appears twice in the header (columns 1"
          " and 9): which one holds the data cannot be told; deliver it once"),

@@ -70,7 +70,7 @@ def test_the_screen_passes_only_values_the_full_check_accepts(
     [
         (TYPED[0], "2026-02-29", "not a date (YYYY-MM-DD): 2026-02-29"),
         (TYPED[0], "2024-02-29", None),
-        (TYPED[0], "05/01/2026", "not a date (YYYY-MM-DD): 05/01/2026"),
+        (TYPED[0], "05/01/2026", "ambiguous date (day and month cannot be told apart): write YYYY-MM-DD: 05/01/2026"),
         (TYPED[1], "2026-01-05 10:00:00+08:00", None),
         (TYPED[1], "2026-01-05T10:00Z", None),
         (TYPED[1], "2026-01-05+08", "not an ISO 8601 timestamp: 2026-01-05+08"),
