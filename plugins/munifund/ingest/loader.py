@@ -206,12 +206,13 @@ def load_file(
         quarantine_entry(
             conn, run_id, contract.name, partition, delivery.name, f"file not loaded: {err}"
         )
-    except (psycopg.OperationalError, psycopg.InterfaceError):
-        raise  # the warehouse is out of reach: no fault of the file, and nothing can be recorded
     except (Exception, pl.exceptions.PanicException) as err:
-        # Whatever else a file makes fail (a value the warehouse refuses, memory, a library's
-        # panic) fails that file only: it is quarantined whole and taken, so that no input can
-        # make a later night fail on it again.
+        if conn.closed or conn.broken:
+            raise  # the warehouse is out of reach: no fault of the file; nothing can be recorded
+        # Whatever else a file makes fail (a value the warehouse refuses, such as a jsonb beyond
+        # its limit, which psycopg reports as an OperationalError; memory; a library's panic)
+        # fails that file only: it is quarantined whole and taken, so that no input can make a
+        # later night fail on it again.
         return _not_taken(conn, contract, partition, delivery.name, run_id, err, outcome)
     return outcome
 

@@ -610,3 +610,29 @@ def test_recoveries_are_reconciled_with_the_payment_they_claw_back(
         ("r.csv", 7, "amount_yuan", "recovers 30.00 of P1, of which 20.00 remains (paid 100.00, recovered 80.00 before)"),
     ]  # fmt: skip
     assert [f.rows_quarantined for f in report.files if f.source == "disbursements"] == [0, 4, 2]
+
+
+def test_a_limit_of_the_warehouse_fails_that_file_only(
+    empty_warehouse, landing, monkeypatch
+) -> None:
+    """A quarantine row beyond jsonb's 256 MB failed ingest with ProgramLimitExceeded, which
+    psycopg reports as an OperationalError, as it does a lost connection. Here the server meets
+    another of its limits (1664 columns) while the file loads: that file fails, the run goes on."""
+    from munifund.ingest import loader
+
+    real = loader.withdraw_other_copies
+
+    def withdraw(conn, contract, partition, file_name, *args):
+        if file_name == "a.csv":
+            conn.execute("select " + ", ".join(["1"] * 1700))
+        return real(conn, contract, partition, file_name, *args)
+
+    monkeypatch.setattr(loader, "withdraw_other_copies", withdraw)
+    deliver(landing, "assets", D1, "a.csv", A_GOOD)
+    deliver(landing, "assets", D1, "b.csv", A_GOOD.replace("A1", "A2"))
+    with empty_warehouse.connect() as conn:
+        report = ingest(conn, landing, D1, "run-1")
+        assert conn.execute("select asset_id from raw.assets").fetchall() == [("A2",)]
+        assert ingest(conn, landing, D2, "run-2").files == []
+    reason = report.files[1].unreadable_reason
+    assert reason is not None and reason.startswith("could not be taken (TooManyColumns: ")
