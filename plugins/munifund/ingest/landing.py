@@ -34,6 +34,7 @@ OUTSIDE = "not followed: a link that leads outside the landing area"
 LOOSE_FILE = "file not read: it lies outside any partition; put it in <source>/<YYYY-MM-DD>/"
 INNER_FOLDER = "folder not read: a partition holds files only"
 NOT_A_FILE = "not read: neither a file nor a folder (a broken link?)"
+UNLISTABLE = "folder not read: it cannot be listed"
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,16 @@ def _listdir(path: ReadablePath) -> list:
     try:
         return sorted(path.iterdir(), key=lambda p: p.name)  # type: ignore[attr-defined]
     except FileNotFoundError:
+        return []
+
+
+def _listed(walk: _Walk, folder: ReadablePath, source: str, parent: str, name: str,
+            day: dt.date | None = None) -> list:  # fmt: skip
+    """A folder's entries; a folder that cannot be listed (no permission) is noted, not fatal."""
+    try:
+        return _listdir(folder)
+    except OSError as err:
+        walk.note(source, parent, name, f"{UNLISTABLE} ({err.strerror or err})", day)
         return []
 
 
@@ -128,7 +139,7 @@ class _Walk:
     def source_folder(self, folder: ReadablePath, as_of: dt.date) -> None:
         source, parent = folder.name, folder.name + "/"
         partitions = self.found.partitions.setdefault(source, [])
-        for entry, name in _visible(folder):
+        for entry, name in _visible(_listed(self, folder, source, "", parent)):
             if not self.followed(entry, source, parent, name):
                 continue
             if not name.endswith("/"):
@@ -141,7 +152,8 @@ class _Walk:
     def partition_files(self, folder: ReadablePath, source: str, day: dt.date) -> list:
         files = []
         parent = f"{source}/{folder.name}/"
-        for entry, name in _visible(folder):
+        entries = _listed(self, folder, source, f"{source}/", folder.name + "/", day)
+        for entry, name in _visible(entries):
             if not self.followed(entry, source, parent, name, day):
                 continue
             if entry.is_file():
@@ -152,10 +164,10 @@ class _Walk:
         return files
 
 
-def _visible(folder: ReadablePath) -> Iterator[tuple[ReadablePath, str]]:
+def _visible(entries: list) -> Iterator[tuple[ReadablePath, str]]:
     """A folder's entries with their names as the quarantine shows them (a folder's with a
     trailing "/"), hidden files left out."""
-    for entry in _listdir(folder):
+    for entry in entries:
         if entry.is_dir():
             yield entry, entry.name + "/"
         elif not entry.name.startswith("."):

@@ -122,7 +122,10 @@ def _files_due(
             size, modified = size_and_modified(path)
             if modified and (previous.size, previous.modified) == (size, modified):
                 continue  # untouched since it was taken: not read again
-            delivery = read[path.name] = surveyed.enter_context(survey(path, (size, modified)))
+            try:
+                delivery = read[path.name] = surveyed.enter_context(survey(path, (size, modified)))
+            except OSError:  # not readable now: what it loaded stands; tried again next night
+                continue
             if delivery.fingerprint == previous.fingerprint:
                 note_file_seen(conn, source, partition, path.name, size, modified)
                 continue

@@ -636,3 +636,41 @@ def test_a_limit_of_the_warehouse_fails_that_file_only(
         assert ingest(conn, landing, D2, "run-2").files == []
     reason = report.files[1].unreadable_reason
     assert reason is not None and reason.startswith("could not be taken (TooManyColumns: ")
+
+
+def test_a_folder_or_file_that_cannot_be_read_is_reported_and_the_run_goes_on(
+    empty_warehouse, landing, monkeypatch
+) -> None:
+    """Permissions (simulated: the tests may run as root, who reads everything)."""
+    from munifund.ingest import loader
+
+    deliver(landing, "assets", D1, "a.csv", A_GOOD)
+    deliver(landing, "assets", D1, "locked.csv", A_GOOD.replace("A1", "A2"))
+    deliver(landing, "kiosks", D1, "k.csv", "kiosk_id\n")
+    real_listdir, real_survey = landing_module._listdir, loader.survey
+
+    def listdir(path):
+        if path.name == "kiosks":
+            raise PermissionError(13, "Permission denied")
+        return real_listdir(path)
+
+    def survey(path, *args):
+        if path.name == "locked.csv":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_survey(path, *args)
+
+    monkeypatch.setattr(landing_module, "_listdir", listdir)
+    monkeypatch.setattr(loader, "survey", survey)
+    with empty_warehouse.connect() as conn:
+        report = ingest(conn, landing, D1, "run-1")
+        again = ingest(conn, landing, D1, "run-2")
+        assert again.landing_issues == [] and again.files == []  # nothing reloaded for it
+        assert conn.execute("select asset_id from raw.assets").fetchall() == [("A1",)]
+        found = issues(conn)
+    assert [i.path for i in report.landing_issues] == ["kiosks/"]
+    assert found == {
+        ("kiosks", D1, "kiosks/", "folder not read: it cannot be listed (Permission denied)"),
+        ("assets", D1, "locked.csv", "file not loaded: could not be taken (PermissionError: [Errno"
+         f" 13] Permission denied: '{landing / 'assets' / D1.isoformat() / 'locked.csv'}');"
+         " tell the operators"),
+    }  # fmt: skip
