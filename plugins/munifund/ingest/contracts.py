@@ -58,6 +58,33 @@ MAX_LENGTH = {
 }
 
 
+# A column's Chinese label by its name, the same in every source that has the column: a header
+# may name a column by its label instead (reader.header_map). A Column's own label_zh wins.
+LABELS_ZH = {
+    "district_code": "区代码", "name_zh": "中文名称", "name_en": "英文名称",
+    "street_code": "街道代码", "asset_class": "资产类别", "work_type": "作业类型",
+    "tier": "层级", "valid_from": "生效日期", "valid_to": "失效日期", "rate_yuan": "经费标准",
+    "unit": "单位", "purpose_code": "用途代码", "is_city_management": "是否城市管理",
+    "asset_id": "资产编号", "name": "名称", "connected_to": "所连资产",
+    "commissioned_on": "启用日期", "retired_on": "停用日期", "measurement_id": "测量编号",
+    "quantity": "数量", "effective_from": "起算日期", "verified": "是否核实",
+    "verified_by": "核实人", "verified_on": "核实日期", "transfer_id": "移交编号",
+    "to_tier": "移交层级", "to_district_code": "接收区代码", "effective_date": "移交日期",
+    "decree_ref": "文件号", "fiscal_year": "年度", "pool_yuan": "资金池金额",
+    "incentive_share": "奖励比例", "amount_yuan": "金额", "case_id": "案件编号",
+    "category": "案件类别", "reported_at": "上报时间", "deadline_at": "处置时限",
+    "closed_at": "结案时间", "kiosk_id": "摊亭编号", "kiosk_type": "摊亭类型",
+    "permit_no": "许可证号", "area_m2": "占道面积", "monthly_rate_yuan_per_m2": "月收费标准",
+    "licensed_from": "许可起始日期", "licensed_to": "许可截止日期", "receipt_id": "收据编号",
+    "paid_at": "付款时间", "voucher_id": "凭证编号", "funding_source": "资金来源",
+    "kiosk_fee_planned_yuan": "占道费计划金额", "kiosk_fee_balance_yuan": "占道费期初余额",
+    "payment_id": "拨付编号", "paid_on": "拨付日期", "reverses": "冲回拨付编号",
+    "instalment": "期次", "due_on": "应拨日期", "cumulative_share": "累计拨付比例",
+    "approved_headcount": "核定人数", "yuan_per_head": "人均经费", "quarter": "季度",
+    "assessed_on": "考核日期", "score": "考核得分", "assessor": "考核单位",
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -70,6 +97,12 @@ class Column:
     wildcard: str | None = None
     # the most characters a value may hold; None: the kind's (MAX_LENGTH)
     max_length: int | None = None
+    # the column's Chinese label, which a header may use instead of its name; None: LABELS_ZH's
+    label_zh: str | None = None
+
+    @property
+    def label(self) -> str | None:
+        return self.label_zh or LABELS_ZH.get(self.name)
 
     @property
     def length_limit(self) -> int | None:

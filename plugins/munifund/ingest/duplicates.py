@@ -16,15 +16,17 @@ a delivery twice to look ahead would cost a large delivery dearly.
 from __future__ import annotations
 
 import datetime as dt
+from typing import IO
 
 import polars as pl
 import psycopg
 from psycopg import sql
 
 from munifund.ingest.contracts import SourceContract
+from munifund.ingest.delivery import Delivery
 from munifund.ingest.fast_copy import line_blocks, numbered
 from munifund.ingest.ledger import other_files_taken
-from munifund.ingest.reader import ReadablePath, header_map, open_delivered_file
+from munifund.ingest.reader import header_map, open_delivered_file
 from munifund.ingest.validation import KEY_SEPARATOR, LINE, key_expression, known_keys
 
 
@@ -73,8 +75,8 @@ def other_files_keys(
 
 def repeated_lines(
     contract: SourceContract,
-    path: ReadablePath,
-    local_file: str | None,
+    delivery: Delivery,
+    handle: IO[bytes],
     plain_columns: list[str] | None,
     candidates: set[str],
 ) -> dict[int, int]:
@@ -85,21 +87,21 @@ def repeated_lines(
         return {}
     wanted = known_keys(list(candidates)).implode()
     found: list[tuple[int, str]] = []
-    if local_file and plain_columns:  # the file loaded by the fast path: read it the same way
-        with open(local_file, "rb") as handle:
-            handle.readline()
-            for block, first_line in line_blocks(handle):
-                frame = pl.read_csv(
-                    block, has_header=False, new_columns=plain_columns, infer_schema=False
-                )
-                found.extend(
-                    numbered(frame, first_line)
-                    .select(LINE, key_expression(contract).alias("key"))
-                    .filter(pl.col("key").is_in(wanted))
-                    .iter_rows()
-                )
+    if plain_columns:  # the bytes the fast path loaded (`handle`): read them the same way
+        handle.seek(0)
+        handle.readline()
+        for block, first_line in line_blocks(handle):
+            frame = pl.read_csv(
+                block, has_header=False, new_columns=plain_columns, infer_schema=False
+            )
+            found.extend(
+                numbered(frame, first_line)
+                .select(LINE, key_expression(contract).alias("key"))
+                .filter(pl.col("key").is_in(wanted))
+                .iter_rows()
+            )
     else:
-        delivered = open_delivered_file(path)
+        delivered = open_delivered_file(delivery.path, delivery, handle)
         positions, _ = header_map(contract, delivered.header)
         key_positions = [positions[contract.column_names.index(k)] for k in contract.key]
         for line, record in delivered.rows:

@@ -9,7 +9,6 @@ Anything else hands over to the streaming path (streaming.py) with nothing left 
 from __future__ import annotations
 
 import codecs
-import hashlib
 import queue
 import tempfile
 import threading
@@ -21,70 +20,48 @@ import polars as pl
 import psycopg
 from psycopg import sql
 
+from munifund.ingest import reader
 from munifund.ingest.contracts import SourceContract
-from munifund.ingest.reader import (
-    CSV_FIELD_LIMIT,
-    ReadablePath,
-    UnreadableFile,
-    header_map,
-    local_path,
-)
+from munifund.ingest.delivery import Delivery
+from munifund.ingest.reader import UnreadableFile, file_columns
 from munifund.ingest.validation import LINE, FileChecks
 
 BATCH_BYTES = 8 << 20  # a block of lines: bounds the checks' memory whatever the file's size
 
 
 @contextmanager
-def local_csv(path: ReadablePath) -> Iterator[str | None]:
-    """A local path to a CSV's bytes, for the fast path: the file itself when it is local (a
-    pathlib.Path, a file:// ObjectStoragePath), else a temporary copy streamed from the object
-    store. None for a file that is no CSV."""
-    if not path.name.lower().endswith(".csv"):
-        yield None
-    elif (local := local_path(path)) is not None:
-        yield str(local)
-    else:
-        with tempfile.NamedTemporaryFile(suffix=".csv") as copy, path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                copy.write(chunk)
-            copy.flush()
-            yield copy.name
-
-
-@contextmanager
-def utf8_copy(local_file: str) -> Iterator[str]:
+def utf8_copy(handle: IO[bytes]) -> Iterator[IO[bytes]]:
     """A temporary UTF-8 copy of a GB18030 file, line for line, so that it can take the fast
     path (the file's fingerprint stays that of the bytes delivered)."""
     decoder = codecs.getincrementaldecoder("gb18030")(errors="strict")
-    with tempfile.NamedTemporaryFile(suffix=".csv") as copy, open(local_file, "rb") as handle:
+    handle.seek(0)
+    with tempfile.TemporaryFile() as copy:
         while chunk := handle.read(1 << 20):
             copy.write(decoder.decode(chunk).encode("utf-8"))
         copy.write(decoder.decode(b"", final=True).encode("utf-8"))
         copy.flush()
-        yield copy.name
+        yield copy
 
 
-def plain_csv_columns(contract: SourceContract, local_file: str) -> list[str] | None:
-    """The columns of a CSV that may be plain enough for the server to load as it is (UTF-8,
-    only the contract's columns, each once, nothing quoted), in file order; or None. The rest
-    of the file is judged while it loads."""
-    with open(local_file, "rb") as handle:
-        first = handle.readline()
+def plain_csv_columns(contract: SourceContract, delivery: Delivery) -> list[str] | None:
+    """The columns of a CSV that may be plain enough for the server to load as it is (UTF-8 or
+    GB18030 through a copy, only the contract's columns, each once, nothing quoted anywhere, no
+    field near the field limit), in file order; or None. The rest of the file is judged while
+    it loads."""
+    if delivery.file_format != "csv" or delivery.unreadable or delivery.quoted:
+        return None
+    if delivery.long_fields:
+        return None
+    line = delivery.header_line.decode(delivery.encoding or "utf-8", errors="replace")
+    header = line.removeprefix("\ufeff").rstrip("\r\n").split(",")
     try:
-        line = first.removeprefix(codecs.BOM_UTF8).decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if '"' in line:
-        return None
-    header = line.rstrip("\r\n").split(",")
-    names = [h.strip().lower() for h in header]
-    if len(set(names)) != len(names) or not set(names) <= set(contract.column_names):
-        return None
-    try:
-        header_map(contract, header)  # missing required columns: UnreadableFile
+        # by name or label; a column twice, or a required one missing: UnreadableFile
+        names = file_columns(contract, header)
     except UnreadableFile:
         return None  # the streaming path says so
-    return names
+    if None in names:
+        return None  # an extra column: kept in _extra by the streaming path
+    return names  # type: ignore[return-value]
 
 
 class _NotPlain(Exception):
@@ -101,7 +78,7 @@ def line_blocks(handle: IO[bytes]) -> Iterator[tuple[bytes, int]]:
         block = rest + chunk
         cut = len(block) if not chunk else block.rfind(b"\n") + 1
         block, rest = block[:cut], block[cut:]
-        if len(rest) > CSV_FIELD_LIMIT:
+        if len(rest) > reader.FIELD_LIMIT:
             raise _NotPlain
         if block:
             yield block, line
@@ -129,10 +106,9 @@ def blank_lines(block: bytes, first_line: int, lines: list[int], width: int) -> 
 def copy_csv_beside_checks(
     conn: psycopg.Connection,
     contract: SourceContract,
-    local_file: str,
+    handle: IO[bytes],
     columns: list[str],
     checks: FileChecks,
-    digest: hashlib._Hash,
 ) -> int | None:
     """The fast path for a plain CSV: the server parses and loads the file's bytes while polars
     checks the next block of lines on the other core; a block goes to the server with its bad
@@ -150,15 +126,19 @@ def copy_csv_beside_checks(
     loaded: dict[str, object] = {}
 
     def copy_blocks() -> None:
+        ended = False  # the reader's last block taken: no more to drain
         try:
             with conn.cursor() as cur:
                 with cur.copy(copy_sql) as copy:
                     while (block := blocks.get()) is not None:
                         copy.write(block)
+                    ended = True
                 loaded["rows"] = cur.rowcount
         except psycopg.Error as err:
+            # the server may refuse only when the COPY ends (a NUL in the last block): then
+            # waiting for another end would hang the night
             loaded["error"] = err
-            while blocks.get() is not None:
+            while not ended and blocks.get() is not None:
                 pass  # let the reader finish
 
     conn.execute("savepoint fast_path")
@@ -166,32 +146,23 @@ def copy_csv_beside_checks(
     copying.start()
     checked = False
     try:
-        with open(local_file, "rb") as handle:
-            header_line = handle.readline()
-            digest.update(header_line)
-            blocks.put(header_line)  # skipped by the server
-            for block, first_line in line_blocks(handle):
-                digest.update(block)
-                if b'"' in block:
-                    raise _NotPlain  # a quoted field may hold a line break
-                frame = pl.read_csv(
-                    block, has_header=False, new_columns=columns, infer_schema=False
-                )
-                lines = block.count(b"\n") + (not block.endswith(b"\n"))
-                # polars fills a short line with nulls: count the separators (nothing is quoted)
-                commas = lines * (len(columns) - 1)
-                if (
-                    frame.height != lines
-                    or frame.width != len(columns)
-                    or block.count(b",") != commas
-                ):
-                    raise _NotPlain  # a blank or ragged line
-                bad = checks.check(numbered(frame, first_line))
-                blocks.put(blank_lines(block, first_line, bad, len(columns)) if bad else block)
-                if "error" in loaded or checks.untrimmed_columns:
-                    break
-            else:
-                checked = True
+        handle.seek(0)
+        blocks.put(handle.readline())  # the header: skipped by the server
+        for block, first_line in line_blocks(handle):
+            if b'"' in block:
+                raise _NotPlain  # a quoted field may hold a line break
+            frame = pl.read_csv(block, has_header=False, new_columns=columns, infer_schema=False)
+            lines = block.count(b"\n") + (not block.endswith(b"\n"))
+            # polars fills a short line with nulls: count the separators (nothing is quoted)
+            commas = lines * (len(columns) - 1)
+            if frame.height != lines or frame.width != len(columns) or block.count(b",") != commas:
+                raise _NotPlain  # a blank or ragged line
+            bad = checks.check(numbered(frame, first_line))
+            blocks.put(blank_lines(block, first_line, bad, len(columns)) if bad else block)
+            if "error" in loaded or checks.untrimmed_columns:
+                break
+        else:
+            checked = True
     except (pl.exceptions.PolarsError, _NotPlain):
         pass  # the streaming path names the lines polars cannot read
     finally:

@@ -1,6 +1,6 @@
 """The landing area, ``<landing>/<source>/<YYYY-MM-DD>/<file>``: its partitions, their files,
-what in it is no delivery the loader can take, and what tells a file changed since it was taken
-(size and time, then its bytes' SHA-256).
+and what in it is no delivery the loader can take (what tells a file changed since it was taken,
+its size and time, then its bytes' SHA-256, is delivery.py's).
 
 Nothing in the landing area is passed over in silence: a folder that is no known source, a
 source's folder that is not named by a real date, a file outside any partition, a folder inside
@@ -17,7 +17,6 @@ has, are looked at there.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ OUTSIDE = "not followed: a link that leads outside the landing area"
 LOOSE_FILE = "file not read: it lies outside any partition; put it in <source>/<YYYY-MM-DD>/"
 INNER_FOLDER = "folder not read: a partition holds files only"
 NOT_A_FILE = "not read: neither a file nor a folder (a broken link?)"
+UNLISTABLE = "folder not read: it cannot be listed"
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,16 @@ def _listdir(path: ReadablePath) -> list:
     try:
         return sorted(path.iterdir(), key=lambda p: p.name)  # type: ignore[attr-defined]
     except FileNotFoundError:
+        return []
+
+
+def _listed(walk: _Walk, folder: ReadablePath, source: str, parent: str, name: str,
+            day: dt.date | None = None) -> list:  # fmt: skip
+    """A folder's entries; a folder that cannot be listed (no permission) is noted, not fatal."""
+    try:
+        return _listdir(folder)
+    except OSError as err:
+        walk.note(source, parent, name, f"{UNLISTABLE} ({err.strerror or err})", day)
         return []
 
 
@@ -129,7 +139,7 @@ class _Walk:
     def source_folder(self, folder: ReadablePath, as_of: dt.date) -> None:
         source, parent = folder.name, folder.name + "/"
         partitions = self.found.partitions.setdefault(source, [])
-        for entry, name in _visible(folder):
+        for entry, name in _visible(_listed(self, folder, source, "", parent)):
             if not self.followed(entry, source, parent, name):
                 continue
             if not name.endswith("/"):
@@ -142,7 +152,8 @@ class _Walk:
     def partition_files(self, folder: ReadablePath, source: str, day: dt.date) -> list:
         files = []
         parent = f"{source}/{folder.name}/"
-        for entry, name in _visible(folder):
+        entries = _listed(self, folder, source, f"{source}/", folder.name + "/", day)
+        for entry, name in _visible(entries):
             if not self.followed(entry, source, parent, name, day):
                 continue
             if entry.is_file():
@@ -153,28 +164,11 @@ class _Walk:
         return files
 
 
-def _visible(folder: ReadablePath) -> Iterator[tuple[ReadablePath, str]]:
+def _visible(entries: list) -> Iterator[tuple[ReadablePath, str]]:
     """A folder's entries with their names as the quarantine shows them (a folder's with a
     trailing "/"), hidden files left out."""
-    for entry in _listdir(folder):
+    for entry in entries:
         if entry.is_dir():
             yield entry, entry.name + "/"
         elif not entry.name.startswith("."):
             yield entry, entry.name
-
-
-def size_and_modified(path: ReadablePath) -> tuple[int, dt.datetime | None]:
-    """The file's size and modification time; no time from a store that keeps none, so that
-    such a file gets hashed again on every run."""
-    stat = path.stat()  # type: ignore[attr-defined]
-    modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC) if stat.st_mtime else None
-    return stat.st_size, modified
-
-
-def fingerprint(path: ReadablePath) -> str:
-    """The SHA-256 of the file's bytes: tells a re-delivery with other content."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -37,10 +37,11 @@ def record_file_taken(
     conn: psycopg.Connection,
     outcome: FileOutcome,
     run_id: str,
-    size: int,
+    size: int | None,
     modified: dt.datetime | None,
 ) -> None:
-    """The file's outcome, in the transaction that loaded it: the caller commits."""
+    """The file's outcome, in the transaction that loaded it: the caller commits. No size for
+    a file that could not even be read: it is read again on the next run."""
     conn.execute(
         "insert into ops.partitions_taken (source, partition_date, file, fingerprint,"
         " rows_loaded, rows_quarantined, unreadable_reason, run_id, file_size,"

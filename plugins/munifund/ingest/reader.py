@@ -9,25 +9,34 @@ matched to the source's contract by name, whatever the order of its columns.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
+import hashlib
 import io
+import os
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 from xml.etree.ElementTree import Element, iterparse
 
 from munifund.ingest.contracts import SourceContract
 
+if TYPE_CHECKING:
+    from munifund.ingest.delivery import Delivery
+
 CHUNK = 1 << 20
-# Above every contract's longest value, so that an over-long one is a row's problem (validation.py)
-# rather than the file's, and bounded so that a file with no line breaks does not fill memory:
-# a longer field makes the file unreadable.
-CSV_FIELD_LIMIT = 64 << 20
+# The field limit, in characters (README, "Rules and parameters"): above every contract's longest
+# value, so that an over-long one is a row's problem (validation.py). A field beyond it is never
+# held whole: the row is refused, and the field kept cut to its start, with its length and hash.
+FIELD_LIMIT = int(os.environ.get("MUNIFUND_FIELD_LIMIT", 1 << 20))
+KEPT_OF_LONG_FIELD = 256
+# the most bytes a part of an .xlsx (a sheet, the shared strings) may unpack to, in field limits:
+# 256 MiB by default
+XLSX_PART_FACTOR = 256
 
 
 class UnreadableFile(Exception):
@@ -64,67 +73,96 @@ class DeliveredFile:
     unread: list[str] = field(default_factory=list)
 
 
-def open_delivered_file(path: ReadablePath) -> DeliveredFile:
+def open_delivered_file(
+    path: ReadablePath, delivery: Delivery | None = None, handle: IO[bytes] | None = None
+) -> DeliveredFile:
+    """The header and rows of a delivered file. The loader gives the survey's Delivery and the
+    load's one handle (read from its start, left open); without them (a scenario's rates file,
+    small and local) the file is surveyed and read here."""
+    if delivery is None:
+        from munifund.ingest.delivery import survey
+
+        with survey(path) as delivery:
+            pass
+        handle = io.BytesIO(Path(delivery.local).read_bytes())
+    assert handle is not None
+    if delivery.file_format == "csv":
+        if delivery.unreadable:
+            raise UnreadableFile(delivery.unreadable)
+        return _open_csv(handle, delivery.encoding or "utf-8", delivery.long_fields)
+    if delivery.file_format == "xlsx":
+        return _open_xlsx(handle)
     suffix = path.name.rsplit(".", 1)[-1].lower() if "." in path.name else ""
-    if suffix == "csv":
-        return _open_csv(path)
-    if suffix == "xlsx":
-        return _open_xlsx(path)
     raise UnreadableFile(f"not a CSV or .xlsx file (name ends in {suffix or 'nothing'!r})")
+
+
+def header_name(text: str) -> str:
+    """A header cell as it is matched: NFKC (full-width letters and digits as ASCII), trimmed,
+    case folded."""
+    return unicodedata.normalize("NFKC", text).strip().casefold()
 
 
 def header_map(
     contract: SourceContract, header: list[str]
 ) -> tuple[list[int | None], list[tuple[int, str]]]:
-    """Positions of the contract's columns in the file, and the extra columns kept in raw."""
-    normalised = [h.strip().lower() for h in header]
+    """Positions of the contract's columns in the file, and the extra columns kept in raw. A
+    column is named by its name or its Chinese label (contracts.LABELS_ZH), case and width
+    insensitive; a column named twice (by either) makes the file unreadable."""
+    by_name = {}
+    for column in contract.columns:
+        by_name[header_name(column.name)] = column.name
+        if column.label:
+            by_name[header_name(column.label)] = column.name
+    names = [by_name.get(n, n) for n in map(header_name, header)]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name and (first := seen.setdefault(name, i)) != i:
+            also = (
+                ""
+                if header[first].strip() == header[i].strip()
+                else f" (as {header[first].strip()!r})"
+            )
+            raise UnreadableFile(
+                f"column {header[i].strip()!r}{also} appears twice in the header (columns"
+                f" {first + 1} and {i + 1}): which one holds the data cannot be told; deliver it"
+                " once"
+            )
     positions: list[int | None] = []
     missing = []
     for column in contract.columns:
-        try:
-            positions.append(normalised.index(column.name))
-        except ValueError:
+        if column.name in seen:
+            positions.append(seen[column.name])
+        else:
             positions.append(None)
             if column.required:
                 missing.append(column.name)
     if missing:
         raise UnreadableFile(f"missing required column(s): {', '.join(missing)}")
     known = set(contract.column_names)
-    extras = [(i, header[i].strip()) for i, h in enumerate(normalised) if h and h not in known]
+    extras = [(i, header[i].strip()) for i, n in enumerate(names) if n and n not in known]
     return positions, extras
+
+
+def file_columns(contract: SourceContract, header: list[str]) -> list[str | None]:
+    """The contract's column each header cell names, in file order (None: an extra column)."""
+    positions, _ = header_map(contract, header)
+    by_position = {
+        i: c for c, i in zip(contract.column_names, positions, strict=True) if i is not None
+    }
+    return [by_position.get(i) for i in range(len(header))]
 
 
 # ------------------------------------------------------------------------------------ CSV
 
 
-def _decodes_as(path: ReadablePath, encoding: str, skip: int = 0) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    with path.open("rb") as handle:
-        handle.read(skip)
-        try:
-            while chunk := handle.read(CHUNK):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
-
-
 def detect_encoding(path: ReadablePath) -> str:
-    with path.open("rb") as handle:
-        start = handle.read(4)
-    if start.startswith(codecs.BOM_UTF8):
-        if not _decodes_as(path, "utf-8", skip=len(codecs.BOM_UTF8)):
-            raise UnreadableFile("starts with a UTF-8 BOM but is not valid UTF-8")
-        return "utf-8-sig"
-    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise UnreadableFile("encoded as UTF-16; deliver UTF-8, UTF-8 with BOM or GB18030")
-    if _decodes_as(path, "utf-8"):
-        return "utf-8"
-    if _decodes_as(path, "gb18030"):
-        _require_chinese(path)
-        return "gb18030"
-    raise UnreadableFile(NOT_ACCEPTED)
+    """The encoding of a CSV, from one reading of its bytes (delivery.survey)."""
+    from munifund.ingest.delivery import survey
+
+    with survey(path) as delivery:
+        if delivery.unreadable:
+            raise UnreadableFile(delivery.unreadable)
+        return delivery.encoding or "utf-8"
 
 
 NOT_ACCEPTED = "encoding is none of UTF-8, UTF-8 with BOM or GB18030/GBK"
@@ -134,10 +172,11 @@ SAMPLE_BYTES = 1 << 16
 TORN_WORD = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f]|[^\x00-\x7f](?=[A-Za-z])")
 
 
-def _require_chinese(path: ReadablePath) -> None:
+def require_chinese(sample: bytes) -> None:
     """Bytes that are not UTF-8 but decode as GB18030 may be another encoding altogether (most
     byte sequences decode as GB18030), which would load as mojibake. Judged on a sample (the
-    header and the lines holding non-ASCII bytes), the text must read as Chinese:
+    header and the lines holding non-ASCII bytes, up to SAMPLE_BYTES: delivery.survey collects
+    it), the text must read as Chinese:
 
     - at most half of its non-ASCII characters torn into Latin words (Latin-1, CP1252);
     - at least a quarter of them common Chinese characters or punctuation (GB2312's):
@@ -150,20 +189,13 @@ def _require_chinese(path: ReadablePath) -> None:
     orderly enough). Text in another script whose bytes fall inside GB2312's ranges (EUC-KR
     Korean, Big5, a Cyrillic code page) still reads as Chinese here. Only files that are not
     UTF-8 get here: the fast path's UTF-8 files never pay for it."""
-    sample = bytearray()
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle):
-            if number == 0 or not line.isascii():
-                sample += line
-                if len(sample) >= SAMPLE_BYTES:
-                    break
-    text = bytes(sample).decode("gb18030", errors="ignore")
+    text = sample.decode("gb18030", errors="ignore")
     beyond_ascii = "".join(re.findall(r"[^\x00-\x7f]+", text))
     if not beyond_ascii:
         return
     common = len(beyond_ascii.encode("gb2312", errors="ignore")) // 2 / len(beyond_ascii)
     torn = len(TORN_WORD.findall(text)) / len(beyond_ascii)
-    if torn <= 0.5 and (common >= 0.75 or (common >= 0.25 and _coherent_gb18030(bytes(sample)))):
+    if torn <= 0.5 and (common >= 0.75 or (common >= 0.25 and _coherent_gb18030(sample))):
         return
     garbled = TORN_WORD.search(text) or re.search(r"[^\x00-\x7f]+", text)
     around = text[max(garbled.start() - 12, 0) : garbled.end() + 12].splitlines()  # type: ignore[union-attr]
@@ -179,37 +211,176 @@ def _coherent_gb18030(sample: bytes) -> bool:
     return from_bytes(sample, cp_isolation=["gb18030"]).best() is not None
 
 
-def _open_csv(path: ReadablePath) -> DeliveredFile:
-    encoding = detect_encoding(path)
-    csv.field_size_limit(CSV_FIELD_LIMIT)
-    binary = path.open("rb")
-    text = io.TextIOWrapper(binary, encoding=encoding, newline="")
-    reader = csv.reader(text)
+def _open_csv(handle: IO[bytes], encoding: str, long_fields: bool) -> DeliveredFile:
+    """The rows of a CSV from the load's one handle (read from its start; left open)."""
+    handle.seek(0)
+    text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+    if long_fields:
+        records = _capped_records(text, FIELD_LIMIT)
+    else:
+        csv.field_size_limit(FIELD_LIMIT)
+        records = _csv_records(csv.reader(text))
     try:
-        header = next(reader)
-    except StopIteration:
-        text.close()
-        raise UnreadableFile("empty file: no header row") from None
-    except csv.Error as err:
-        text.close()
-        raise UnreadableFile(f"not readable as CSV: {err}") from err
+        first = next(records, None)
+    except UnreadableFile:
+        text.detach()
+        raise
+    if first is None:
+        text.detach()
+        raise UnreadableFile("empty file: no header row")
+    _, header = first
     if not any(h.strip() for h in header):
-        text.close()
+        text.detach()
         raise UnreadableFile("no header row (the first line is empty)")
 
     def rows() -> Iterator[tuple[int, list[str | None]]]:
-        previous_end = reader.line_num
         try:
-            for record in reader:
-                # a quoted field may span lines: report the line the record starts on
-                yield previous_end + 1, record  # type: ignore[misc]
-                previous_end = reader.line_num
-        except csv.Error as err:
-            raise UnreadableFile(f"not readable as CSV after line {previous_end}: {err}") from err
+            yield from records  # type: ignore[misc]
         finally:
-            text.close()
+            text.detach()  # the handle stays the load's
 
     return DeliveredFile(header=header, rows=rows(), file_format="csv", encoding=encoding)
+
+
+def _csv_records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """csv.reader's records, each with the line it starts on (a quoted field may span lines)."""
+    previous_end = 0
+    try:
+        for record in reader:
+            yield previous_end + 1, record
+            previous_end = reader.line_num  # type: ignore[attr-defined]
+    except csv.Error as err:
+        if previous_end == 0:
+            raise UnreadableFile(f"not readable as CSV: {err}") from err
+        raise UnreadableFile(f"not readable as CSV after line {previous_end}: {err}") from err
+
+
+class LongField(str):
+    """A field longer than the field limit, as kept: its first KEPT_OF_LONG_FIELD characters,
+    with its length and the SHA-256 of its UTF-8 bytes (the rest is never held in memory)."""
+
+    length: int
+    sha256: str
+
+    def __new__(cls, kept: str, length: int, sha256: str) -> LongField:
+        field_ = super().__new__(cls, kept)
+        field_.length, field_.sha256 = length, sha256
+        return field_
+
+    @property
+    def problem(self) -> str:
+        return (
+            f"too long: {self.length} characters, beyond the field limit of {FIELD_LIMIT};"
+            f" kept cut to its first {len(self)} characters (SHA-256 {self.sha256})"
+        )
+
+
+def capped(value: str) -> str:
+    """A value as the reader keeps it: a LongField beyond the field limit."""
+    if len(value) <= FIELD_LIMIT:
+        return value
+    return LongField(
+        value[:KEPT_OF_LONG_FIELD], len(value), hashlib.sha256(value.encode()).hexdigest()
+    )
+
+
+class _Field:
+    """A field being read: whole up to the field limit, then only its start, length and hash."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.digest: hashlib._Hash | None = None
+
+    def add(self, piece: str) -> None:
+        if not piece:
+            return
+        self.length += len(piece)
+        if self.digest is not None:
+            self.digest.update(piece.encode())
+            return
+        self.parts.append(piece)
+        if self.length > FIELD_LIMIT:
+            whole = "".join(self.parts)
+            self.digest = hashlib.sha256(whole.encode())
+            self.parts = [whole[:KEPT_OF_LONG_FIELD]]
+
+    def value(self) -> str:
+        if self.digest is None:
+            return "".join(self.parts)
+        return LongField(self.parts[0], self.length, self.digest.hexdigest())
+
+
+_UNQUOTED_END = re.compile(r"[,\r\n]")
+
+
+def _capped_records(text: IO[str], limit: int) -> Iterator[tuple[int, list[str]]]:
+    """CSV records as csv.reader reads them (comma, double quote, quotes doubled inside quotes,
+    any line end), each with the line it starts on, but with no field held whole beyond the
+    field limit: memory stays flat whatever a field's size. For files the survey finds may
+    hold such a field; slower than csv.reader."""
+    start, quoted, quote_seen, after_cr = 0, 1, 2, 3
+    line = record_line = 1
+    fields: list[str] = []
+    field = _Field()
+    state = start
+    begun = False  # anything of the current record read
+    buf, i = "", 0
+    while True:
+        if i >= len(buf):
+            buf, i = text.read(CHUNK), 0
+            if not buf:
+                break
+        if state == after_cr:
+            if buf[i] == "\n":
+                i += 1
+            state = start
+            continue
+        if state == start and buf[i] == '"':
+            state, begun = quoted, True
+            i += 1
+            continue
+        if state == quoted:
+            j = buf.find('"', i)
+            piece = buf[i : j if j >= 0 else len(buf)]
+            field.add(piece)
+            line += piece.count("\n") + piece.count("\r") - piece.count("\r\n")
+            i = j + 1 if j >= 0 else len(buf)
+            if j >= 0:
+                state = quote_seen
+            continue
+        if state == quote_seen and buf[i] == '"':
+            field.add('"')
+            state = quoted
+            i += 1
+            continue
+        # unquoted (or after a closing quote: csv.reader keeps what follows, up to the comma)
+        match = _UNQUOTED_END.search(buf, i)
+        end = match.start() if match else len(buf)
+        field.add(buf[i:end])
+        begun = begun or end > i
+        state = -1  # inside an unquoted field
+        i = end
+        if match is None:
+            continue
+        i = end + 1
+        fields.append(field.value())
+        field = _Field()
+        if buf[end] == ",":
+            state, begun = start, True
+            continue
+        yield record_line, ([] if fields == [""] and not begun else fields)
+        fields, begun = [], False
+        line += 1
+        record_line = line
+        state = after_cr if buf[end] == "\r" else start
+    if state == quoted:
+        raise UnreadableFile(
+            f"not readable as CSV after line {record_line - 1}: unexpected end of data"
+        )
+    if begun or fields or state in (quote_seen, -1):
+        fields.append(field.value())
+        yield record_line, fields
 
 
 # ----------------------------------------------------------------------------------- xlsx
@@ -231,6 +402,7 @@ def _cell_text(value: object) -> str | None:
 
 
 def _holds_data(sheet: object) -> bool:
+    sheet.reset_dimensions()  # type: ignore[attr-defined]
     return any(
         any(v is not None and str(v).strip() for v in row)
         for row in sheet.iter_rows(values_only=True)  # type: ignore[attr-defined]
@@ -248,6 +420,19 @@ def _other_sheets_with_data(workbook: object) -> list[str]:
         f"sheet(s) {', '.join(map(repr, others))} not read: a delivery is the workbook's first"
         f" sheet ({sheets[0].title!r}) only; deliver other data as a file of its own"
     ]
+
+
+def _refuse_oversized_parts(archive: zipfile.ZipFile) -> None:
+    """A workbook is a zip archive, and a small one may unpack into a huge part (a 400 KB file
+    holding a 400 MB shared string): openpyxl holds the shared strings in memory, and parses a
+    sheet cell by cell. A part larger unpacked than XLSX_PART_LIMIT refuses the workbook."""
+    limit = XLSX_PART_FACTOR * FIELD_LIMIT
+    for member in archive.infolist():
+        if member.file_size > limit:
+            raise UnreadableFile(
+                f"its part {member.filename} unpacks to {member.file_size} bytes, more than"
+                f" {limit} ({XLSX_PART_FACTOR} times the field limit); deliver the data as CSV"
+            )
 
 
 SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -304,24 +489,30 @@ def _cell_problem(cell: Element) -> str | None:
     return None
 
 
-def _open_xlsx(path: ReadablePath) -> DeliveredFile:
+def _open_xlsx(handle: IO[bytes]) -> DeliveredFile:
     from openpyxl import load_workbook
 
-    with path.open("rb") as handle:
-        content = io.BytesIO(handle.read())  # openpyxl needs a seekable file
+    handle.seek(0)
+    content = io.BytesIO(handle.read())  # read apart from the handle, which the load may reuse
     try:
+        _refuse_oversized_parts(zipfile.ZipFile(content))
         workbook = load_workbook(content, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
         raise UnreadableFile(f"not a readable .xlsx workbook: {err}") from err
     if not workbook.worksheets:
         raise UnreadableFile("the workbook has no sheet")
     sheet = workbook.worksheets[0]
+    # The dimension a sheet declares (<dimension ref="A1:XFD1048576"/>) is not trusted: openpyxl
+    # would pad every row to its width and add empty rows up to its height. Without it, rows
+    # and cells are those the sheet holds.
+    sheet.reset_dimensions()
     values = sheet.iter_rows(values_only=True)
     first = next(values, None)
     if first is None or not any(v is not None and str(v).strip() for v in first):
         workbook.close()
         raise UnreadableFile("no header row in the first sheet")
     header = [_cell_text(v) or "" for v in first]
+    width = len(header)
     # openpyxl's rows start at the sheet's row 1 and column A: a row's number is its line. Its
     # read-only sheet knows its XML member; openpyxl offers no public name for it.
     cell_problems = _cells_without_value(zipfile.ZipFile(content), sheet._worksheet_path)
@@ -331,6 +522,13 @@ def _open_xlsx(path: ReadablePath) -> DeliveredFile:
         try:
             for number, record in enumerate(values, start=2):
                 cells = [_cell_text(v) for v in record]
+                # a row ends at its last cell: as wide as the header, unless it holds more
+                if len(cells) < width:
+                    cells += [None] * (width - len(cells))
+                elif any(c is not None for c in cells[width:]):
+                    cells = cells[: width + max(i for i, c in enumerate(cells[width:]) if c) + 1]
+                else:
+                    del cells[width:]
                 if number in cell_problems or any(c is not None and c.strip() for c in cells):
                     yield number, cells
         finally:

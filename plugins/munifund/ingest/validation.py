@@ -30,6 +30,22 @@ from munifund.ingest.contracts import (
     NotBefore,
     SourceContract,
 )
+from munifund.ingest.values import (
+    AMBIGUOUS_DATE,
+    ASCII_ONLY,
+    CODE_SUFFIXES,
+    DATE_SHAPE,
+    LOCAL_HINTS,
+    NEGATIVE_SHAPE,
+    NOT_A_CODE,
+    NOT_ASCII,
+    NUMBER_SHAPE,
+    ORDINAL_SHAPE,
+    TIME_PART,
+    TIMESTAMP_SHAPE,
+    YEAR_SHAPE,
+    YEAR_ZERO,
+)
 
 LINE = "_line"
 # set by the streaming reader: what reading a row found wrong, as (column, problem) pairs: a
@@ -39,14 +55,6 @@ READ_PROBLEMS = pl.List(pl.Struct({"column_name": pl.String, "problem": pl.Strin
 KEY_SEPARATOR = "\x1f"  # joins the columns of a composite key; cannot occur in delivered text
 DUPLICATE = "duplicate key in this delivery"
 
-DATE_SHAPE = r"^\d{4}-\d{2}-\d{2}$"
-# ISO 8601 as sources.md allows it: a date, or a date and time (T or space), seconds and
-# fractions optional, then Z or an offset, which needs a time
-TIMESTAMP_SHAPE = (
-    r"^\d{4}-\d{2}-\d{2}"
-    r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3])(:?[0-5]\d)?)?)?$"
-)
-NUMBER_SHAPE = r"^[+-]?(\d+\.?\d*|\.\d+)$"  # plain decimals: no exponent, NaN or Infinity
 # the precision staging casts to: numeric(18, 2) for yuan, numeric(18, 4) for quantities
 INTEGER_DIGITS = {
     Kind.MONEY: 16,
@@ -57,12 +65,9 @@ INTEGER_DIGITS = {
 }
 DECIMALS = {Kind.MONEY: 2, Kind.BALANCE: 2, Kind.SHARE: 4, Kind.CUMULATIVE_SHARE: 4}
 MAX_SHARE = 0.5
-ORDINAL_SHAPE = r"^0*[1-9]\d{0,3}$"  # 1 to 9999: a schedule's instalment number
-COUNT_SHAPE = r"^\+?\d{1,9}$"  # 0 to 999,999,999: a headcount
+COUNT_SHAPE = r"^\+?[0-9]{1,9}$"  # 0 to 999,999,999: a headcount
 QUARTER_SHAPE = r"^0*[1-4]$"
 MAX_SCORE = 100
-# below zero: a minus sign and a digit other than 0 (-0.00 is zero)
-NEGATIVE_SHAPE = r"^-.*[1-9]"
 
 WORD_BITS = 22  # 2**22 words of 64 bits = 32 MiB, whatever the file's size
 BITS_PER_KEY = 6  # with the word, 58 of the hash's 64 bits
@@ -81,6 +86,25 @@ def _first_problem(rules: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
     for condition, message in rest:
         chain = chain.when(condition).then(message)
     return chain.otherwise(None)
+
+
+# what a value of each kind is not, as its problem says it
+NOT_A = {
+    Kind.DATE: "not a date (YYYY-MM-DD)",
+    Kind.TIMESTAMP: "not an ISO 8601 timestamp",
+    Kind.YEAR: "not a year",
+    Kind.ORDINAL: "not a whole number >= 1",
+    **dict.fromkeys(INTEGER_DIGITS, "not a number"),
+}
+
+
+def is_code(column: Column) -> bool:
+    """A code (values.py): a key or a column naming one, free text of no set list."""
+    return (
+        column.kind is Kind.TEXT
+        and not column.allowed
+        and (column.references is not None or column.name.endswith(CODE_SUFFIXES))
+    )
 
 
 def column_problem(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
@@ -104,18 +128,32 @@ def column_problem(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
             (length > limit, pl.format(f"too long: {{}} characters, at most {limit}", length))
         )
     kind = column.kind
+    if kind in NOT_A:
+        # before the shape: a full-width digit would otherwise read as "not a number" unexplained
+        message = f"{NOT_A[kind]} ({ASCII_ONLY}): "
+        rules.append((present & v.str.contains(NOT_ASCII), says(message)))
+    if is_code(column):
+        nfkc = v.str.normalize("NFKC")
+        rules.append((present & (v != nfkc), pl.format(NOT_A_CODE.format("{}") + "{}", nfkc, v)))
     if kind is Kind.DATE:
+        rules.append(
+            (
+                present & v.str.contains(AMBIGUOUS_DATE),
+                says("ambiguous date (day and month cannot be told apart): write YYYY-MM-DD: "),
+            )
+        )
         bad = (
             ~v.str.contains(DATE_SHAPE)
+            | v.str.starts_with(YEAR_ZERO)
             | v.str.strptime(pl.Date, "%Y-%m-%d", strict=False).is_null()
         )
         rules.append((present & bad, says("not a date (YYYY-MM-DD): ")))
     elif kind is Kind.TIMESTAMP:
         day = v.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-        bad = ~v.str.contains(TIMESTAMP_SHAPE) | day.is_null()
+        bad = ~v.str.contains(TIMESTAMP_SHAPE) | v.str.starts_with(YEAR_ZERO) | day.is_null()
         rules.append((present & bad, says("not an ISO 8601 timestamp: ")))
     elif kind is Kind.YEAR:
-        rules.append((present & ~v.str.contains(r"^\d{4}$"), says("not a year: ")))
+        rules.append((present & ~v.str.contains(YEAR_SHAPE), says("not a year: ")))
     elif kind is Kind.ORDINAL:
         rules.append((present & ~v.str.contains(ORDINAL_SHAPE), says("not a whole number >= 1: ")))
     elif kind is Kind.COUNT:
@@ -145,16 +183,24 @@ def column_problem(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
         digits = INTEGER_DIGITS[kind]
         rules.append(
             (
-                present & v.str.contains(rf"^[+-]?0*[1-9]\d{{{digits},}}"),
+                present & v.str.contains(rf"^[+-]?0*[1-9][0-9]{{{digits},}}"),
                 says(f"more than {digits} digits before the decimal point: "),
             )
         )
+        if kind is Kind.QUANTITY:
+            # staging keeps 4 decimals: 14 nines and .99995 round to 15 digits, which overflow
+            rules.append(
+                (
+                    present & v.str.contains(rf"^[+-]?0*9{{{digits}}}\.9999[5-9]"),
+                    says(f"more than {digits} digits before the decimal point once rounded: "),
+                )
+            )
         if kind in DECIMALS:
             places = DECIMALS[kind]
             # a digit other than 0 after the allowed places (1.230 is 1.23)
             rules.append(
                 (
-                    present & v.str.contains(rf"\.\d{{{places}}}\d*[1-9]"),
+                    present & v.str.contains(rf"\.[0-9]{{{places}}}[0-9]*[1-9]"),
                     says(f"more than {places} decimals: "),
                 )
             )
@@ -201,18 +247,18 @@ def _is_negative(name: str) -> pl.Expr:
 
 
 # Days 29 to 31 exist only in some months: the screen sends them to the full check.
-SCREEN_DATE = r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])"
+SCREEN_DATE = r"[0-9]{3}[1-9]-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
 SCREEN = {
     Kind.DATE: rf"^{SCREEN_DATE}$",
-    Kind.TIMESTAMP: rf"^{SCREEN_DATE}" + TIMESTAMP_SHAPE[len(r"^\d{4}-\d{2}-\d{2}") :],
-    Kind.YEAR: r"^\d{4}$",
-    Kind.ORDINAL: r"^[1-9]\d{0,3}$",
-    Kind.QUANTITY: r"^\d{1,14}(\.\d*)?$",
-    Kind.MONEY: r"^\d{1,16}(\.\d{0,2})?$",
-    Kind.BALANCE: r"^-?\d{1,16}(\.\d{0,2})?$",
-    Kind.COUNT: r"^\d{1,9}$",
+    Kind.TIMESTAMP: rf"^{SCREEN_DATE}{TIME_PART}",
+    Kind.YEAR: YEAR_SHAPE,
+    Kind.ORDINAL: r"^[1-9][0-9]{0,3}$",
+    Kind.QUANTITY: r"^[0-9]{1,14}(\.[0-9]{0,4})?$",  # more decimals: rounded, checked in full
+    Kind.MONEY: r"^[0-9]{1,16}(\.[0-9]{0,2})?$",
+    Kind.BALANCE: r"^-?[0-9]{1,16}(\.[0-9]{0,2})?$",
+    Kind.COUNT: r"^[0-9]{1,9}$",
     Kind.QUARTER: r"^[1-4]$",
-    Kind.SCORE: r"^(100(\.0{0,2})?|\d{1,2}(\.\d{0,2})?)$",
+    Kind.SCORE: r"^(100(\.0{0,2})?|[0-9]{1,2}(\.[0-9]{0,2})?)$",
 }
 
 
@@ -235,6 +281,8 @@ def column_screen(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
         tests.append(v.is_in(list(column.allowed)))
     if column.references:
         tests.append(v.is_in(known[column.references[0]].implode()))
+    if is_code(column):
+        tests.append(v.str.contains(r"^[!-~]+$"))  # printable ASCII: its own NFKC form
     if column.required_when_negative:
         # a missing value is good only beside an amount that is certainly not negative
         absent_ok = ~pl.col(column.required_when_negative).str.contains("-").fill_null(False)
@@ -286,6 +334,16 @@ def not_before_check(
     return problem, before.not_().fill_null(False)
 
 
+def _to_rewrite(column: Column) -> pl.Expr:
+    """Where a value must be rewritten before it loads: spaces to trim, a local form to
+    normalise (values.py). Only the streaming path rewrites."""
+    v = pl.col(column.name)
+    rewrite = v.str.strip_chars() != v
+    if (hint := LOCAL_HINTS.get(column.kind.value)) is not None:
+        rewrite = rewrite | v.str.contains(hint)
+    return rewrite
+
+
 def key_expression(contract: SourceContract) -> pl.Expr:
     """The row's key as one string (null when a key column is missing)."""
     parts = [trimmed(k) for k in contract.key]
@@ -311,6 +369,7 @@ class FileChecks:
     duplicate_candidates: set[str] = field(default_factory=set)
     # this file's keys that other files of the delivery hold: their copies there must go too
     keys_elsewhere: set[str] = field(default_factory=set)
+    # columns with values to trim or local forms to normalise: the fast path hands over
     untrimmed_columns: set[str] = field(default_factory=set)
     # what of the file was not read though the rest loads (a workbook's other sheets)
     file_problems: list[str] = field(default_factory=list)
@@ -359,14 +418,16 @@ class FileChecks:
         screened = batch.select(
             pl.all_horizontal(self._screens).alias("good"),
             key_expression(self.contract).alias("key"),
-            *((pl.col(n).str.strip_chars() != pl.col(n)).any().alias(n) for n in names),
+            *(_to_rewrite(c).any().alias(c.name) for c in self.contract.columns),
         )
         self._mark_duplicate_candidates(screened.get_column("key"))
         if self._elsewhere is not None:
             keys = screened.get_column("key")
             self.keys_elsewhere.update(keys.filter(keys.is_in(self._elsewhere.implode())))
         self.untrimmed_columns.update(n for n in names if screened.get_column(n)[0])
-        suspects = batch.filter(~screened.get_column("good"))
+        # rechunked: polars 2.1 panics on string expressions over a filtered frame read from
+        # CSV that holds a value of some 40 KB or more
+        suspects = batch.filter(~screened.get_column("good")).rechunk()
         if read:
             suspects = pl.concat([suspects, batch.filter(pl.col(READ).is_not_null())]).unique(
                 LINE, keep="first", maintain_order=True

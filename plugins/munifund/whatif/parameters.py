@@ -3,7 +3,8 @@ is computed.
 
 The pool and the incentive share are checked by the very rules that check a delivered
 `budget_pools` row (ingest/contracts.py, ingest/validation.py): a scenario can hold no value a
-delivery could not.
+delivery could not. Numbers are ASCII digits (ingest/values.py): `pool_yuan=１０００` is refused,
+where Decimal would read it as 1000.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ SETTABLE = ("pool_yuan", "incentive_share", "incentive_score_threshold", "incent
 INCENTIVE_BASES = ("level", "increase")
 # A name becomes part of a file name (whatif-<name>.html): letters (any script), digits, - and _.
 NAME_SHAPE = re.compile(r"^[\w-]{1,64}$")
-THRESHOLD_SHAPE = re.compile(r"^\d{1,3}(\.\d{1,2})?$")
+# ASCII digits only, as every number (ingest/values.py): Decimal would read a full-width ５
+THRESHOLD_SHAPE = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,2})?$")
 
 
 class ScenarioRefused(ValueError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import openpyxl
@@ -439,9 +440,9 @@ def test_a_file_unchanged_since_it_was_taken_is_not_read_again(
     with empty_warehouse.connect() as conn:
         ingest(conn, landing, D1, "run-1")
         hashed: list[str] = []
-        real_fingerprint = loader.fingerprint
+        real_survey = loader.survey
         monkeypatch.setattr(
-            loader, "fingerprint", lambda p: hashed.append(p.name) or real_fingerprint(p)
+            loader, "survey", lambda p, *a: hashed.append(p.name) or real_survey(p, *a)
         )
         assert ingest(conn, landing, D1, "run-2").files == []
         assert hashed == []  # same size and time: not even hashed
@@ -503,8 +504,6 @@ def test_a_landing_area_on_an_object_store_loads_the_same(empty_warehouse, fast_
 def test_a_gb18030_csv_takes_the_fast_path_through_a_utf8_copy(
     empty_warehouse, tmp_path: Path, fast_loads
 ) -> None:
-    from munifund.ingest import loader
-
     content = "district_code,name_zh,name_en\n230102,道里区,Daoli\n,南岗区,Nangang\n230104,道外区,Daowai\n"
     path = deliver(tmp_path / "landing", "districts", D1, "d.csv", content.encode("gb18030"))
     with empty_warehouse.connect() as conn:
@@ -514,8 +513,8 @@ def test_a_gb18030_csv_takes_the_fast_path_through_a_utf8_copy(
             "select line, column_name, problem, raw_row from ops.quarantine"
         ).fetchone()
         taken = conn.execute("select fingerprint from ops.partitions_taken").fetchone()[0]
-    assert fast_loads == [None, 2]  # the bytes as delivered fail; their UTF-8 copy loads
+    assert fast_loads == [2]  # the survey found GB18030: its UTF-8 copy loads
     assert names == [(2, "道里区"), (4, "道外区")]
     assert problem == (3, "district_code", "missing value", {
         "district_code": None, "name_zh": "南岗区", "name_en": "Nangang"})  # fmt: skip
-    assert taken == loader.fingerprint(path)  # of the file delivered, not of the copy
+    assert taken == hashlib.sha256(path.read_bytes()).hexdigest()  # the file's, not the copy's

@@ -32,6 +32,7 @@ TYPED = [
     Column("h", Kind.COUNT, required=True),
     Column("qr", Kind.QUARTER, required=True),
     Column("sc", Kind.SCORE, required=True),
+    Column("x_id", required=True),  # a code: its own NFKC form
 ]
 
 
@@ -46,7 +47,7 @@ def judge(column: Column, values: list[str | None]) -> tuple[list[bool], list[st
 # strings made of what the typed values are made of, so that near misses are common
 value_text = st.one_of(
     st.none(),
-    st.text(alphabet="0123456789-:.+TZ ", max_size=26),
+    st.text(alphabet="0123456789-:.+TZ ５Ａ", max_size=26),  # full-width: never screened good
     st.text(alphabet="1.0道 ", min_size=6, max_size=70),  # about the length limits
     st.sampled_from(
         ["2026-02-29", "2024-02-29", "2026-04-31", "2026-01-05T24:00", "1.005", "-0.00",
@@ -72,7 +73,7 @@ def test_the_screen_passes_only_values_the_full_check_accepts(
     [
         (TYPED[0], "2026-02-29", "not a date (YYYY-MM-DD): 2026-02-29"),
         (TYPED[0], "2024-02-29", None),
-        (TYPED[0], "05/01/2026", "not a date (YYYY-MM-DD): 05/01/2026"),
+        (TYPED[0], "05/01/2026", "ambiguous date (day and month cannot be told apart): write YYYY-MM-DD: 05/01/2026"),
         (TYPED[1], "2026-01-05 10:00:00+08:00", None),
         (TYPED[1], "2026-01-05T10:00Z", None),
         (TYPED[1], "2026-01-05+08", "not an ISO 8601 timestamp: 2026-01-05+08"),

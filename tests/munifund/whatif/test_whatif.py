@@ -284,6 +284,7 @@ def test_the_command_writes_the_scenario_its_page_and_lists_it_in_the_review_pac
     [
         (["--set", "pool=1"], "unknown parameter"),
         (["--set", "pool_yuan=lots"], "not a number"),
+        (["--set", "pool_yuan=１０００"], "digits are ASCII 0-9"),  # Decimal reads it as 1000
         (["--set", "pool_yuan=-5"], "negative"),
         (["--set", "pool_yuan=1.001"], "more than 2 decimals"),
         (["--set", "incentive_share=0.7"], "above 0.5"),
