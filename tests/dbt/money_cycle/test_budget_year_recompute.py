@@ -49,7 +49,8 @@ from reference_money_cycle import (  # noqa: E402
 from munifund.dbt_project import run_dbt  # noqa: E402
 from munifund.review.adjustments import adjustment_lines  # noqa: E402
 from munifund.review.decisions import record_decision  # noqa: E402
-from munifund.runner import budget_lines  # noqa: E402
+from munifund.review.queries import read_pack_data  # noqa: E402
+from munifund.runner.summary import budget_lines  # noqa: E402
 from munifund.tasks import audit_task, publish_task  # noqa: E402
 
 PREVIOUS = 2025
@@ -195,7 +196,8 @@ def year(tmp_path_factory, warehouse, clear_schemas) -> dict:
         with warehouse.connect() as conn:
             seen["revocation-lines"] = adjustment_lines(conn, revocation)
             seen["summary"] = {
-                run_id: budget_lines(conn, as_of, run_id)
+                # the summary reads the date as the pack does: its latest run, this one
+                run_id: budget_lines(read_pack_data(conn, as_of, dq_rows=0))
                 for run_id, as_of in (
                     ("by-early-again", EARLY),
                     ("by-december", DECEMBER),

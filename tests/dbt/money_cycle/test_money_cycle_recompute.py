@@ -90,18 +90,21 @@ def _figures(allocation) -> YearFigures:
 
 
 def _a_delivered_payment(landing: Path, district: str) -> str:
-    """The id of a payment of the district delivered before the settlement (what a recovery
-    names in `reverses`)."""
-    ids = []
+    """The id of the district's largest payment of the year delivered before the settlement
+    (what a recovery names in `reverses`: the loader refuses a recovery beyond what remains of
+    the payment it names, ingest/recoveries.py)."""
+    payments: list[tuple[Decimal, str]] = []
     for path in sorted((landing / "disbursements").glob("*/*.csv")):
         if dt.date.fromisoformat(path.parent.name) < SETTLEMENT_PARTITION:
             with path.open(encoding="utf-8-sig", newline="") as handle:
-                ids += [
-                    r["payment_id"]
+                payments += [
+                    (Decimal(r["amount_yuan"]), r["payment_id"])
                     for r in csv.DictReader(handle)
-                    if r["district_code"] == district and Decimal(r["amount_yuan"]) > 0
+                    if r["district_code"] == district
+                    and r["fiscal_year"] == str(YEAR)
+                    and Decimal(r["amount_yuan"]) > 0
                 ]
-    return min(ids)
+    return max(payments)[1]
 
 
 def add_settlement(landing: Path) -> None:

@@ -17,8 +17,8 @@ def pack(**tables: Table) -> PackData:
     empty = {
         name: Table(name, [])
         for name in (
-            "allocation", "lines", "city_costs", "changes", "unmeasured", "kiosk", "kiosk_flags",
-            "disbursements", "spending", "spending_flags", "year_over_year", "plan",
+            "allocation", "lines", "city_costs", "changes", "unmeasured", "kiosk",
+            "disbursements", "year_over_year", "plan",
             "settlement", "adjustments", "previous_adjustments",
         )
     }  # fmt: skip
