@@ -254,7 +254,7 @@ PLAN_COLUMNS = (
     Column("approved_by", "批准人", "Approved by"),
     Column("approved_at", "批准时间", "Approved at", "datetime"),
 )
-#: A draft against the plan in force (district_allocation's last columns).
+#: A draft against the plan in force (the allocation's last columns).
 PLAN_CHANGE_COLUMNS = (
     DISTRICT_CODE,
     NAME_ZH,

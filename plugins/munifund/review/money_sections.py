@@ -67,14 +67,14 @@ def disbursement_section(data: PackData, names: dict[str, tuple[str, str]]) -> S
 
 
 def coverage_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:
-    """Coverage per district (district_allocation.coverage) and the city's (allocation_runs)."""
+    """Coverage per district (the allocation's coverage) and the city's (the run record)."""
     table = data.allocation
     if not table.available or not any("coverage" in r for r in table.rows):
         return Section(False, published_name(table.name) + ".coverage")
     view = _district_table(
         table, COVERAGE_PAGE_COLUMNS, names, "coverage-row", [], "coverage-table"
     )
-    # the city-wide coverage sum(total) / sum(S) is recorded with the run (migration 0010)
+    # the city-wide coverage sum(total) / sum(S) is recorded with the run (migration 0012)
     coverage = (data.run or {}).get("city_coverage")
     text = format_cell(COVERAGE_COLUMNS[-1], coverage).text
     note = (

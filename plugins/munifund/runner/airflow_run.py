@@ -54,7 +54,7 @@ def test_dag(dag, settings: Settings, console: Console, logical_date: dt.datetim
         dag_run = None
         try:
             # the approval is the finance bureau's, not ours: it is marked done without asking,
-            # and the run stays a draft in allocation_runs until `munifund review approve`
+            # and the run stays a draft until `munifund review approve`
             dag_run = dag.test(
                 logical_date=logical_date, mark_success_pattern="^approve_allocation$"
             )

@@ -8,5 +8,5 @@ inputs with changed parameters, and compares it district by district with the pu
   tables of the date's nightly run, only the models that read the parameters (dbt's SQL).
 - `report`: the comparison page and workbook beside the date's review pack.
 
-A scenario never changes a published allocation, `allocation_runs`, raw data or a decision.
+A scenario never changes a published allocation, a run record, raw data or a decision.
 """
