@@ -216,7 +216,8 @@ def test_the_nightly_dag_runs_on_celery_mails_the_bureau_and_is_approved_from_th
 
     with psycopg.connect(deployment.warehouse.warehouse.pipeline_url) as conn:
         rows = conn.execute(
-            "select district_code, total_yuan, pool_yuan, run_id from published.district_allocation"
+            "select district_code, total_yuan, pool_yuan, run_id, devolved_yuan"
+            " from published.district_allocation"
             " where as_of_date = %s order by district_code",
             [AS_OF],
         ).fetchall()
@@ -224,7 +225,9 @@ def test_the_nightly_dag_runs_on_celery_mails_the_bureau_and_is_approved_from_th
         assert {r[3] for r in rows} == {run_id}
         pools = {r[2] for r in rows}
         assert len(pools) == 1
-        assert sum(r[1] for r in rows) == pools.pop() > Decimal("1000000")
+        # the districts' totals: the pool and what the city's own budget passed on with work
+        pool = pools.pop()
+        assert sum(r[1] for r in rows) == pool + sum(r[4] for r in rows) and pool > Decimal("1e6")
 
         record = conn.execute(
             "select as_of_date, review_status, reviewer, review_comment, input_fingerprints,"
