@@ -119,6 +119,8 @@ class RunTotals:
     districts: int
     total_yuan: Decimal | None
     pool_yuan: Decimal | None
+    #: sum(F): what the city's own budget passed on with work devolved during the year
+    devolved_yuan: Decimal | None = None
 
 
 def published_totals(run_id: str) -> RunTotals:
@@ -126,7 +128,8 @@ def published_totals(run_id: str) -> RunTotals:
 
     with task_warehouse().connect() as conn:
         row = conn.execute(
-            "select min(fiscal_year), count(*), sum(total_yuan), max(pool_yuan)"
+            "select min(fiscal_year), count(*), sum(total_yuan), max(pool_yuan),"
+            " coalesce(sum(devolved_yuan), 0)"
             " from published.district_allocation where run_id = %s",
             [run_id],
         ).fetchone()
@@ -143,10 +146,12 @@ def compose_approval(context: Any) -> Mail:
     pack = context["ti"].xcom_pull(task_ids=REVIEW_PACK_TASK)
     task = context["task"]
     subject = getattr(task, "subject", None) or f"Review the maintenance allocation as of {as_of}"
+    # the districts' totals are the pool plus the money that followed the task (费随事转)
+    expected = None if totals.pool_yuan is None else totals.pool_yuan + (totals.devolved_yuan or 0)
     agree = (
-        "equal to the pool, to the fen"
-        if totals.total_yuan is not None and totals.total_yuan == totals.pool_yuan
-        else "NOT equal to the pool"
+        "equal to the pool and the money that followed the task, to the fen"
+        if totals.total_yuan is not None and totals.total_yuan == expected
+        else "NOT equal to the pool and the money that followed the task"
     )
     rows = [
         ("截至日期 / As-of date", as_of),
@@ -155,6 +160,7 @@ def compose_approval(context: Any) -> Mail:
         ("区数 / Districts", totals.districts),
         ("各区合计 / Sum of district totals", f"{_yuan(totals.total_yuan)} ({agree})"),
         ("资金池 / Pool", _yuan(totals.pool_yuan)),
+        ("费随事转 / Money that followed the task", _yuan(totals.devolved_yuan)),
         ("审核包 / Review pack", _review_pack(pack)),
     ]
     link = _approval_link(task, context["ti"])

@@ -259,7 +259,10 @@ def test_the_nightly_dag_runs_on_celery_mails_the_bureau_and_is_approved_from_th
         assert {(r[2], r[3]) for r in approved} == {(REVIEWER, COMMENT)}
         # the mail's totals are the published ones
         total = sum(r[1] for r in rows)
-        assert f"{total:,.2f} 元 (equal to the pool, to the fen)" in mail_body
+        assert (
+            f"{total:,.2f} 元 (equal to the pool and the money that followed the task, to the fen)"
+            in mail_body
+        )
     assert len(deployment.inbox.messages) == 1  # nothing failed, so no operator was mailed
 
 

@@ -237,7 +237,10 @@ def test_a_waiting_approval_mails_the_bureau_the_totals_and_the_review_pack(
     body = body_text(message)
     assert AS_OF.isoformat() in body  # the as-of date is the city's, not Airflow's ds
     total = sum(Decimal(t) for _, _, t in DISTRICTS)
-    assert f"{total:,.2f} 元 (equal to the pool, to the fen)" in body
+    assert (
+        f"{total:,.2f} 元 (equal to the pool and the money that followed the task, to the fen)"
+        in body
+    )
     assert f"{Decimal(POOL):,.2f} 元" in body
     assert review_pack in body
     # the link to the pack served by Airflow's API server (MUNIFUND_PUBLIC_URL's, when set)
