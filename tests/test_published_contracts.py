@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from published_contracts import published_contracts
 
@@ -77,3 +79,21 @@ def test_every_contract_creates_its_table(warehouse: Warehouse) -> None:
                 assert columns == [c.name for c in contract.columns], contract.model
         finally:
             conn.rollback()
+
+
+def test_a_manifest_two_dbt_commands_wrote_at_once_is_parsed_again_apart(
+    tmp_path, monkeypatch
+) -> None:
+    """Tests run dbt in several processes that share the project's target folder: a manifest
+    they garbled is not read as the catalog; the catalog parses the project in a folder of its
+    own."""
+    import munifund.catalog as catalog
+    import munifund.dbt_project as dbt_project
+
+    garbled = tmp_path / "manifest.json"
+    garbled.write_text('{"nodes": {}}{"nodes"', encoding="utf-8")
+    monkeypatch.setattr(dbt_project, "ensure_manifest", lambda: garbled)
+    monkeypatch.setattr(catalog, "_read_manifest", lambda path, attempts=1: json.loads(
+        path.read_text(encoding="utf-8")))  # fmt: skip
+    tables = catalog._of_project.__wrapped__(0.0)
+    assert tables == published_tables()

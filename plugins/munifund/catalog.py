@@ -192,14 +192,32 @@ def catalog_from_manifest(manifest: dict[str, Any]) -> dict[str, PublishedTable]
 
 
 @cache
-def _cached(path: Path, mtime: float, size: int) -> dict[str, PublishedTable]:
+def _cached(path: Path, state: float) -> dict[str, PublishedTable]:
     return catalog_from_manifest(_read_manifest(path))
 
 
-def _read_manifest(path: Path, attempts: int = 40) -> dict[str, Any]:
+@cache
+def _of_project(state: float) -> dict[str, PublishedTable]:
+    from munifund.dbt_project import ensure_manifest
+
+    try:
+        return catalog_from_manifest(_read_manifest(ensure_manifest()))
+    except json.JSONDecodeError:
+        # the shared target folder was written by two dbt commands at once (tests run several
+        # processes): a parse of our own, in a folder nobody else writes
+        import tempfile
+
+        from munifund.dbt_project import run_dbt
+
+        with tempfile.TemporaryDirectory(prefix="munifund-catalog-") as target:
+            run_dbt(["parse", "--quiet", "--target-path", target])
+            return catalog_from_manifest(_read_manifest(Path(target) / "manifest.json"))
+
+
+def _read_manifest(path: Path, attempts: int = 20) -> dict[str, Any]:
     """The manifest as JSON. dbt writes it in place, and every dbt command of any process writes
     the project's target folder: a reader can meet it half written, so it reads again until the
-    writer is done (10 s at most)."""
+    writer is done (5 s at most)."""
     for attempt in range(attempts):
         try:
             return json.loads(path.read_text(encoding="utf-8"))
@@ -213,13 +231,14 @@ def _read_manifest(path: Path, attempts: int = 40) -> dict[str, Any]:
 def published_tables(manifest: Path | None = None) -> dict[str, PublishedTable]:
     """Every published table, by name. The manifest is dbt's parse of the project (made by
     `make setup` and kept fresh by every dbt command); parsed now when it is missing or older
-    than the project's files."""
+    than the project's files. Read once per state of the project's files: other processes'
+    dbt commands rewrite the manifest without changing what it declares."""
     if manifest is None:
-        from munifund.dbt_project import ensure_manifest
+        from munifund.dbt_project import project_state
 
-        manifest = ensure_manifest()
+        return _of_project(project_state())
     stat = manifest.stat()
-    return _cached(manifest, stat.st_mtime, stat.st_size)
+    return _cached(manifest, stat.st_mtime + stat.st_size)
 
 
 def run_stamped_tables(manifest: Path | None = None) -> tuple[str, ...]:

@@ -124,6 +124,11 @@ def run_parameter_env(as_of_date: object | None, run_id: str | None) -> dict[str
     return env
 
 
+def project_state() -> float:
+    """The newest modification time of the dbt project's own files: what a parse depends on."""
+    return _newest_source_mtime()
+
+
 def _newest_source_mtime() -> float:
     newest = 0.0
     for folder in ("models", "macros", "seeds", "tests"):

@@ -70,8 +70,9 @@ def _row_count_problems(
         return []
     last_run, last_counts = last
     problems = []
+    tables = published_tables()  # once: each call checks the manifest against the project files
     for mart, count in counts.items():
-        if not published_tables()[mart].row_count_stable:
+        if not tables[mart].row_count_stable:
             continue
         before = int(last_counts.get(mart, 0))
         if before and count < before * (1 - ROW_COUNT_DROP_LIMIT):

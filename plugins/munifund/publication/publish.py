@@ -50,14 +50,15 @@ def publish_candidate(
             f" {sorted(counted)}: another run rebuilt the candidate; nothing was published,"
             " run the date again"
         )
+    references = reference_tables()
     with conn.transaction():
         for mart in marts:
             _publish_mart(conn, mart, ctx, counted[mart])
-        for reference in reference_tables():
+        for reference in references:
             _publish_reference(conn, reference)
         _record_run(conn, ctx, ingested, audited)
         _record_run_figures(conn, ctx)
-    return [*marts, *reference_tables()]
+    return [*marts, *references]
 
 
 def column_names(conn: psycopg.Connection, schema: str, table: str) -> list[str]:
