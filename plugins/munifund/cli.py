@@ -349,6 +349,7 @@ def _record_review(
             soft_wrap=True,
         )
     _print_adjustment(made.decision_id)
+    _rewrite_pack(run_id)
     if step is None:
         if decision != "revoked":
             console.print(
@@ -386,6 +387,29 @@ def _print_adjustment(decision_id: int) -> None:
     with open_warehouse().connect() as conn:
         for line in adjustment_lines(conn, decision_id):
             console.print(line, markup=False, soft_wrap=True)
+
+
+def _rewrite_pack(run_id: str) -> None:
+    """The run's review pack written again, so that its files say the decision just recorded.
+    The decision stands whatever happens here: a failure is a warning (the page served under
+    Airflow reads the status live)."""
+    from munifund.review.pack import rewrite_pack_of_run
+    from munifund.warehouse import open_warehouse
+
+    try:
+        with open_warehouse().connect() as conn:
+            folder = rewrite_pack_of_run(conn, run_id, load_settings().reviews_dir)
+    except Exception as err:  # noqa: BLE001 - the decision is recorded; say what was not done
+        console.print(
+            f"warning: the review pack of run {run_id} was not rewritten ({err}); it shows the"
+            " status it was written with",
+            markup=False,
+            soft_wrap=True,
+            style="yellow",
+        )
+        return
+    if folder is not None:
+        console.print(f"review pack rewritten: {folder}", markup=False, soft_wrap=True)
 
 
 @review_app.command("approve")

@@ -58,6 +58,7 @@ class RecordedApprovalOperator(ApprovalOperator):
         with task_warehouse().connect() as conn:
             made = record_decision(conn, run_id, self._decision(event), str(reviewer), comment)
         self.log.info("recorded %s", made.describe())
+        self._rewrite_pack(run_id)
 
     def _confirm(self, run_id: str, event: dict[str, Any], recorded: Any) -> None:
         """An answer from `munifund review`: its decision is already in the log; check that it
@@ -79,3 +80,20 @@ class RecordedApprovalOperator(ApprovalOperator):
                 " with munifund review"
             )
         self.log.info("%s was recorded by munifund review; not recorded again", standing.describe())
+        self._rewrite_pack(run_id)
+
+    def _rewrite_pack(self, run_id: str) -> None:
+        """The run's review pack on this worker written again, so that its files say the
+        decision; a failure is logged, not the step's (the decision is recorded)."""
+        from munifund.config import load_settings
+        from munifund.review.pack import rewrite_pack_of_run
+        from munifund.warehouse import task_warehouse
+
+        try:
+            with task_warehouse().connect() as conn:
+                folder = rewrite_pack_of_run(conn, run_id, load_settings().reviews_dir)
+        except Exception:  # noqa: BLE001 - the decision stands; the served page reads it live
+            self.log.exception("the review pack of run %s was not rewritten", run_id)
+            return
+        if folder is not None:
+            self.log.info("review pack rewritten with the decision: %s", folder)

@@ -61,4 +61,22 @@ def write_review_pack(
     return folder
 
 
-__all__ = ["read_pack_data", "render_page", "render_workbook", "write_review_pack"]
+def rewrite_pack_of_run(conn: psycopg.Connection, run_id: str, reviews_dir: Path) -> Path | None:
+    """After a decision on ``run_id``: its date's pack written again, so that the files say the
+    decision (status, decider, time) and not the status they were written with. Only a pack
+    that is there (this machine's ``reviews_dir``) is rewritten; returns its folder, or None."""
+    row = conn.execute(
+        "select as_of_date from published.allocation_runs where run_id = %s", [run_id]
+    ).fetchone()
+    if row is None or not (Path(reviews_dir) / row[0].isoformat() / HTML_NAME).is_file():
+        return None
+    return write_review_pack(conn, row[0], reviews_dir)
+
+
+__all__ = [
+    "read_pack_data",
+    "render_page",
+    "render_workbook",
+    "rewrite_pack_of_run",
+    "write_review_pack",
+]

@@ -7,7 +7,9 @@ approve or reject it; the sections follow (``sections``); the run's provenance c
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,6 @@ from munifund.review.formatting import (
     DASH,
     NOT_AVAILABLE,
     REJECT_COMMAND,
-    REVIEW_STATUS_VOCABULARY,
     format_datetime,
     format_fraction_percent,
     format_money,
@@ -49,6 +50,7 @@ from munifund.review.sections import (
     streets_groups,
     unmeasured_section,
 )
+from munifund.review.status import RunStatus, run_status
 
 
 @dataclass(frozen=True)
@@ -64,20 +66,11 @@ class Fact:
 def _facts(data: PackData) -> list[Fact]:
     first = data.allocation.rows[0] if data.allocation.rows else {}
     run = data.run or {}
-    status = run.get("review_status")
     run_id = run.get("run_id") or first.get("run_id")
     facts = [
         Fact("财政年度", "Fiscal year", str(data.fiscal_year)),
         Fact("截止日", "As-of date", data.as_of.isoformat()),
         Fact("运行编号", "Run id", run_id or NOT_AVAILABLE),
-        Fact(
-            "审核状态",
-            "Review status",
-            f"{label_zh(REVIEW_STATUS_VOCABULARY, status) or status} / {status}"
-            if status
-            else NOT_AVAILABLE,
-            css=f"status review-{status}" if status else "",
-        ),
         Fact(
             "发布时间",
             "Published at",
@@ -113,12 +106,6 @@ def _facts(data: PackData) -> list[Fact]:
             css="warn" if fell_back else "",
         )
     )
-    if run.get("reviewer"):
-        facts += [
-            Fact("审核人", "Reviewer", str(run["reviewer"])),
-            Fact("审核时间", "Reviewed at", format_datetime(run.get("reviewed_at"))),
-            Fact("审核意见", "Comment", str(run.get("review_comment") or DASH)),
-        ]
     return facts
 
 
@@ -170,6 +157,62 @@ def _template_env(cache: Path):
     )
 
 
+#: the status block's markers in the page (templates/_status.html.j2)
+STATUS_START = "<!-- review-status -->"
+STATUS_END = "<!-- /review-status -->"
+
+
+def render_status(run_id: str, status: RunStatus) -> str:
+    """The page's status block of ``run_id``: status, decider, time, and what to do next."""
+    return (
+        _status_env()
+        .get_template("_status.html.j2")
+        .render(
+            run_id=run_id,
+            status=status,
+            decided_at=format_datetime(status.decided_at),
+            approve_command=APPROVE_COMMAND.format(run_id=run_id),
+            reject_command=REJECT_COMMAND.format(run_id=run_id),
+        )
+        .strip()
+    )
+
+
+@functools.cache
+def _status_env():
+    """The status block's own environment, without the bytecode cache: the api-server renders
+    it for every page it serves, and writes nothing."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+_STATUS_RUN = re.compile(r'<div [^>]*id="review-status" data-run="([^"]*)"')
+
+
+def status_run_id(html: str) -> str | None:
+    """The run whose status block a written page holds; None for a page without one."""
+    start = html.find(STATUS_START)
+    found = _STATUS_RUN.search(html, start) if start >= 0 else None
+    return unescape(found.group(1)) if found else None
+
+
+def with_status(html: str, status: RunStatus) -> str:
+    """``html`` (a written page) with its status block rendered again from ``status`` (of the
+    block's own run); the page unchanged when it has no block (no run when it was written)."""
+    run_id = status_run_id(html)
+    start, end = html.find(STATUS_START), html.find(STATUS_END)
+    if run_id is None or end < start:
+        return html
+    return html[:start] + render_status(run_id, status) + html[end + len(STATUS_END) :]
+
+
 @dataclass(frozen=True)
 class Page:
     """The page's HTML and its charts, which it inlines and which are also written beside it."""
@@ -195,9 +238,7 @@ def render_page(data: PackData) -> Page:
         "facts": _facts(data),
         "provenance": _provenance(data.run),
         "run_id": run_id,
-        "review_status": run.get("review_status"),
-        "approve_command": APPROVE_COMMAND.format(run_id=run_id) if run_id else "",
-        "reject_command": REJECT_COMMAND.format(run_id=run_id) if run_id else "",
+        "status_block": render_status(run_id, run_status(run)) if run_id else "",
         "run_mismatch": bool(run_id and published_run_ids and published_run_ids != [run_id]),
         "published_run_ids": published_run_ids,
         "allocation": allocation,

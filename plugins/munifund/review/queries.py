@@ -24,6 +24,7 @@ from munifund.catalog import PublishedTable
 from munifund.config import CITY_TIMEZONE
 from munifund.review.declared import declared_tables
 from munifund.review.formatting import cut_text
+from munifund.review.status import LAST_DECISION
 
 SCHEMA = "published"
 
@@ -80,10 +81,13 @@ def _read_published(
 def _read_run(conn: psycopg.Connection, as_of: dt.date) -> dict[str, Any] | None:
     if not _exists(conn, "allocation_runs"):
         return None
+    # the run's last decision too: a revoked approval reads "revoked", not a bare draft
+    last = LAST_DECISION if _exists(conn, "review_decisions") else ""
     with conn.cursor(row_factory=dict_row) as cur:
         run = cur.execute(
-            "select * from published.allocation_runs where as_of_date = %s"
-            " order by published_at desc, run_id desc limit 1",
+            f"select runs.*{', last.*' if last else ''} from published.allocation_runs runs"
+            f" {last} where runs.as_of_date = %s"
+            " order by runs.published_at desc, runs.run_id desc limit 1",
             [as_of],
         ).fetchone()
     return _bounded(run) if run else None

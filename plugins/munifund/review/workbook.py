@@ -49,6 +49,7 @@ from munifund.review.formatting import (
     sum_column,
 )
 from munifund.review.queries import PackData, published_name
+from munifund.review.status import run_status
 
 if TYPE_CHECKING:
     from openpyxl.cell import Cell
@@ -199,6 +200,7 @@ def _summary_sheet(wb, data: PackData) -> None:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
     run = data.run or {}
+    status = run_status(run)
     first = data.allocation.rows[0] if data.allocation.rows else {}
     when = Column("", "", "", "datetime")
     approve = APPROVE_COMMAND.format(run_id=run["run_id"]) if run.get("run_id") else None
@@ -206,10 +208,10 @@ def _summary_sheet(wb, data: PackData) -> None:
         ("财政年度 / Fiscal year", data.fiscal_year, None),
         ("截止日 / As-of date", data.as_of, EXCEL_FORMATS["date"]),
         ("运行编号 / Run id", run.get("run_id") or first.get("run_id"), None),
-        ("审核状态 / Review status", run.get("review_status"), None),
-        ("审核人 / Reviewer", run.get("reviewer"), None),
-        ("审核时间 / Reviewed at", excel_value(when, run.get("reviewed_at")), EXCEL_FORMATS["datetime"]),
-        ("审核意见 / Comment", run.get("review_comment"), None),
+        ("审核状态 / Review status", f"{status.zh} / {status.en} ({status.code})" if run else None, None),
+        ("审核人 / Decided by", status.decided_by, None),
+        ("审核时间 / Decided at", excel_value(when, status.decided_at), EXCEL_FORMATS["datetime"]),
+        ("审核意见 / Comment", status.comment, None),
         ("发布时间 / Published at", excel_value(when, run.get("published_at")), EXCEL_FORMATS["datetime"]),
         ("资金池 / Pool (yuan)", first.get("pool_yuan"), MONEY_FORMAT),
         ("基础资金池 / Base pool (yuan)", first.get("base_pool_yuan"), MONEY_FORMAT),

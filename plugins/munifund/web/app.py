@@ -152,6 +152,26 @@ def run_as_of(run_id: str) -> dt.date | None:
     return row[0] if row else None
 
 
+def page_with_live_status(path: Path) -> str:
+    """A review page with its status block as the warehouse has it now: a decision recorded
+    after the page was written shows at once (status, decider, time), whether or not the pack
+    was rewritten on this machine. The page as written when the warehouse does not answer."""
+    from munifund.review.page import status_run_id, with_status
+    from munifund.review.status import read_run_status
+
+    html = path.read_text(encoding="utf-8")
+    run_id = status_run_id(html)
+    if run_id is None:
+        return html
+    try:
+        with _connect() as conn:
+            status = read_run_status(conn, run_id)
+    except Exception as err:  # noqa: BLE001 - the page as written, rather than no page
+        log.warning("munifund review packs: the status of run %s not read: %s", run_id, err)
+        return html
+    return html if status is None else with_status(html, status)
+
+
 def _page(template: str, status_code: int = 200, **values: object) -> HTMLResponse:
     return HTMLResponse(_templates.get_template(template).render(**values), status_code)
 
@@ -229,10 +249,12 @@ def create_app() -> FastAPI:
         )
 
     @app.get("/reviews/{as_of}/{name}", name="pack_file")
-    def serve(as_of: str, name: str, user: User) -> FileResponse:
+    def serve(as_of: str, name: str, user: User) -> Response:
         path = pack_file(reviews_root(), as_of, name)
         suffix = path.suffix.lstrip(".")
         log.info("munifund review packs: %s opened %s/%s", user.get_name(), as_of, name)
+        if name == HTML_NAME:
+            return HTMLResponse(page_with_live_status(path))
         download = f"{path.stem}-{as_of}{path.suffix}" if suffix == "xlsx" else None
         return FileResponse(
             path, media_type=CONTENT_TYPES[suffix], filename=download,

@@ -328,8 +328,10 @@ def test_page_header_changes_and_kiosk(page: str) -> None:
         re.search(r'<dl class="facts" id="run-facts">.*?</dl>', page, re.DOTALL).group(0)
     )
     assert RUN_ID in header and OLDER_RUN_ID not in header  # the latest run of the date
-    assert "draft" in header and "2031-07-01 02:15:00" in header
-    assert f"munifund review approve --run {RUN_ID} --by &lt;name&gt;" in page
+    assert "2031-07-01 02:15:00" in header
+    status = _text(re.search(r'<div [^>]*id="review-status".*?</div>', page, re.DOTALL).group(0))
+    assert "草稿，待审核 / Draft, awaiting review" in status
+    assert f"munifund review approve --run {RUN_ID} --by <name>" in status
     changes = _text(_element(page, "changes-table"))
     assert "+66,666.62" in changes and "-51,851.89" in changes
     assert "作业量、事权划转" in changes and "quantity, transfers" in changes

@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
 from munifund.config import load_settings
-from munifund.warehouse import Warehouse
+from munifund.warehouse import Warehouse, embedded_superuser_url
 
 AS_OF = "2031-03-15"
 RUN_ID = "manual__web-test-2031-03-15"
@@ -51,6 +52,11 @@ def packs() -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def published_run(warehouse: Warehouse) -> Iterator[str]:
     def remove(conn) -> None:
+        # the decision log is append-only, even for the administrator: a test's own decisions
+        # are removed as the tests' clear_schemas does, triggers off
+        with psycopg.connect(embedded_superuser_url()) as admin:
+            admin.execute("set local session_replication_role = replica")
+            admin.execute("delete from ops.review_decisions where run_id = %s", [RUN_ID])
         conn.execute("delete from ops.allocation_runs where run_id = %s", [RUN_ID])
 
     with warehouse.connect(autocommit=True) as conn:
@@ -201,6 +207,33 @@ def test_the_run_list_shows_the_published_runs_and_their_packs(api: TestClient) 
     assert f'href="/munifund/reviews/{AS_OF}/review.xlsx"' in response.text
     assert "whatif-%E4%BD%8E%E6%88%90%E6%9C%AC.html" in response.text
     assert "草稿，待审核 / Draft, awaiting review" in response.text
+
+
+def test_the_served_page_says_the_decision_recorded_after_it_was_written(
+    api: TestClient, warehouse: Warehouse, packs: Path
+) -> None:
+    """A page written while the run was a draft, served after the bureau rejected it: the
+    status block is read from the warehouse, not from the file."""
+    from munifund.review.decisions import record_decision
+    from munifund.review.page import render_status
+    from munifund.review.status import RunStatus
+
+    path = packs / AS_OF / "review.html"
+    block = render_status(RUN_ID, RunStatus("draft"))
+    path.write_text(f"<!DOCTYPE html><html><body>审核 2031 {block}</body></html>", "utf-8")
+    try:
+        _as_browser(api)
+        assert "草稿，待审核" in api.get(f"/munifund/reviews/{AS_OF}/review.html").text
+        with warehouse.connect() as conn:
+            record_decision(conn, RUN_ID, "rejected", "carol", "口径有误")
+        served = api.get(f"/munifund/reviews/{AS_OF}/review.html")
+        assert served.status_code == 200
+        assert served.headers["content-type"] == "text/html; charset=utf-8"
+        assert "已驳回 / Rejected" in served.text and "草稿" not in served.text
+        assert "carol" in served.text and "口径有误" in served.text
+        assert "审核 2031" in served.text  # the rest of the page as written
+    finally:
+        path.write_text(PAGE, "utf-8")
 
 
 def test_the_review_tab_of_a_run_opens_its_pack(api: TestClient) -> None:

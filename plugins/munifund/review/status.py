@@ -1,0 +1,96 @@
+"""A run's review status as the bureau reads it: the status, who decided and when.
+
+One reading for the page's status line, the workbook's summary, the served page (read live,
+``munifund.web.app``) and `munifund review list`, so that none of them says 草稿 / draft of a
+run the bureau decided. ``published.allocation_runs`` derives a run's status from the decision
+log; a revoked decision leaves the run a draft there, which hides that it was decided and
+withdrawn, so a draft whose last decision is a revocation reads ``revoked``, with who revoked it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from munifund.review.labels import code_labels
+
+#: the run's last decision, beside its derived status (``published.review_decisions``)
+LAST_DECISION = """
+    left join lateral (
+        select decision.decision as last_decision, decision.decided_by as last_decided_by,
+            decision.decided_at as last_decided_at, decision.comment as last_comment,
+            decision.decision_id as last_decision_id
+        from published.review_decisions decision
+        where decision.run_id = runs.run_id
+        order by decision.decision_id desc
+        limit 1
+    ) last on true
+"""
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """What the status line says of a run."""
+
+    code: str
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    comment: str | None = None
+    superseded_by: str | None = None
+    #: the standing decision (an approval or rejection), which a revocation names
+    decision_id: int | None = None
+
+    @property
+    def zh(self) -> str:
+        label = code_labels().get("review_status", {}).get(self.code)
+        return label.zh if label else self.code
+
+    @property
+    def en(self) -> str:
+        label = code_labels().get("review_status", {}).get(self.code)
+        return label.en if label else self.code
+
+    @property
+    def is_draft(self) -> bool:
+        return self.code == "draft"
+
+
+def run_status(run: dict[str, Any]) -> RunStatus:
+    """The status of a row of ``published.allocation_runs`` (with ``LAST_DECISION``'s columns
+    when read with them)."""
+    code = str(run.get("review_status") or "draft")
+    superseded_by = run.get("superseded_by_run_id")
+    if code in ("approved", "rejected"):
+        return RunStatus(
+            code,
+            run.get("reviewer"),
+            run.get("reviewed_at"),
+            run.get("review_comment"),
+            superseded_by,
+            run.get("review_decision_id"),
+        )
+    if run.get("last_decision") == "revoked":
+        # withdrawn: a draft again (or superseded, when a later run replaced its rows meanwhile)
+        return RunStatus(
+            "revoked" if code == "draft" else code,
+            run.get("last_decided_by"),
+            run.get("last_decided_at"),
+            run.get("last_comment"),
+            superseded_by,
+        )
+    return RunStatus(code, superseded_by=superseded_by)
+
+
+def read_run_status(conn: psycopg.Connection, run_id: str) -> RunStatus | None:
+    """The status of ``run_id`` now; None for a run that is not published."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(
+            f"select runs.*, last.* from published.allocation_runs runs {LAST_DECISION}"
+            " where runs.run_id = %s",
+            [run_id],
+        ).fetchone()
+    return run_status(row) if row else None

@@ -1,0 +1,126 @@
+"""The review pack follows the bureau's decision: after `munifund review approve|reject|revoke`
+the files on disk say the decision (status, decider, time), and the page as served reads it live
+even from a page written before it.
+
+A run of fiscal year 2033 of its own (two districts), its pack written where the commands and
+the served pages look for it ($MUNIFUND_HOME/reviews)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import psycopg
+import pytest
+from published_seed import published_rows
+from reviewers import PASSWORD, ensure_reviewer
+from typer.testing import CliRunner
+
+from munifund.cli import app
+from munifund.config import load_settings
+from munifund.review.pack import write_review_pack
+from munifund.warehouse import Warehouse
+
+FISCAL_YEAR = 2033
+AS_OF = dt.date(2033, 3, 31)
+RUN_ID = "manual__2033-03-31T00:00:00+00:00"
+
+
+def _seed(conn: psycopg.Connection) -> None:
+    conn.execute(
+        "insert into ops.allocation_runs (run_id, as_of_date, fiscal_year, input_fingerprints,"
+        " dbt_version, airflow_version, row_counts, started_by, published_at)"
+        " values (%s, %s, %s, '[]', '1.11', '3.3', '{}', 'alice', %s)",
+        [RUN_ID, AS_OF, FISCAL_YEAR, dt.datetime(2033, 4, 1, 1, tzinfo=dt.UTC)],
+    )
+    for code, name, total in (("230102", "道里区", "1000.00"), ("230103", "南岗区", "2000.00")):
+        conn.execute(
+            "insert into published.district_allocation (fiscal_year, as_of_date, run_id,"
+            " district_code, name_zh, standard_cost_yuan, share, base_yuan, cases_due,"
+            " cases_on_time, own_investment_yuan, incentive_share_of_pool, incentive_yuan,"
+            " total_yuan, pool_yuan, base_pool_yuan, incentive_pool_yuan, incentive_share,"
+            " incentive_fell_back, incentive_basis)"
+            " values (%s, %s, %s, %s, %s, %s, 0.5, %s, 0, 0, 0, 0, 0, %s, 3000, 3000, 0,"
+            " 0, false, 'level')",
+            [FISCAL_YEAR, AS_OF, RUN_ID, code, name, total, total, total],
+        )
+
+
+@pytest.fixture(scope="module")
+def pack(warehouse: Warehouse) -> Iterator[Path]:
+    with published_rows(warehouse, FISCAL_YEAR, [RUN_ID], _seed):
+        with warehouse.connect() as conn:
+            folder = write_review_pack(conn, AS_OF, load_settings().reviews_dir)
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture()
+def cli(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("MUNIFUND_REVIEWER_PASSWORD", PASSWORD)
+    for name in ("bob", "carol"):
+        ensure_reviewer(warehouse, name)
+    return CliRunner()
+
+
+def _status(page: str) -> str:
+    block = re.search(r'<div [^>]*id="review-status".*?</div>', page, re.DOTALL)
+    assert block, "the page has no status block"
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", block.group(0))))
+
+
+def _summary(folder: Path) -> dict[str, object]:
+    ws = openpyxl.load_workbook(folder / "review.xlsx")["review 审核"]
+    return {r[0].value: r[1].value for r in ws.iter_rows(min_row=2)}
+
+
+def test_the_files_and_the_served_page_follow_each_decision(pack: Path, cli: CliRunner) -> None:
+    from munifund.web.app import page_with_live_status
+
+    written = (pack / "review.html").read_text(encoding="utf-8")
+    assert "草稿，待审核 / Draft, awaiting review" in _status(written)
+    assert _summary(pack)["审核状态 / Review status"].endswith("(draft)")
+    stale = pack.parent / "stale-review.html"
+    stale.write_text(written, encoding="utf-8")
+    try:
+        approved = cli.invoke(app, ["review", "approve", "--run", RUN_ID, "--by", "bob"])
+        assert approved.exit_code == 0, approved.output
+        assert f"review pack rewritten: {pack}" in approved.stdout
+        decision = int(re.search(r"decision (\d+)", approved.stdout).group(1))
+        for page in (
+            (pack / "review.html").read_text(encoding="utf-8"),  # the file, rewritten
+            page_with_live_status(stale),  # a page written before, as served
+        ):
+            status = _status(page)
+            assert "已批准 / Approved" in status and "草稿" not in status
+            assert "decided by bob" in status and "(Asia/Shanghai)" in status
+            assert f"--revokes {decision}" in status and "review approve" not in status
+        summary = _summary(pack)
+        assert summary["审核状态 / Review status"] == "已批准 / Approved (approved)"
+        assert summary["审核人 / Decided by"] == "bob"
+        assert isinstance(summary["审核时间 / Decided at"], dt.datetime)
+
+        revoked = cli.invoke(
+            app,
+            ["review", "revoke", "--run", RUN_ID, "--by", "carol", "--revokes", str(decision),
+             "--comment", "口径有误"],
+        )  # fmt: skip
+        assert revoked.exit_code == 0, revoked.output
+        for page in (
+            (pack / "review.html").read_text(encoding="utf-8"),
+            page_with_live_status(stale),
+        ):
+            status = _status(page)
+            assert "已撤销，重回草稿 / Revoked: a draft again" in status
+            assert "decided by carol" in status and "口径有误" in status
+            assert f"review approve --run {RUN_ID}" in status  # it can be decided again
+        assert _summary(pack)["审核人 / Decided by"] == "carol"
+    finally:
+        stale.unlink()
