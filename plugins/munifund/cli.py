@@ -448,6 +448,31 @@ def review_revoke(
     _record_review("revoked", run, by, comment, revokes)
 
 
+@review_app.command("list")
+def review_list(
+    year: Annotated[
+        int | None, typer.Option("--year", help="Only the runs of this fiscal year (YYYY).")
+    ] = None,
+) -> None:
+    """The published runs, one line each: as-of date, run id, review status (draft, approved,
+    rejected, revoked, superseded), whether it is its year's plan in force, who decided and
+    when. Read from the warehouse (published.allocation_runs and the decisions)."""
+    from munifund.review.run_list import read_runs, runs_table
+    from munifund.warehouse import WarehouseError, open_warehouse
+
+    if year is not None and not 1900 <= year <= 9999:
+        raise _fail(f"--year {year} is not a year (YYYY)", 2)
+    try:
+        with open_warehouse().connect() as conn:
+            runs = read_runs(conn, year)
+    except WarehouseError as err:
+        raise _fail(str(err)) from None
+    if not runs:
+        console.print(f"no published run{f' of fiscal year {year}' if year else ''}", markup=False)
+        return
+    console.print(runs_table(runs, year))
+
+
 @reviewer_app.command("add")
 def reviewer_add(
     name: Annotated[str, typer.Argument(help="The reviewer's name, as decisions record it.")],

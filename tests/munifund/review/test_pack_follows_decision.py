@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import re
 import shutil
 from collections.abc import Iterator
@@ -29,9 +30,17 @@ from munifund.warehouse import Warehouse
 FISCAL_YEAR = 2033
 AS_OF = dt.date(2033, 3, 31)
 RUN_ID = "manual__2033-03-31T00:00:00+00:00"
+#: an earlier run of the same date, whose rows RUN_ID replaced
+REPLACED_RUN_ID = "manual__2033-03-31T00:00:00+00:00-first"
 
 
 def _seed(conn: psycopg.Connection) -> None:
+    conn.execute(
+        "insert into ops.allocation_runs (run_id, as_of_date, fiscal_year, input_fingerprints,"
+        " dbt_version, airflow_version, row_counts, started_by, published_at)"
+        " values (%s, %s, %s, '[]', '1.11', '3.3', '{}', 'alice', %s)",
+        [REPLACED_RUN_ID, AS_OF, FISCAL_YEAR, dt.datetime(2033, 4, 1, tzinfo=dt.UTC)],
+    )
     conn.execute(
         "insert into ops.allocation_runs (run_id, as_of_date, fiscal_year, input_fingerprints,"
         " dbt_version, airflow_version, row_counts, started_by, published_at)"
@@ -49,11 +58,15 @@ def _seed(conn: psycopg.Connection) -> None:
             " 0, false, 'level')",
             [FISCAL_YEAR, AS_OF, RUN_ID, code, name, total, total, total],
         )
+    conn.execute(
+        "update ops.allocation_runs set superseded_by_run_id = %s where run_id = %s",
+        [RUN_ID, REPLACED_RUN_ID],
+    )
 
 
 @pytest.fixture(scope="module")
 def pack(warehouse: Warehouse) -> Iterator[Path]:
-    with published_rows(warehouse, FISCAL_YEAR, [RUN_ID], _seed):
+    with published_rows(warehouse, FISCAL_YEAR, [RUN_ID, REPLACED_RUN_ID], _seed):
         with warehouse.connect() as conn:
             folder = write_review_pack(conn, AS_OF, load_settings().reviews_dir)
         try:
@@ -124,3 +137,42 @@ def test_the_files_and_the_served_page_follow_each_decision(pack: Path, cli: Cli
         assert _summary(pack)["审核人 / Decided by"] == "carol"
     finally:
         stale.unlink()
+
+
+def _listed(output: str) -> dict[str, list[str]]:
+    return {line.split()[1]: line.split() for line in output.splitlines() if "2033-03-31 " in line}
+
+
+def test_review_list_reads_each_run_s_status_from_the_warehouse(
+    pack: Path, cli: CliRunner
+) -> None:
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from munifund.review.run_list import read_runs, runs_table
+    from munifund.warehouse import open_warehouse
+
+    # after the test above: RUN_ID approved by bob, then revoked by carol
+    listed = cli.invoke(app, ["review", "list", "--year", str(FISCAL_YEAR)])
+    assert listed.exit_code == 0, listed.output
+    assert "截止日" in listed.stdout and "As-of" in listed.stdout and "Decided by" in listed.stdout
+    rows = _listed(listed.stdout)
+    assert rows[RUN_ID][:3] == ["2033-03-31", RUN_ID, "revoked"] and "carol" in rows[RUN_ID]
+    assert rows[REPLACED_RUN_ID][2:] == ["superseded"]  # never decided: no decider, not in force
+
+    approved = cli.invoke(app, ["review", "approve", "--run", RUN_ID, "--by", "bob"])
+    assert approved.exit_code == 0, approved.output
+    rows = _listed(cli.invoke(app, ["review", "list", "--year", str(FISCAL_YEAR)]).stdout)
+    assert rows[RUN_ID][2:5] == ["approved", "✓", "bob"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", rows[RUN_ID][5])
+    assert "2033-03-31" not in cli.invoke(app, ["review", "list", "--year", "2034"]).stdout
+
+    with open_warehouse().connect() as conn:
+        runs = read_runs(conn, FISCAL_YEAR)
+    screen = Console(width=80, record=True, file=io.StringIO())
+    screen.print(runs_table(runs, FISCAL_YEAR))
+    text = screen.export_text()
+    print(text)
+    assert max(cell_len(line) for line in text.splitlines()) <= 80  # a CJK character is 2
+    assert "approved" in text and "superseded" in text and "2033-03-31" in text
+    assert re.search(r"bob +\d{4}-\d{2}-\d{2} *\n", text)  # the decision's date whole
