@@ -143,9 +143,7 @@ def _listed(output: str) -> dict[str, list[str]]:
     return {line.split()[1]: line.split() for line in output.splitlines() if "2033-03-31 " in line}
 
 
-def test_review_list_reads_each_run_s_status_from_the_warehouse(
-    pack: Path, cli: CliRunner
-) -> None:
+def test_review_list_reads_each_run_s_status_from_the_warehouse(pack: Path, cli: CliRunner) -> None:
     from rich.cells import cell_len
     from rich.console import Console
 
