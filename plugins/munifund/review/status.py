@@ -94,3 +94,26 @@ def read_run_status(conn: psycopg.Connection, run_id: str) -> RunStatus | None:
             [run_id],
         ).fetchone()
     return run_status(row) if row else None
+
+
+@dataclass(frozen=True)
+class SupersededApproval:
+    """An approved run whose rows a later run of the same as-of date replaced."""
+
+    run_id: str
+    decided_by: str
+    decided_at: dt.datetime
+    decision_id: int
+
+
+def superseded_approvals(conn: psycopg.Connection, run_id: str) -> list[SupersededApproval]:
+    """The approved runs that ``run_id`` superseded (it re-ran their as-of date). Their approval
+    stands, with the allocation it froze: the plan in force stays theirs until ``run_id`` is
+    approved (domain.md, the plan in force is the latest standing approval)."""
+    rows = conn.execute(
+        "select run_id, reviewer, reviewed_at, review_decision_id from published.allocation_runs"
+        " where superseded_by_run_id = %s and review_status = 'approved'"
+        " order by reviewed_at, run_id",
+        [run_id],
+    ).fetchall()
+    return [SupersededApproval(*row) for row in rows]

@@ -176,7 +176,29 @@ def _run_dag(
         print_summary(warehouse.pipeline_url, as_of, run_id, settings, console, logs)
     else:
         print_one_line(warehouse.pipeline_url, as_of, run_id, settings, console)
+    if run_id:
+        with warehouse.connect() as conn:
+            say_what_it_supersedes(conn, run_id, console)
     return RunOutcome(True, run_id, logs=logs)
+
+
+def say_what_it_supersedes(conn, run_id: str, console: Console) -> None:
+    """A re-run of a date whose run was approved: which approved run it supersedes, by whom,
+    and that the plan in force stays that approval until this run is approved."""
+    from munifund.config import CITY_TIMEZONE
+    from munifund.review.status import superseded_approvals
+
+    for old in superseded_approvals(conn, run_id):
+        when = old.decided_at.astimezone(CITY_TIMEZONE).strftime("%Y-%m-%d %H:%M")
+        console.print(
+            f"this run supersedes run {old.run_id} of the same date, approved by"
+            f" {old.decided_by} on {when} (decision {old.decision_id}); the plan in force"
+            " (下达) stays the approved one, with the allocation frozen at its approval, until"
+            f" this run is approved (munifund review approve --run {run_id} --by NAME)",
+            soft_wrap=True,
+            markup=False,
+            style="yellow",
+        )
 
 
 def _unsent_mails() -> list[str]:

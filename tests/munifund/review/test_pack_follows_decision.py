@@ -34,6 +34,21 @@ RUN_ID = "manual__2033-03-31T00:00:00+00:00"
 REPLACED_RUN_ID = "manual__2033-03-31T00:00:00+00:00-first"
 
 
+def _allocation(conn: psycopg.Connection, year: int, as_of: dt.date, run_id: str) -> None:
+    """Two districts' allocation published by ``run_id``."""
+    for code, name, total in (("230102", "道里区", "1000.00"), ("230103", "南岗区", "2000.00")):
+        conn.execute(
+            "insert into published.district_allocation (fiscal_year, as_of_date, run_id,"
+            " district_code, name_zh, standard_cost_yuan, share, base_yuan, cases_due,"
+            " cases_on_time, own_investment_yuan, incentive_share_of_pool, incentive_yuan,"
+            " total_yuan, pool_yuan, base_pool_yuan, incentive_pool_yuan, incentive_share,"
+            " incentive_fell_back, incentive_basis)"
+            " values (%s, %s, %s, %s, %s, %s, 0.5, %s, 0, 0, 0, 0, 0, %s, 3000, 3000, 0,"
+            " 0, false, 'level')",
+            [year, as_of, run_id, code, name, total, total, total],
+        )
+
+
 def _seed(conn: psycopg.Connection) -> None:
     conn.execute(
         "insert into ops.allocation_runs (run_id, as_of_date, fiscal_year, input_fingerprints,"
@@ -47,17 +62,7 @@ def _seed(conn: psycopg.Connection) -> None:
         " values (%s, %s, %s, '[]', '1.11', '3.3', '{}', 'alice', %s)",
         [RUN_ID, AS_OF, FISCAL_YEAR, dt.datetime(2033, 4, 1, 1, tzinfo=dt.UTC)],
     )
-    for code, name, total in (("230102", "道里区", "1000.00"), ("230103", "南岗区", "2000.00")):
-        conn.execute(
-            "insert into published.district_allocation (fiscal_year, as_of_date, run_id,"
-            " district_code, name_zh, standard_cost_yuan, share, base_yuan, cases_due,"
-            " cases_on_time, own_investment_yuan, incentive_share_of_pool, incentive_yuan,"
-            " total_yuan, pool_yuan, base_pool_yuan, incentive_pool_yuan, incentive_share,"
-            " incentive_fell_back, incentive_basis)"
-            " values (%s, %s, %s, %s, %s, %s, 0.5, %s, 0, 0, 0, 0, 0, %s, 3000, 3000, 0,"
-            " 0, false, 'level')",
-            [FISCAL_YEAR, AS_OF, RUN_ID, code, name, total, total, total],
-        )
+    _allocation(conn, FISCAL_YEAR, AS_OF, RUN_ID)
     conn.execute(
         "update ops.allocation_runs set superseded_by_run_id = %s where run_id = %s",
         [RUN_ID, REPLACED_RUN_ID],
@@ -174,3 +179,48 @@ def test_review_list_reads_each_run_s_status_from_the_warehouse(pack: Path, cli:
     assert max(cell_len(line) for line in text.splitlines()) <= 80  # a CJK character is 2
     assert "approved" in text and "superseded" in text and "2033-03-31" in text
     assert re.search(r"bob +\d{4}-\d{2}-\d{2} *\n", text)  # the decision's date whole
+
+
+def test_a_rerun_of_an_approved_date_says_what_it_supersedes(warehouse: Warehouse) -> None:
+    """`munifund run --date D` again after D's run was approved: the screen names the approved
+    run, its decider, and that the plan in force stays it until the new run is approved."""
+    from rich.console import Console
+
+    from munifund.review.decisions import record_decision
+    from munifund.runner.nightly import say_what_it_supersedes
+
+    year, as_of = 2034, dt.date(2034, 5, 31)
+    first, again = "manual__2034-05-31T00:00:00+00:00", "manual__2034-05-31T09:00:00+00:00"
+
+    def seed(conn: psycopg.Connection) -> None:
+        conn.execute(
+            "insert into ops.allocation_runs (run_id, as_of_date, fiscal_year,"
+            " input_fingerprints, dbt_version, airflow_version, row_counts, started_by)"
+            " values (%s, %s, %s, '[]', '1.11', '3.3', '{}', 'alice')",
+            [first, as_of, year],
+        )
+        _allocation(conn, year, as_of, first)
+
+    with published_rows(warehouse, year, [first, again], seed):
+        with warehouse.connect() as conn:
+            approval = record_decision(conn, first, "approved", "bob", None)
+            # the re-run publishes as publication does: it names the run whose rows it replaced
+            conn.execute(
+                "insert into ops.allocation_runs (run_id, as_of_date, fiscal_year,"
+                " input_fingerprints, dbt_version, airflow_version, row_counts, started_by)"
+                " values (%s, %s, %s, '[]', '1.11', '3.3', '{}', 'alice')",
+                [again, as_of, year],
+            )
+            conn.execute(
+                "update ops.allocation_runs set superseded_by_run_id = %s where run_id = %s",
+                [again, first],
+            )
+            screen = Console(width=100, record=True, file=io.StringIO())
+            say_what_it_supersedes(conn, again, screen)
+            say_what_it_supersedes(conn, first, screen)  # supersedes nothing: says nothing
+    text = " ".join(screen.export_text().split())
+    assert text.startswith(f"this run supersedes run {first} of the same date, approved by bob")
+    assert f"(decision {approval.decision_id})" in text
+    assert "the plan in force (下达) stays the approved one" in text
+    assert f"until this run is approved (munifund review approve --run {again} --by NAME)" in text
+    assert text.count("supersedes") == 1
