@@ -122,8 +122,8 @@ def test_the_files_and_the_served_page_follow_each_decision(pack: Path, cli: Cli
             assert f"--revokes {decision}" in status and "review approve" not in status
         summary = _summary(pack)
         assert summary["审核状态 / Review status"] == "已批准 / Approved (approved)"
-        assert summary["审核人 / Decided by"] == "bob"
-        assert isinstance(summary["审核时间 / Decided at"], dt.datetime)
+        assert summary["审核人 / Reviewer"] == "bob"
+        assert isinstance(summary["审核时间 / Reviewed at"], dt.datetime)
 
         revoked = cli.invoke(
             app,
@@ -139,7 +139,7 @@ def test_the_files_and_the_served_page_follow_each_decision(pack: Path, cli: Cli
             assert "已撤销，重回草稿 / Revoked: a draft again" in status
             assert "decided by carol" in status and "口径有误" in status
             assert f"review approve --run {RUN_ID}" in status  # it can be decided again
-        assert _summary(pack)["审核人 / Decided by"] == "carol"
+        assert _summary(pack)["审核人 / Reviewer"] == "carol"
     finally:
         stale.unlink()
 
