@@ -1,6 +1,11 @@
 """The page's charts as PNG: allocation per district, change against the last run, kiosk
 fees, and growth against last year. Drawn with matplotlib's Agg canvas; the bytes depend on the data only.
 
+Chinese first, for the finance bureau: districts by their Chinese names, titles, axes and
+legends in Chinese then English, amounts in 元 / yuan. The CJK glyphs come from the font that
+ships with the package (``fonts/``: Noto Sans CJK SC cut to GB 2312, SIL OFL 1.1), not from
+whatever the machine has installed, so every machine draws the same chart.
+
 Charts are the one place figures go through floats (for drawing); their labels are formatted
 from the exact values.
 """
@@ -93,6 +98,35 @@ def _prune(folder: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+#: The charts' font, shipped with the package (fonts/OFL.txt), and its family name.
+FONT_FILE = Path(__file__).parent / "fonts" / "MunifundSansSC-Regular.otf"
+FONT_FAMILY = "Munifund Sans SC"
+#: What a character outside the shipped font falls back to (matplotlib's own Latin font).
+FALLBACK_FAMILY = "DejaVu Sans"
+
+
+@functools.cache
+def chart_font() -> str:
+    """The shipped CJK font, made known to matplotlib once per process; its family name."""
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(str(FONT_FILE))
+    return font_manager.FontProperties(fname=FONT_FILE).get_name()
+
+
+def _style():
+    """The charts' text settings: the shipped CJK font first, matplotlib's own after it (a
+    glyph the first lacks is taken from the next), a true minus sign the font has."""
+    import matplotlib
+
+    return matplotlib.rc_context(
+        {
+            "font.family": [chart_font(), FALLBACK_FAMILY],
+            "axes.unicode_minus": True,
+        }
+    )
+
+
 def _figure(width: float, height: float):
     # The Agg canvas, without pyplot: no global backend switch, no GUI, safe in a worker.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -110,6 +144,18 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
+def _drawn(draw: Callable[..., Chart | None]) -> Callable[..., Chart | None]:
+    """``draw`` with the charts' fonts in force while it draws (text takes its font when it
+    is made and when it is drawn, both inside)."""
+
+    @functools.wraps(draw)
+    def styled(*args: Any) -> Chart | None:
+        with _style():
+            return draw(*args)
+
+    return styled
+
+
 def _yuan_axis(ax) -> None:
     from matplotlib.ticker import FuncFormatter
 
@@ -121,8 +167,13 @@ def _yuan_axis(ax) -> None:
 
 
 def _label(row: dict[str, Any]) -> str:
-    # English names on the axis: the default matplotlib fonts have no CJK glyphs.
-    return str(row.get("name_en") or row.get("district_code") or "?")
+    """A district under its bar: its Chinese name, else its English name, else its code."""
+    return str(row.get("name_zh") or row.get("name_en") or row.get("district_code") or "?")
+
+
+def _name(names: dict[str, tuple[str, str]], code: str) -> str:
+    zh, en = names.get(code, ("", ""))
+    return zh or en or code
 
 
 def _district_ticks(ax, labels: list[str]) -> None:
@@ -133,6 +184,7 @@ def _district_ticks(ax, labels: list[str]) -> None:
 
 
 @_kept_for_its_data
+@_drawn
 def allocation_chart(rows: list[dict[str, Any]]) -> Chart | None:
     if not rows:
         return None
@@ -141,17 +193,21 @@ def allocation_chart(rows: list[dict[str, Any]]) -> Chart | None:
     incentive = [float(r.get("incentive_yuan") or 0) for r in rows]
     fig, ax = _figure(max(7.0, 0.9 * len(rows) + 2), 4.6)
     x = range(len(rows))
-    ax.bar(x, base, color="#3b6ea8", label="Base")
-    bars = ax.bar(x, incentive, bottom=base, color="#e3a33b", label="Incentive")
+    ax.bar(x, base, color="#3b6ea8", label="基础分配 Base")
+    bars = ax.bar(x, incentive, bottom=base, color="#e3a33b", label="奖励 Incentive")
     ax.bar_label(
         bars, labels=[format_money(r.get("total_yuan")) for r in rows], fontsize=7, padding=2
     )
     _district_ticks(ax, labels)
-    ax.set_ylabel("yuan")
-    ax.set_title("Allocation per district (base + incentive)")
+    ax.set_ylabel("元 / yuan")
+    ax.set_title("各区分配（基础 + 奖励） / Allocation per district (base + incentive)")
     ax.legend(frameon=False)
     _yuan_axis(ax)
-    return Chart("allocation.png", _png(fig), "Allocation per district: base and incentive, yuan")
+    return Chart(
+        "allocation.png",
+        _png(fig),
+        "各区分配：基础与奖励，元 / Allocation per district: base and incentive, yuan",
+    )
 
 
 @_kept_for_its_data
@@ -160,11 +216,12 @@ def changes_chart(rows: list[dict[str, Any]], names: dict[str, tuple[str, str]])
         rows,
         names,
         "changes.png",
-        "Change of total against the previous publication",
-        "Change of each district's total against the previous run, yuan",
+        "与上次发布相比的变动 / Change of total against the previous publication",
+        "各区合计较上次发布的变动，元 / Change of each district's total against the previous run, yuan",
     )
 
 
+@_drawn
 def delta_chart(
     rows: list[dict[str, Any]],
     names: dict[str, tuple[str, str]],
@@ -177,7 +234,7 @@ def delta_chart(
     rows = [r for r in rows if r.get("delta_yuan") is not None]
     if not rows:
         return None
-    labels = [names.get(r["district_code"], ("", ""))[1] or r["district_code"] for r in rows]
+    labels = [_name(names, r["district_code"]) for r in rows]
     deltas = [float(r["delta_yuan"]) for r in rows]
     fig, ax = _figure(max(7.0, 0.9 * len(rows) + 2), 3.8)
     x = range(len(rows))
@@ -187,21 +244,22 @@ def delta_chart(
     )
     ax.axhline(0, color="#555555", linewidth=0.8)
     _district_ticks(ax, labels)
-    ax.set_ylabel("yuan")
+    ax.set_ylabel("元 / yuan")
     ax.set_title(title)
     _yuan_axis(ax)
     return Chart(file_name, _png(fig), alt)
 
 
 @_kept_for_its_data
+@_drawn
 def kiosk_chart(rows: list[dict[str, Any]]) -> Chart | None:
     if not rows:
         return None
     labels = [_label(r) for r in rows]
     series = [
-        ("collected_yuan", "Collected", "#3b6ea8"),
-        ("spent_city_mgmt_yuan", "Spent on city management", "#2e8b57"),
-        ("diverted_yuan", "Diverted", "#c0392b"),
+        ("collected_yuan", "收缴 Collected", "#3b6ea8"),
+        ("spent_city_mgmt_yuan", "用于城市管理 Spent on city management", "#2e8b57"),
+        ("diverted_yuan", "挪用 Diverted", "#c0392b"),
     ]
     fig, ax = _figure(max(7.0, 1.0 * len(rows) + 2), 4.0)
     width = 0.27
@@ -209,18 +267,20 @@ def kiosk_chart(rows: list[dict[str, Any]]) -> Chart | None:
         xs = [j + (i - 1) * width for j in range(len(rows))]
         ax.bar(xs, [float(r.get(key) or 0) for r in rows], width, color=colour, label=label)
     _district_ticks(ax, labels)
-    ax.set_ylabel("yuan")
-    ax.set_title("Kiosk fees per district")
+    ax.set_ylabel("元 / yuan")
+    ax.set_title("各区占道费 / Kiosk fees per district")
     ax.legend(frameon=False)
     _yuan_axis(ax)
     return Chart(
         "kiosk.png",
         _png(fig),
-        "Kiosk fees per district: collected, spent on city management, diverted",
+        "各区占道费：收缴、用于城市管理、挪用，元 / Kiosk fees per district: collected,"
+        " spent on city management, diverted, yuan",
     )
 
 
 @_kept_for_its_data
+@_drawn
 def year_over_year_chart(
     rows: list[dict[str, Any]], names: dict[str, tuple[str, str]]
 ) -> Chart | None:
@@ -229,13 +289,11 @@ def year_over_year_chart(
     if not rows:
         return None
     labels = [
-        "City" if r.get("district_code") is None
-        else names.get(r["district_code"], ("", ""))[1] or r["district_code"]
-        for r in rows
-    ]  # fmt: skip
+        "全市" if r.get("district_code") is None else _name(names, r["district_code"]) for r in rows
+    ]
     series = [
-        ("standard_cost_growth_pct", "Standard cost growth", "#3b6ea8"),
-        ("total_growth_pct", "Allocation growth", "#2e8b57"),
+        ("standard_cost_growth_pct", "标准经费增长 Standard cost growth", "#3b6ea8"),
+        ("total_growth_pct", "分配增长 Allocation growth", "#2e8b57"),
     ]
     fig, ax = _figure(max(7.0, 1.0 * len(rows) + 2), 4.0)
     width = 0.4
@@ -243,13 +301,14 @@ def year_over_year_chart(
         xs = [j + (i - 0.5) * width for j in range(len(rows))]
         ax.bar(xs, [float(r.get(key) or 0) for r in rows], width, color=colour, label=label)
     ax.axhline(0, color="#555555", linewidth=0.8)
-    ax.set_xticks(list(range(len(rows))), labels, rotation=30, ha="right")
-    ax.set_ylabel("% against last year")
-    ax.set_title("Growth against the previous fiscal year")
+    _district_ticks(ax, labels)
+    ax.set_ylabel("较上年 % / % against last year")
+    ax.set_title("与上一财政年度相比的增长 / Growth against the previous fiscal year")
     ax.legend(frameon=False)
     ax.grid(axis="y", color="#dddddd", linewidth=0.6)
     return Chart(
         "year_over_year.png",
         _png(fig),
-        "Growth of standard cost and of the allocation against last year, percent",
+        "标准经费与分配较上年的增长，% / Growth of standard cost and of the allocation"
+        " against last year, percent",
     )

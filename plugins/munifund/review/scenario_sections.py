@@ -87,7 +87,8 @@ def comparison_section(rows: list[dict[str, Any]], names: dict[str, tuple[str, s
         rows,
         names,
         scenario_file(rows[0]["scenario"], ".png") if rows else "whatif.png",
-        "Scenario against the published allocation: change of total",
-        "Change of each district's total under the scenario against the published allocation, yuan",
+        "测算与已发布分配相比的变动 / Scenario against the published allocation: change of total",
+        "测算下各区合计较已发布分配的变动，元 / Change of each district's total under the"
+        " scenario against the published allocation, yuan",
     )
     return Section(True, view=view, chart=chart)
