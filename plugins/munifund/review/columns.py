@@ -17,7 +17,7 @@ Kind = Literal[
     "tier", "work_type", "asset_class", "kiosk_status", "flag_reason", "drivers", "unmeasured_reason",
     "category", "incentive_basis",
     "payment_status", "spending_status", "spending_reason", "comparison", "enforcement_status",
-    "quarter_score", "adjustment_kind",
+    "quarter_score", "adjustment_kind", "purpose", "funding_source",
 ]  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from munifund.catalog import PublishedColumn, PublishedTable, published_tables
 from munifund.review.columns import DISTRICT, Column, Kind
-from munifund.review.formatting import TableView, table_row, total_row
+from munifund.review.formatting import KIND_VOCABULARIES, TableView, table_row, total_row
 
 #: every run-stamped row carries these; the pack states them once, in its header
 RUN_STAMP = ("fiscal_year", "as_of_date", "run_id")
@@ -43,6 +43,10 @@ def declared_tables() -> list[PublishedTable]:
 def _kind(column: PublishedColumn) -> Kind:
     if column.kind:
         return column.kind  # type: ignore[return-value]
+    # a column named after a vocabulary of the label seed holds its codes (purpose_code: purpose)
+    for kind, vocabulary in KIND_VOCABULARIES.items():
+        if column.name in (vocabulary, f"{vocabulary}_code") and kind == vocabulary:
+            return kind  # type: ignore[return-value]
     data_type = column.data_type.replace(" ", "").lower()
     if data_type == "numeric(18,2)":
         return "money"

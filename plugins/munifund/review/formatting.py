@@ -15,7 +15,7 @@ from typing import Any
 
 from munifund.config import CITY_TIMEZONE
 from munifund.review.columns import Column
-from munifund.review.labels import label_zh
+from munifund.review.labels import code_labels, label_zh
 
 # Texts that the page and the workbook both show.
 NOT_AVAILABLE_ZH = "不可用"
@@ -40,6 +40,8 @@ KIND_VOCABULARIES = {
     "comparison": "year_over_year_comparison",
     "enforcement_status": "enforcement_quarter_status",
     "adjustment_kind": "budget_adjustment_kind",
+    "purpose": "purpose",
+    "funding_source": "funding_source",
 }
 REVIEW_STATUS_VOCABULARY = "review_status"
 #: The text of a missing value.
@@ -90,6 +92,24 @@ def _drivers_text(value: Any) -> tuple[str, str]:
         return "无 / none", ""
     vocabulary = KIND_VOCABULARIES["drivers"]
     return "、".join(label_zh(vocabulary, d) or d for d in codes), ", ".join(codes)
+
+
+def code_text(kind: str, value: str) -> str:
+    """A code as the workbook writes it: the code, then its labels (``A01 道路清扫 Road
+    sweeping``), from the label seed; a code the seed does not know, exactly as delivered. A
+    list of known codes (drivers), each so, comma-separated."""
+    vocabulary = code_labels().get(KIND_VOCABULARIES[kind], {})
+
+    def one(code: str) -> str:
+        label = vocabulary.get(code)
+        return f"{code} {label.zh} {label.en}" if label else code
+
+    if kind == "drivers":
+        codes = [c.strip() for c in value.split(",") if c.strip()]
+        if not codes or any(c not in vocabulary for c in codes):
+            return value  # not a list of known codes: exactly as delivered
+        return ", ".join(one(c) for c in codes)
+    return one(value)
 
 
 def cut_text(text: str, limit: int = TEXT_LIMIT) -> str:
@@ -171,7 +191,7 @@ def format_cell(column: Column, value: Any) -> Cell:
         case (
             "tier" | "work_type" | "asset_class" | "flag_reason" | "unmeasured_reason"
             | "category" | "incentive_basis" | "spending_reason" | "comparison"
-            | "adjustment_kind"
+            | "adjustment_kind" | "purpose" | "funding_source"
         ):  # fmt: skip
             text, sub = _enum_text(kind, value)
             return Cell(text, sub)

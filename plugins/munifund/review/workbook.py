@@ -1,8 +1,10 @@
 """The review workbook (.xlsx): a summary sheet, then one sheet per published table with every
-column, bilingual headers, number formats and totals.
+column, bilingual headers, number formats and totals; the main sheets (allocation, streets, the
+plan, year over year) with a native Excel chart of their own cells.
 
 Numbers are written as numbers (Excel has no decimal type; the number format shows the fen),
-codes as codes, times in the city's zone. Every cell is made by ``sheet_cell``, which writes a
+codes with their labels from the label seed (``A01 道路清扫 Road sweeping``), times in the
+city's zone. Every cell is made by ``sheet_cell``, which writes a
 text as text: a delivered ``=HYPERLINK(…)`` is shown, never run. The workbook's properties and
 zip entries carry the pack's one timestamp, so the same warehouse state writes the same bytes.
 """
@@ -43,7 +45,9 @@ from munifund.review.columns import (
 from munifund.review.declared import declared_columns, declared_tables
 from munifund.review.formatting import (
     APPROVE_COMMAND,
+    KIND_VOCABULARIES,
     NOT_AVAILABLE,
+    code_text,
     format_cell,
     json_text,
     sum_column,
@@ -120,7 +124,8 @@ def _append(ws, values: Sequence[Any]) -> None:
 
 
 def excel_value(column: Column, value: Any) -> Any:
-    """A value as a workbook cell: numbers as numbers, times in the city's zone, codes as codes."""
+    """A value as a workbook cell: numbers as numbers, times in the city's zone, codes with
+    their labels."""
     if value is None:
         return None
     if column.kind == "int":
@@ -131,6 +136,8 @@ def excel_value(column: Column, value: Any) -> Any:
         return value.astimezone(CITY_TIMEZONE).replace(tzinfo=None) if value.tzinfo else value
     if column.kind == "json":
         return json_text(value, RAW_ROW_LIMIT)
+    if column.kind in KIND_VOCABULARIES and isinstance(value, str):
+        return code_text(column.kind, value)  # the code with its labels, from the label seed
     if isinstance(value, (dt.date, bool, int, str)):
         return value
     return str(value)
@@ -182,13 +189,83 @@ def write_sheet(wb, sheet: Sheet) -> None:
     for i, column in enumerate(sheet.columns, start=1):
         number_format = EXCEL_FORMATS.get(column.kind)
         for record in sheet.rows:
-            shown = format_cell(column, record.get(column.key)).text
+            written = excel_value(column, record.get(column.key))
+            shown = (
+                written
+                if isinstance(written, str)
+                else format_cell(column, record.get(column.key)).text
+            )
             widths[i - 1] = max(widths[i - 1], min(_display_width(shown) + 2, 60))
         for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
             if number_format and not isinstance(cell.value, str):
                 cell.number_format = number_format
         ws.column_dimensions[get_column_letter(i)].width = widths[i - 1]
     ws.row_dimensions[1].height = 45  # three lines of 11 pt
+
+
+@dataclass(frozen=True)
+class SheetChart:
+    """A native Excel bar chart of a sheet's own cells: one bar per row (its category column),
+    one series per column named, so that it follows the figures if someone edits them."""
+
+    title: str
+    categories: str
+    series: tuple[str, ...]
+    axis: str = "元 / yuan"
+    stacked: bool = False
+
+
+#: The main sheets' charts, by sheet title.
+SHEET_CHARTS: dict[str, SheetChart] = {
+    "allocation 分配": SheetChart(
+        "各区分配：基础 + 奖励 / Allocation per district: base + incentive",
+        "name_zh", ("base_yuan", "incentive_yuan"), stacked=True,
+    ),
+    "streets 街道": SheetChart(
+        "街道办事处参考金额 / Street offices' indicative amounts", "name_zh", ("indicative_yuan",)
+    ),
+    "plan 下达计划": SheetChart("各区下达计划 / The plan in force per district", "name_zh", ("plan_yuan",)),
+    "draft vs plan 测算与计划": SheetChart(
+        "本次测算与下达计划 / This draft against the plan in force",
+        "name_zh", ("total_yuan", "plan_yuan"),
+    ),
+    "year over year 同比": SheetChart(
+        "较上年增长（空为全市） / Growth against last year (empty: the city)",
+        "district_code", ("standard_cost_growth_pct", "total_growth_pct"), axis="% / percent",
+    ),
+}  # fmt: skip
+
+
+def add_sheet_chart(ws, sheet: Sheet, spec: SheetChart) -> None:
+    """``spec``'s chart beside the table of ``sheet`` (its rows, not the totals row)."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.utils import get_column_letter
+
+    keys = [c.key for c in sheet.columns]
+    if not sheet.available or not sheet.rows or spec.categories not in keys:
+        return
+    last = len(sheet.rows) + 1
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "stacked" if spec.stacked else "clustered"
+    if spec.stacked:
+        chart.overlap = 100
+    chart.title = spec.title
+    chart.y_axis.title = spec.axis
+    chart.y_axis.numFmt = "#,##0"
+    # openpyxl 3.1 marks both axes deleted unless told otherwise: Excel then shows no axis
+    chart.x_axis.delete = chart.y_axis.delete = False
+    for key in spec.series:
+        column = keys.index(key) + 1
+        chart.add_data(
+            Reference(ws, min_col=column, min_row=1, max_row=last), titles_from_data=True
+        )
+    chart.set_categories(
+        Reference(ws, min_col=keys.index(spec.categories) + 1, min_row=2, max_row=last)
+    )
+    chart.width = min(max(16.0, 0.9 * len(sheet.rows) + 6), 60.0)  # cm
+    chart.height = 9.0
+    ws.add_chart(chart, f"{get_column_letter(len(keys) + 2)}2")
 
 
 def _summary_sheet(wb, data: PackData) -> None:
@@ -302,6 +379,8 @@ def render_workbook(data: PackData) -> bytes:
     _summary_sheet(wb, data)
     for sheet in _sheets(data):
         write_sheet(wb, sheet)
+        if sheet.title in SHEET_CHARTS:
+            add_sheet_chart(wb[sheet.title], sheet, SHEET_CHARTS[sheet.title])
     stamp = _workbook_stamp(data)
     props = wb.properties
     props.creator = "munifund"

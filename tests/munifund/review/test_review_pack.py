@@ -220,7 +220,7 @@ def _seed(conn: psycopg.Connection) -> None:
         {"district_code": "230103", "voucher_id": voucher, "paid_at": dt.datetime(2031, 4, day, 10, tzinfo=SHANGHAI),
          "amount_yuan": amount, "purpose_code": purpose, "reason": reason, "district_status": "diverted"}
         for voucher, day, amount, purpose, reason in [
-            ("NG-2031-0042", 3, "10000.00", "office_furniture", "ineligible"),
+            ("NG-2031-0042", 3, "10000.00", "OT01", "ineligible"),
             ("NG-2031-0057", 18, "2500.00", None, "unsupported"),
         ]
     ])  # fmt: skip
@@ -545,3 +545,42 @@ def test_workbook_holds_streets_and_assessment(pack: Path) -> None:
     assert assessment.max_row == 1 + 6
     summary = {r[0].value: r[1].value for r in wb["review 审核"].iter_rows(min_row=2)}
     assert summary["奖励依据 / Incentive basis"] == "increase"
+
+
+def test_workbook_codes_carry_their_labels_from_the_seed(pack: Path) -> None:
+    """A code is written with its labels (seed_code_labels.csv), so a reader of the workbook
+    alone knows what it means; a code the seed lacks stays as delivered."""
+    wb = openpyxl.load_workbook(pack / "review.xlsx")
+    lines = wb["lines 明细"]
+    header = [c.value for c in lines[1]]
+    work_types = {lines.cell(r, header.index("作业类型 / Work type") + 1).value
+                  for r in range(2, lines.max_row)}  # fmt: skip
+    assert "road_maintenance 道路维修养护 Road maintenance" in work_types, work_types
+    tiers = {lines.cell(r, header.index("层级 / Tier") + 1).value for r in range(2, lines.max_row)}
+    assert tiers == {"district 区 District", "street 街道 Street office"}, tiers
+    flags = wb["kiosk flags 占道费凭证"]
+    header = [c.value for c in flags[1]]
+    purpose = header.index(next(h for h in header if h.startswith("用途代码"))) + 1
+    purposes = {flags.cell(r, purpose).value for r in range(2, flags.max_row + 1)}
+    assert "OT01 办公楼装修 Office renovation" in purposes, purposes
+
+
+def test_workbook_main_sheets_have_native_charts(pack: Path) -> None:
+    """Excel's own bar charts over the sheets' cells (not pictures): the allocation per
+    district, the streets, the plan against the draft, year over year."""
+    import zipfile
+
+    wb = openpyxl.load_workbook(pack / "review.xlsx")
+    for title in ("allocation 分配", "streets 街道", "plan 下达计划", "draft vs plan 测算与计划",
+                  "year over year 同比"):  # fmt: skip
+        assert len(wb[title]._charts) == 1, title
+    assert not wb["changes 变动"]._charts
+    with zipfile.ZipFile(pack / "review.xlsx") as archive:
+        charts = sorted(n for n in archive.namelist() if n.startswith("xl/charts/chart"))
+        assert len(charts) == 5, charts
+        xml = {n: archive.read(n).decode("utf-8") for n in charts}
+    allocation = next(x for x in xml.values() if "各区分配" in x)
+    assert "<barChart>" in allocation and '<grouping val="stacked"/>' in allocation
+    # its series read the sheet's own cells: base and incentive of the 3 districts
+    assert "'allocation 分配'!$G$2:$G$4" in allocation
+    assert "'allocation 分配'!$B$2:$B$4" in allocation  # the districts' Chinese names
