@@ -47,6 +47,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from munifund.config import load_settings
 from munifund.review.airflow_api import DAG_ID
 from munifund.review.pack import HTML_NAME, XLSX_NAME
+from munifund.review.page import print_script_hash
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,8 @@ CONTENT_TYPES = {
     "png": "image/png",
 }
 # the pack is the bureau's figures: never cached, framed only by Airflow's own pages (the
-# Review tab), no script run (the pages have none), nothing sent elsewhere
+# Review tab), no script run but the page's own print script (by its hash: it opens the
+# drill-downs for printing), nothing sent elsewhere
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
@@ -67,8 +69,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline';"
-        " script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self';"
-        " frame-ancestors 'self'"
+        f" script-src {print_script_hash()}; object-src 'none'; base-uri 'none';"
+        " form-action 'self'; frame-ancestors 'self'"
     ),
 }
 

@@ -584,3 +584,74 @@ def test_workbook_main_sheets_have_native_charts(pack: Path) -> None:
     # its series read the sheet's own cells: base and incentive of the 3 districts
     assert "'allocation 分配'!$G$2:$G$4" in allocation
     assert "'allocation 分配'!$B$2:$B$4" in allocation  # the districts' Chinese names
+
+
+# --------------------------------------------------------------------------- on paper
+
+
+@pytest.fixture()
+def browser() -> Iterator:
+    from chromium import CHROMIUM
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield launched
+        launched.close()
+
+
+#: text of the drill-downs only: a line's unit-days and a street office's indicative amount
+DRILL_DOWN_TEXT = ("146,000,000.0000", "354,166.66")
+
+
+@pytest.mark.parametrize("scripts", [True, False], ids=["scripts", "no-scripts"])
+def test_printing_opens_every_drill_down(pack: Path, browser, scripts: bool) -> None:
+    """On screen a district's lines and streets are folded; printed, every one is on paper,
+    whether the page's print script runs or not (the print style shows a closed <details>)."""
+    import io
+
+    from pypdf import PdfReader
+
+    page = browser.new_page(java_script_enabled=scripts)
+    page.goto((pack / "review.html").as_uri())
+    inner = 'details.district-lines[data-district="230102"] table'
+    assert not page.is_visible(inner)  # folded on screen
+    page.emulate_media(media="print")
+    assert page.is_visible(inner)
+    assert page.is_visible('details.district-streets[data-district="230102"] table')
+    printed = PdfReader(io.BytesIO(page.pdf(format="A4", landscape=True)))
+    text = " ".join(p.extract_text() for p in printed.pages)
+    for shown in DRILL_DOWN_TEXT:
+        assert shown in text, shown
+    assert "5,666,666.62" in text
+    page.emulate_media(media="screen")
+    assert not page.is_visible(inner)  # and folded again after
+
+
+def test_the_print_script_runs_under_the_served_page_s_policy(pack: Path, browser) -> None:
+    """Served under Airflow, the page's Content-Security-Policy lets its print script run (by
+    its hash) and nothing else: before printing every drill-down opens, after it they fold."""
+    from munifund.web.app import SECURITY_HEADERS
+
+    html_text = (pack / "review.html").read_text(encoding="utf-8")
+    page = browser.new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    page.route(
+        "https://caiwu.example/review.html",
+        lambda route: route.fulfill(
+            status=200,
+            body=html_text,
+            headers={"Content-Type": "text/html; charset=utf-8", **SECURITY_HEADERS},
+        ),
+    )
+    page.goto("https://caiwu.example/review.html")
+    closed = "document.querySelectorAll('details:not([open])').length"
+    assert page.evaluate(closed) > 0
+    page.evaluate("dispatchEvent(new Event('beforeprint'))")
+    assert page.evaluate(closed) == 0
+    page.evaluate("dispatchEvent(new Event('afterprint'))")
+    assert page.evaluate(closed) > 0
+    assert not refused, refused
