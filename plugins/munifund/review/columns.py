@@ -98,6 +98,27 @@ ASSESSMENT_COLUMNS = (
     Column("score", "考核得分", "Score", "score"),
     Column("rank", "排名", "Rank", "int"),
 )
+#: The assets behind each line (district_allocation_assets): the line's key, then the asset,
+#: the verified measurement that counted, and its days.
+ASSET_COLUMNS = (
+    *LINE_COLUMNS[:5],
+    Column("street_code", "街道代码", "Street office code"),
+    Column("asset_id", "设施编号", "Asset"),
+    Column("asset_name", "设施名称", "Asset name"),
+    Column("measurement_id", "测量编号", "Measurement"),
+    Column("quantity", "测量作业量", "Measured quantity", "quantity"),
+    Column("unit", "单位", "Unit"),
+    Column("effective_from", "测量生效日", "Measurement effective from", "date"),
+    Column("is_verified", "已核定", "Verified", "bool"),
+    Column("verified_by", "核定人", "Verified by"),
+    Column("verified_on", "核定日", "Verified on", "date"),
+    Column("days", "计入天数", "Days counted", "int"),
+    Column("unit_days", "作业量×天", "Unit-days", "days"),
+    Column("quantity_unit_years", "作业量（年）", "Quantity (unit-years)", "quantity"),
+    Column("rate_yuan", "经费标准", "Rate (yuan per unit-year)", "money"),
+    Column("cost_exact_yuan", "精确经费", "Exact cost (yuan)", "quantity"),
+)
+
 CITY_COST_COLUMNS = tuple(
     c for c in LINE_COLUMNS if c.key not in ("district_code", "tier", "cost_exact_yuan")
 )

@@ -136,6 +136,8 @@ class Cell:
     sub: str = ""
     numeric: bool = False
     css: str = ""
+    #: a link from the value (a line's assets count to its assets' page)
+    href: str = ""
 
 
 def format_cell(column: Column, value: Any) -> Cell:

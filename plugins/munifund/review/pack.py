@@ -19,6 +19,8 @@ from pathlib import Path
 
 import psycopg
 
+from munifund.review.assets_pages import PREFIX as ASSETS_PREFIX
+from munifund.review.assets_pages import render_asset_pages
 from munifund.review.charts import CHART_NAMES
 from munifund.review.page import render_page
 from munifund.review.queries import read_pack_data
@@ -39,7 +41,8 @@ def replace_file(path: Path, content: bytes) -> None:
 def write_review_pack(
     conn: psycopg.Connection, as_of: dt.date, reviews_dir: Path, *, workbook: bool = True
 ) -> Path:
-    """Write ``reviews_dir/<as_of>/review.html``, ``review.xlsx`` and the charts; return the folder.
+    """Write ``reviews_dir/<as_of>/review.html``, ``review.xlsx``, the charts and the assets
+    pages (``assets-<district>.html``); return the folder.
 
     Reads only schema ``published``. Re-writing replaces the files; a chart that has nothing to
     show any more (say, kiosk fees gone) is removed. ``workbook=False`` (a what-if scenario added
@@ -56,6 +59,13 @@ def write_review_pack(
     for stale in set(CHART_NAMES) - written:
         (folder / stale).unlink(missing_ok=True)
     replace_file(folder / HTML_NAME, page.html.encode("utf-8"))
+    # the assets behind the lines, a page per district; a district's page gone when its lines are
+    assets = render_asset_pages(data)
+    for name, html in assets.items():
+        replace_file(folder / name, html.encode("utf-8"))
+    for stale in folder.glob(f"{ASSETS_PREFIX}*.html"):
+        if stale.name not in assets:
+            stale.unlink(missing_ok=True)
     if workbook or not (folder / XLSX_NAME).exists():
         replace_file(folder / XLSX_NAME, render_workbook(data))
     return folder

@@ -272,6 +272,7 @@ def render_page(data: PackData) -> Page:
         "days_in_year": days_in_year(data),
         "lines_missing": published_name(data.lines.name),
         "lines": lines_groups(data) if data.lines.available else [],
+        "assets_missing": "" if data.assets.available else published_name(data.assets.name),
         "city_costs": city_costs_section(data),
         "streets_available": data.streets.available,
         "streets_missing": published_name(data.streets.name),

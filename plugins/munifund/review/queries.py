@@ -139,6 +139,8 @@ class PackData:
     disbursements: Table
     year_over_year: Table
     streets: Table = Table("street_allocation", [], available=False)
+    #: the assets behind each line, shown on a page of their own per district
+    assets: Table = Table("district_allocation_assets", [], available=False)
     assessment: Table = Table("assessment_results", [], available=False)
     # what-if scenarios of the date (munifund whatif), listed with a link to each
     scenarios: Table = Table("scenario_allocation", [], available=False)
@@ -175,6 +177,10 @@ ORDER_BY: dict[str, tuple[str, ...]] = {
     "district_allocation": ("district_code",),
     "district_allocation_lines": (
         "district_code", "tier", "work_type", "asset_class", "rate_valid_from", "rate_yuan",
+    ),
+    "district_allocation_assets": (
+        "district_code", "tier", "work_type", "asset_class", "rate_valid_from", "street_code",
+        "asset_id", "measurement_id",
     ),
     "city_tier_costs": ("work_type", "asset_class", "rate_valid_from", "rate_yuan"),
     "allocation_changes": ("district_code",),
@@ -232,6 +238,7 @@ def read_pack_data(conn: psycopg.Connection, as_of: dt.date, dq_rows: int) -> Pa
             kiosk=tables["kiosk_fee_compliance"],
             data_quality=_read_data_quality(conn, as_of, dq_rows),
             streets=tables["street_allocation"],
+            assets=tables["district_allocation_assets"],
             assessment=tables["assessment_results"],
             disbursements=tables["disbursement_status"],
             year_over_year=tables["allocation_year_over_year"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -37,6 +37,7 @@ from munifund.review.columns import (
 from munifund.review.formatting import (
     DASH,
     Cell,
+    Row,
     TableView,
     format_cell,
     format_money,
@@ -231,7 +232,7 @@ def lines_groups(data: PackData) -> list[DistrictLines]:
         want = expected.get(code)
         view = TableView(
             columns,
-            [table_row(columns, r) for r in rows],
+            [_with_assets_link(columns, table_row(columns, r), r, data) for r in rows],
             [
                 total_row(
                     columns,
@@ -251,6 +252,19 @@ def lines_groups(data: PackData) -> list[DistrictLines]:
             )
         )  # fmt: skip
     return groups
+
+
+def _with_assets_link(columns, row: Row, record: dict[str, Any], data: PackData) -> Row:
+    """A line's row with its count of assets linked to their page (district_allocation_assets),
+    when the warehouse publishes them."""
+    from munifund.review.assets_pages import line_href
+
+    if not data.assets.available or not data.assets.rows:
+        return row
+    at = next(i for i, c in enumerate(columns) if c.key == "assets")
+    cells = list(row.cells)
+    cells[at] = replace(cells[at], href=line_href(record["district_code"], record))
+    return replace(row, cells=cells)
 
 
 def days_in_year(data: PackData) -> int:

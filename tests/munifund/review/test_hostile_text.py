@@ -14,6 +14,7 @@ The rows are this module's own fiscal year (2032) and run id, removed at the end
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -190,7 +191,7 @@ def test_the_sheets_hold_no_formula_and_the_text_as_delivered(pack: Path) -> Non
             for n in xlsx.namelist()
             if n.startswith("xl/worksheets/sheet")
         }
-    assert len(sheets) == 24
+    assert len(sheets) == 25
     for name, xml in sheets.items():
         assert "<f>" not in xml and "<f " not in xml, name
     # the hyperlink as an inline string, its quotes escaped, not a <f>HYPERLINK(…)</f>
@@ -257,6 +258,17 @@ def _assert_inert(html_text: str) -> None:
     assert tags.tags.count("script") == 1 and f"<script>{PRINT_SCRIPT}</script>" in html_text
     assert not [a for a in tags.attributes if a.startswith("on") or a == "x"]
     assert not [h for h in tags.hrefs if "evil" in h]
+
+
+def test_the_assets_pages_escape_delivered_text(pack: Path) -> None:
+    pages = sorted(pack.glob("assets-*.html"))
+    assert pages, "no assets page written"
+    texts = []
+    for path in pages:  # named by a digest of a hostile district code, never by the code
+        assert re.fullmatch(r"assets-[A-Za-z0-9_-]{1,64}\.html", path.name), path.name
+        texts.append(path.read_text(encoding="utf-8"))
+        _assert_inert(texts[-1])
+    assert any("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in t for t in texts)
 
 
 def test_the_page_escapes_delivered_text(page: str) -> None:

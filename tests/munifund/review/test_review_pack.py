@@ -175,6 +175,20 @@ def _seed(conn: psycopg.Connection) -> None:
         line |= {"rate_valid_from": dt.date(2031, 1, 1), "days_in_year": 365,
                  "cost_exact_yuan": line["standard_cost_yuan"]}  # fmt: skip
     _insert(conn, "district_allocation_lines", lines)
+    _insert(conn, "district_allocation_assets", [
+        {"district_code": "230102", "tier": "district", "work_type": "road_maintenance",
+         "asset_class": "secondary_road", "rate_valid_from": dt.date(2031, 1, 1),
+         "asset_id": asset, "asset_name": name, "street_code": street, "measurement_id": measurement,
+         "quantity": quantity, "unit": "m2", "effective_from": effective, "is_verified": True,
+         "verified_by": "市城管局", "verified_on": effective, "days": days, "unit_days": unit_days,
+         "quantity_unit_years": years, "rate_yuan": "5.00", "cost_exact_yuan": cost}
+        for asset, name, street, measurement, quantity, effective, days, unit_days, years, cost in [
+            ("R-1001", "经纬街", "230102001", "M-77", "250000.0000", dt.date(2030, 5, 1), 365,
+             "91250000.0000", "250000.000000", "1250000.000000"),
+            ("R-1002", "安静街", "230102002", "M-78", "150000.0000", dt.date(2031, 2, 1), 365,
+             "54750000.0000", "150000.000000", "750000.000000"),
+        ]
+    ])  # fmt: skip
     _insert(conn, "city_tier_costs", [
         {"work_type": "road_maintenance", "asset_class": "expressway", "rate_valid_from": dt.date(2031, 1, 1),
          "unit": "m2", "assets": 13, "unit_days": "328500000.0000", "days_in_year": 365,
@@ -464,7 +478,7 @@ def test_an_empty_published_schema(seeded: Warehouse, tmp_path: Path) -> None:
     for name in [*TABLES, "data_quality_issues", "allocation_runs"]:
         assert f"published.{name}" in page, name
     assert 'id="allocation-chart"' not in page
-    assert len(openpyxl.load_workbook(folder / "review.xlsx").sheetnames) == 24
+    assert len(openpyxl.load_workbook(folder / "review.xlsx").sheetnames) == 25
 
 
 def test_a_date_with_nothing_published(seeded: Warehouse, tmp_path: Path) -> None:
@@ -628,6 +642,12 @@ def test_printing_opens_every_drill_down(pack: Path, browser, scripts: bool) -> 
     assert "5,666,666.62" in text
     page.emulate_media(media="screen")
     assert not page.is_visible(inner)  # and folded again after
+    # an assets page prints its lines' assets the same way
+    page.goto((pack / "assets-230102.html").as_uri())
+    assert not page.is_visible("details.line-assets table")
+    page.emulate_media(media="print")
+    printed = PdfReader(io.BytesIO(page.pdf(format="A4", landscape=True)))
+    assert "M-78" in " ".join(p.extract_text() for p in printed.pages)
 
 
 def test_the_print_script_runs_under_the_served_page_s_policy(pack: Path, browser) -> None:
@@ -655,3 +675,43 @@ def test_the_print_script_runs_under_the_served_page_s_policy(pack: Path, browse
     page.evaluate("dispatchEvent(new Event('afterprint'))")
     assert page.evaluate(closed) > 0
     assert not refused, refused
+
+
+# --------------------------------------------------------------------------- down to the asset
+
+
+def test_a_line_opens_its_assets(pack: Path, page: str) -> None:
+    """A line's count of assets links to its district's assets page, where the line lists each
+    asset with the verified measurement that counted (id, quantity, unit, effective date, who
+    verified it) and its days; the review page itself carries no asset row."""
+    anchor = "line-district-road_maintenance-secondary_road-2031-01-01"
+    lines = re.search(
+        r'<details class="district-lines" data-district="230102">.*?</details>', page, re.DOTALL
+    ).group(0)
+    assert f'<a href="assets-230102.html#{anchor}">12</a>' in lines
+    assert "R-1001" not in page
+    assets = (pack / "assets-230102.html").read_text(encoding="utf-8")
+    section = re.search(
+        rf'<details class="line-assets" id="{anchor}">.*?</details>', assets, re.DOTALL
+    )
+    assert section, "no section for the line"
+    text = _text(section.group(0))
+    assert "区 district" in text and "道路维修养护 road_maintenance" in text
+    for shown in ("R-1001", "经纬街", "230102001", "M-77", "250,000.000000", "m2", "2030-05-01",
+                  "是 / yes", "市城管局", "91,250,000.0000", "1,250,000.000000"):  # fmt: skip
+        assert shown in text, shown
+    assert "146,000,000.0000" in text  # the subtotal: the two assets' unit-days, the line's own
+    assert 'href="review.html#lines"' in assets
+    assert not (pack / "assets-230103.html").exists()  # no asset rows for Nangang's line
+
+
+def test_workbook_lists_every_asset(pack: Path) -> None:
+    ws = openpyxl.load_workbook(pack / "review.xlsx")["assets 明细设施"]
+    header = [c.value for c in ws[1]]
+    assert (
+        "测量编号 / Measurement" in header and "测量生效日 / Measurement effective from" in header
+    )
+    ids = [ws.cell(r, header.index("设施编号 / Asset") + 1).value for r in range(2, ws.max_row + 1)]
+    assert ids[:2] == ["R-1001", "R-1002"] and ids[2] is None  # then the total row
+    work = ws.cell(2, header.index("作业类型 / Work type") + 1).value
+    assert work == "road_maintenance 道路维修养护 Road maintenance"
