@@ -5,7 +5,9 @@ Mounted by the munifund plugin (`munifund.web.plugin`) at `/munifund`:
 - `/munifund/`                          the published runs (`published.allocation_runs`), each
                                         with its review page, workbook and what-if pages
 - `/munifund/reviews/<as_of>/<file>`    a file of `$MUNIFUND_HOME/reviews/<as_of>/`: the review
-                                        page, the workbook, the charts, the what-if pages
+                                        page (its status block read live from the warehouse:
+                                        a decision shows at once), the workbook, the charts,
+                                        the assets pages, the what-if pages
 - `/munifund/dag-runs/<dag>/<run>`      the 审核 / Review tab of a DAG run: to its pack
 
 Airflow does not protect a plugin's endpoints: every route here depends on Airflow's own
