@@ -75,12 +75,12 @@ def runs_table(runs: list[ListedRun], year: int | None = None) -> Table:
         pad_edge=False,
         collapse_padding=True,
     )
-    table.add_column("截止日\nAs-of", no_wrap=True)
+    table.add_column("截止日\nAs-of", no_wrap=True, width=10)
     table.add_column("运行编号\nRun id", overflow="fold", min_width=18)
     table.add_column("状态\nStatus", no_wrap=True)
     table.add_column("下达\nIn force", no_wrap=True, justify="center")
-    table.add_column("审核人\nDecided by", overflow="fold", min_width=6)
-    table.add_column("审核时间\nDecided at", no_wrap=True, min_width=10)
+    table.add_column("审核人\nDecided by", overflow="fold", min_width=6, max_width=14)
+    table.add_column("审核时间\nDecided at", no_wrap=True, width=10)
     for run in runs:
         table.add_row(
             run.as_of_date.isoformat(),
