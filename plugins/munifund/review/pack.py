@@ -46,7 +46,8 @@ def write_review_pack(
 
     Reads only schema ``published``. Re-writing replaces the files; a chart that has nothing to
     show any more (say, kiosk fees gone) is removed. ``workbook=False`` (a what-if scenario added
-    to the page's list, which the workbook does not show): the workbook only when missing.
+    to the page's list, which the workbook and the assets pages do not show): those only when
+    missing.
     """
     data = read_pack_data(conn, as_of, dq_rows=max(DQ_PAGE_ROWS, DQ_SHEET_ROWS))
     folder = Path(reviews_dir) / as_of.isoformat()
@@ -59,13 +60,15 @@ def write_review_pack(
     for stale in set(CHART_NAMES) - written:
         (folder / stale).unlink(missing_ok=True)
     replace_file(folder / HTML_NAME, page.html.encode("utf-8"))
-    # the assets behind the lines, a page per district; a district's page gone when its lines are
-    assets = render_asset_pages(data)
-    for name, html in assets.items():
-        replace_file(folder / name, html.encode("utf-8"))
-    for stale in folder.glob(f"{ASSETS_PREFIX}*.html"):
-        if stale.name not in assets:
-            stale.unlink(missing_ok=True)
+    # the assets behind the lines, a page per district (a district's page gone when its lines
+    # are); like the workbook, they show no scenario, so a scenario's rewrite leaves them
+    if workbook or not any(folder.glob(f"{ASSETS_PREFIX}*.html")):
+        assets = render_asset_pages(data)
+        for name, html in assets.items():
+            replace_file(folder / name, html.encode("utf-8"))
+        for stale in folder.glob(f"{ASSETS_PREFIX}*.html"):
+            if stale.name not in assets:
+                stale.unlink(missing_ok=True)
     if workbook or not (folder / XLSX_NAME).exists():
         replace_file(folder / XLSX_NAME, render_workbook(data))
     return folder

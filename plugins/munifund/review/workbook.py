@@ -75,6 +75,9 @@ EXCEL_FORMATS: dict[str, str] = {
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm:ss",
 }
+#: The rows a column's width is measured on: enough for its widest value in practice, and a
+#: sheet of every asset (tens of thousands of rows) is not measured cell by cell.
+WIDTH_SAMPLE = 500
 #: A quarantined row's raw text holds every column a department delivered, so it gets more room
 #: than one text (``TEXT_LIMIT``); 1,000 of them still make a workbook of a few MB at most.
 RAW_ROW_LIMIT = 2_000
@@ -189,7 +192,7 @@ def write_sheet(wb, sheet: Sheet) -> None:
         _append(ws, [sheet.note])
     for i, column in enumerate(sheet.columns, start=1):
         number_format = EXCEL_FORMATS.get(column.kind)
-        for record in sheet.rows:
+        for record in sheet.rows[:WIDTH_SAMPLE]:
             written = excel_value(column, record.get(column.key))
             shown = (
                 written
