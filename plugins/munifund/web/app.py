@@ -138,14 +138,29 @@ def _connect():
 
 
 def published_runs(limit: int = 500) -> list[PublishedRun]:
-    with _connect() as conn:
-        rows = conn.execute(
-            "select run_id, as_of_date, fiscal_year, published_at, review_status, reviewer,"
-            " reviewed_at, started_by, superseded_by_run_id from published.allocation_runs"
-            " order by as_of_date desc, published_at desc limit %s",
+    """The published runs, newest first, each with its status as the pack says it (a revoked
+    decision reads revoked, with who revoked it: munifund.review.status)."""
+    from psycopg.rows import dict_row
+
+    from munifund.review.status import LAST_DECISION, run_status
+
+    with _connect() as conn, conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            f"select runs.*, last.* from published.allocation_runs runs {LAST_DECISION}"
+            " order by runs.as_of_date desc, runs.published_at desc limit %s",
             [limit],
         ).fetchall()
-    return [PublishedRun(*row) for row in rows]
+    listed = []
+    for row in rows:
+        status = run_status(row)
+        listed.append(
+            PublishedRun(
+                row["run_id"], row["as_of_date"], row["fiscal_year"], row["published_at"],
+                status.code, status.decided_by, status.decided_at, row["started_by"],
+                row["superseded_by_run_id"],
+            )
+        )  # fmt: skip
+    return listed
 
 
 def run_as_of(run_id: str) -> dt.date | None:

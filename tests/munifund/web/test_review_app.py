@@ -232,6 +232,8 @@ def test_the_served_page_says_the_decision_recorded_after_it_was_written(
         assert "已驳回 / Rejected" in served.text and "草稿" not in served.text
         assert "carol" in served.text and "口径有误" in served.text
         assert "审核 2031" in served.text  # the rest of the page as written
+        listed = api.get("/munifund/").text  # the run list says it too
+        assert "已驳回 / Rejected" in listed and "carol" in listed
     finally:
         path.write_text(PAGE, "utf-8")
 
