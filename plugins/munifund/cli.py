@@ -28,7 +28,8 @@ warehouse_app = typer.Typer(
 )
 review_app = typer.Typer(
     help="Record the finance bureau's decision on a published run (and answer its waiting"
-    " approval step in Airflow when MUNIFUND_AIRFLOW_API_URL is set)."
+    " approval step in Airflow when MUNIFUND_AIRFLOW_API_URL is set); list the runs and their"
+    " status."
 )
 reviewer_app = typer.Typer(
     help="The finance bureau's reviewers: warehouse logins that may record decisions only."
