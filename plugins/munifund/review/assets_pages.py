@@ -90,9 +90,19 @@ def _heading(row: dict[str, Any]) -> str:
     return " · ".join(parts) + (f" · 标准自 / rate from {valid.isoformat()}" if valid else "")
 
 
+def _with_street_name(row: dict[str, Any], streets: dict[str, str | None]) -> dict[str, Any]:
+    code = row.get("street_code")
+    name = streets.get(code) if code else None
+    return {**row, "street_code": f"{name} {code}"} if name else row
+
+
 def district_assets(data: PackData) -> list[DistrictAssets]:
     """Each district's lines with their assets, in the lines' order."""
     names = data.district_names()
+    # a street office by its name too (street_allocation), as the streets' drill-down shows it
+    streets = {
+        r["street_code"]: r.get("name_zh") for r in data.streets.rows if r.get("street_code")
+    }
     by_district: dict[str, dict[tuple, list[dict[str, Any]]]] = defaultdict(
         lambda: defaultdict(list)
     )
@@ -105,7 +115,7 @@ def district_assets(data: PackData) -> list[DistrictAssets]:
             unit_days = sum_column(rows, "unit_days") or Decimal(0)
             view = TableView(
                 ASSET_PAGE_COLUMNS,
-                [table_row(ASSET_PAGE_COLUMNS, r) for r in rows],
+                [table_row(ASSET_PAGE_COLUMNS, _with_street_name(r, streets)) for r in rows],
                 [total_row(ASSET_PAGE_COLUMNS, rows, ["days", "unit_days", "cost_exact_yuan"],
                            "小计 / Subtotal")],
             )  # fmt: skip

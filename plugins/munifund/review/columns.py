@@ -102,7 +102,7 @@ ASSESSMENT_COLUMNS = (
 #: the verified measurement that counted, and its days.
 ASSET_COLUMNS = (
     *LINE_COLUMNS[:5],
-    Column("street_code", "街道代码", "Street office code"),
+    Column("street_code", "街道办事处", "Street office"),
     Column("asset_id", "设施编号", "Asset"),
     Column("asset_name", "设施名称", "Asset name"),
     Column("measurement_id", "测量编号", "Measurement"),

@@ -697,7 +697,7 @@ def test_a_line_opens_its_assets(pack: Path, page: str) -> None:
     assert section, "no section for the line"
     text = _text(section.group(0))
     assert "区 district" in text and "道路维修养护 road_maintenance" in text
-    for shown in ("R-1001", "经纬街", "230102001", "M-77", "250,000.000000", "m2", "2030-05-01",
+    for shown in ("R-1001", "经纬街", "兆麟街道 230102001", "M-77", "250,000.000000", "m2", "2030-05-01",
                   "是 / yes", "市城管局", "91,250,000.0000", "1,250,000.000000"):  # fmt: skip
         assert shown in text, shown
     assert "146,000,000.0000" in text  # the subtotal: the two assets' unit-days, the line's own
