@@ -320,7 +320,7 @@ def test_a_bad_rates_file_is_refused_in_one_line(city, tmp_path: Path) -> None:
     ]
     repeated = [*standards, standards[0]]
     cases = {
-        "bad.csv": (bad_value, "line 2, column rate_yuan: not a number"),
+        "bad.csv": (bad_value, "line 2, column rate_yuan: 数字无法识别 / not a number"),
         "missing.csv": (missing, "no rate for sweeping of secondary_road"),
         "repeated.csv": (repeated, "repeats the rate of line 2"),
     }
