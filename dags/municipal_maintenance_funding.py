@@ -9,7 +9,8 @@ management; publishes it for the finance bureau's review.
 **Schedule:** 02:00 Asia/Shanghai, no catch-up by default (a missed night is caught up by the
 next run, which takes every landing partition dated on or before its date).
 
-**Stages:** `ingest_landing` (landing partitions → `raw`, bad input → `ops.quarantine`) →
+**Stages:** `ingest_landing` (landing partitions → `raw`, bad input → `ops.quarantine`; beside
+the build, `send_receipts` writes each sender's receipt and mails it to its `contacts` address) →
 `dbt_build` (one `dbt build` through Cosmos: staging → intermediate → marts in schema
 `audit`, each model tested as it is built) →
 `audit_allocation` (totals equal the pool, no missing rate, row counts sane) →
@@ -24,6 +25,9 @@ next run, which takes every landing partition dated on or before its date).
   published in between, `publish_allocation` refuses a candidate it rebuilt: re-run the date.
 - `ingest_landing`: the warehouse is unreachable (check the `warehouse` connection); bad rows
   never fail it: see `published.data_quality_issues`.
+- `send_receipts`: a receipt could not be written (`$MUNIFUND_HOME/receipts/` full or not
+  writable); a mail that cannot be sent never fails it (the task's log says so). Nothing of the
+  allocation depends on it: clear it once the disk is fixed.
 - `dbt_build`: a model or a test of error severity failed; the log's last lines and the error
   name each one. Nothing was published. A retry (or clearing the task) runs `dbt retry`: only
   the failed and skipped nodes run again.
@@ -65,6 +69,7 @@ RUN_ENV = {
 RESPONSE_TIMEOUT = dt.timedelta(days=14)
 TIMEOUTS = {
     "ingest_landing": dt.timedelta(hours=1),
+    "send_receipts": dt.timedelta(minutes=15),
     "dbt_build": dt.timedelta(hours=2),
     "audit_allocation": dt.timedelta(minutes=15),
     "publish_allocation": dt.timedelta(minutes=30),
@@ -99,6 +104,13 @@ def municipal_maintenance_funding() -> None:
         return ingest_landing_task(
             as_of=city_date(logical_date), run_id=run_id, started_by=run_starter(dag_run)
         )
+
+    # each sender's receipt of what the run took, beside the build: it never holds the night
+    @task(execution_timeout=TIMEOUTS["send_receipts"])
+    def send_receipts(ingested: dict, logical_date=None, run_id: str | None = None, **context):
+        from munifund.tasks import receipts_task
+
+        return receipts_task(as_of=city_date(logical_date), run_id=run_id, context=context)
 
     # One `dbt build` (models and their tests, dbt's own threads) in schema `audit`; a retry
     # re-runs only what failed (munifund.dbt_stage says why one task and not one per model).
@@ -146,6 +158,7 @@ def municipal_maintenance_funding() -> None:
     ingested = ingest_landing()
     audited = audit_allocation()
     ingested >> dbt_build >> audited
+    send_receipts(ingested)
     write_review_pack(publish_allocation(ingested, audited)) >> approve_allocation
 
 

@@ -442,6 +442,17 @@ CONTRACTS: tuple[SourceContract, ...] = (
                 ),
             ),
         ),
+    ),  # where a sender (a district by its code, a department by its code: ingest/senders.py) gets
+    # the receipt of what it delivered; a sender with no row gets none by mail
+    SourceContract(
+        "contacts",
+        (
+            _c("sender_code", required=True, label_zh="报送单位代码"),
+            _name("name"),
+            # one address, or several separated by commas or semicolons
+            _name("email", required=True, label_zh="电子邮箱"),
+        ),
+        key=("sender_code",),
     ),
 )
 

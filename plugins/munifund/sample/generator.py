@@ -118,6 +118,7 @@ def generate_sample_city(
     _write_transfers(landing, register, reference, seed)
     _write_budget(landing, register, year, reference, seed)
     _write_enforcement(landing, year, reference, seed)
+    _write_contacts(landing, reference)
     _write_work_orders(landing, year, scale, seed)
     collected = _write_kiosks_and_fees(landing, year, scale, reference, seed)
     estimates, previous = _write_disbursements(landing, register, year, reference)
@@ -335,6 +336,19 @@ def _write_budget(
         "own_investment",
         opening_of_y,
         finance.own_investment_rows(year, rng, with_zero=True),
+    )
+
+
+def _write_contacts(landing: Landing, reference: date) -> None:
+    """Where each district and department gets its receipt (example.org: never delivered)."""
+    from munifund.ingest.senders import DEPARTMENTS
+
+    senders = [(d.code, d.name_zh) for d in harbin.DISTRICTS]
+    senders += [(d.code, d.name_zh) for d in DEPARTMENTS.values()]
+    landing.write_csv(
+        "contacts",
+        reference,
+        [(code, name, f"receipts-{code.replace('_', '-')}@example.org") for code, name in senders],
     )
 
 

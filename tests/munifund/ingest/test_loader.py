@@ -512,7 +512,9 @@ def test_a_gb18030_csv_takes_the_fast_path_through_a_utf8_copy(
         ingest(conn, tmp_path / "landing", D1, "run-1")
         names = conn.execute("select _line, name_zh from raw.districts order by 1").fetchall()
         problem = english(
-            conn.execute("select line, column_name, problem, raw_row from ops.quarantine").fetchone(),
+            conn.execute(
+                "select line, column_name, problem, raw_row from ops.quarantine"
+            ).fetchone(),
             at=2,
         )
         taken = conn.execute("select fingerprint from ops.partitions_taken").fetchone()[0]
