@@ -25,9 +25,9 @@ the build, `send_receipts` writes each sender's receipt and mails it to its `con
   published in between, `publish_allocation` refuses a candidate it rebuilt: re-run the date.
 - `ingest_landing`: the warehouse is unreachable (check the `warehouse` connection); bad rows
   never fail it: see `published.data_quality_issues`.
-- `send_receipts`: a receipt could not be written (`$MUNIFUND_HOME/receipts/` full or not
-  writable); a mail that cannot be sent never fails it (the task's log says so). Nothing of the
-  allocation depends on it: clear it once the disk is fixed.
+- `send_receipts`: the warehouse is unreachable. A receipt that cannot be written (the home
+  full or not writable) or mailed is logged as an error and named in its result, and fails
+  nothing; clear the task once fixed. Nothing of the allocation depends on it.
 - `dbt_build`: a model or a test of error severity failed; the log's last lines and the error
   name each one. Nothing was published. A retry (or clearing the task) runs `dbt retry`: only
   the failed and skipped nodes run again.

@@ -107,7 +107,7 @@ def test_a_good_run_prints_a_screenful_and_keeps_its_logs(runs) -> None:
     result = runs["first"]
     screen = result.stdout.splitlines() + result.stderr.splitlines()
     assert len(screen) <= 40, "\n".join(screen)
-    assert "6/6 tasks" in result.stdout
+    assert "7/7 tasks" in result.stdout
     assert not [line for line in screen if "warning" in line.lower() or "Traceback" in line]
     logs = Path(result.stdout.split("logs: ", 1)[1].split()[0])
     run_log = (logs / "run.log").read_text("utf-8")

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from munifund.ingest.receipts import Receipt, Refusal
+from munifund.ingest.receipts import REFUSALS_LISTED, Receipt, Refusal
 
 RECEIPTS = "receipts"
 SAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -106,6 +106,11 @@ def render_html(receipt: Receipt) -> str:
         if receipt.refusals
         else "<p>无拒收 / nothing refused</p>"
     )
+    if receipt.rows_refused > len({(r.path, r.line) for r in receipt.refusals if r.line}):
+        refused += (
+            f"<p>每个文件最多列出 {REFUSALS_LISTED} 条问题，行数为全部。"
+            f" / At most {REFUSALS_LISTED} problems are listed per file; the counts are all.</p>"
+        )
     return (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         f"<title>{_e(title)}</title><style>"

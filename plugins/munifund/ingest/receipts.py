@@ -5,6 +5,7 @@ from the warehouse after the load, so that a receipt says what the warehouse hol
 - the rows loaded: the raw rows the run loaded and that are still in raw (a row a later file
   of the same delivery withdrew as a copy of its key is not), by file and by sender;
 - the rows refused: the run's quarantine (`ops.quarantine`, what `data_quality_issues` shows),
+  counted by file and sender, and listed (the first `REFUSALS_LISTED` problems of each file)
   with line, column, reason and the value as delivered, cut to `VALUE_LIMIT` characters in the
   warehouse (a 10 MB value is never read whole); a whole file's or folder's refusal with its
   reason and no line.
@@ -32,6 +33,9 @@ from munifund.ingest.senders import (
 )
 
 VALUE_LIMIT = 200
+#: the most refusals a receipt lists per file (its counts are complete): a file of a million bad
+#: rows gets a receipt that opens, not one of a million lines
+REFUSALS_LISTED = 1000
 
 
 @dataclass
@@ -136,21 +140,14 @@ def run_receipts(conn: psycopg.Connection, as_of: dt.date, run_id: str) -> list[
     for source, day, name, _unreadable in taken:
         for district, loaded in _loaded_rows(conn, source, day, name, run_id):
             file_of(sender_of(source, district, codes), source, day, name).rows_loaded += loaded
+    for source, day, name, district, lines in _refused_counts(conn, run_id):
+        file_of(sender_of(source, district, codes), source, day, name).rows_refused += lines
     for refusal, district in _refusals(conn, run_id):
         sender = sender_of(refusal.source, district, codes)
         taken_file = file_of(sender, refusal.source, refusal.partition_date, refusal.file)
         if refusal.line is None:
             taken_file.refused_whole = taken_file.refused_whole or refusal.reason
         receipt(sender).refusals.append(refusal)
-    for (sender, *_), taken_file in files.items():
-        lines = {
-            r.line
-            for r in receipts[sender].refusals
-            if r.line is not None
-            and (r.source, r.partition_date, r.file)
-            == (taken_file.source, taken_file.partition_date, taken_file.file)
-        }
-        taken_file.rows_refused = len(lines)
     # a file taken with nothing loaded or refused (a header only) is its department's news
     for source, day, name, _unreadable in taken:
         if not any(key[1:] == (source, day, name) for key in files):
@@ -177,8 +174,20 @@ def _loaded_rows(
     ).fetchall()
 
 
+def _refused_counts(
+    conn: psycopg.Connection, run_id: str
+) -> list[tuple[str, dt.date, str, str | None, int]]:
+    """(source, partition, file, district named, lines refused) of the run's quarantine."""
+    return conn.execute(
+        "select source, partition_date, file, raw_row ->> %s, count(distinct line)"
+        " from ops.quarantine where run_id = %s and line is not null group by 1, 2, 3, 4",
+        [DISTRICT_COLUMN, run_id],
+    ).fetchall()
+
+
 def _refusals(conn: psycopg.Connection, run_id: str) -> list[tuple[Refusal, str | None]]:
-    """The run's quarantine, each row with the district it names (as delivered)."""
+    """The run's quarantine, the first REFUSALS_LISTED problems of each file, each with the
+    district it names (as delivered)."""
     rows = conn.execute(
         """
         with q as (
@@ -192,12 +201,22 @@ def _refusals(conn: psycopg.Connection, run_id: str) -> list[tuple[Refusal, str 
                     )
                     else raw_row::text
                 end as value
-            from ops.quarantine where run_id = %(run)s
+            from (
+                select *, row_number() over (partition by source, partition_date, file
+                    order by line nulls first, column_name, quarantine_id) as n
+                from ops.quarantine where run_id = %(run)s
+            ) listed
+            where n <= %(listed)s
         )
         select source, partition_date, file, line, column_name, problem,
             left(value, %(limit)s), length(value), raw_row ->> %(district)s
         from q order by source, partition_date, file, line nulls first, column_name
         """,
-        {"run": run_id, "limit": VALUE_LIMIT, "district": DISTRICT_COLUMN},
+        {
+            "run": run_id,
+            "limit": VALUE_LIMIT,
+            "district": DISTRICT_COLUMN,
+            "listed": REFUSALS_LISTED,
+        },
     ).fetchall()
     return [(Refusal(*row[:8]), row[8]) for row in rows]

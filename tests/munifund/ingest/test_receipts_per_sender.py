@@ -111,3 +111,39 @@ def test_every_source_has_a_department_and_rows_name_their_district() -> None:
     assert sender_of("street_offices", "230102", known) == CITY_MANAGEMENT.code  # reference
     assert sender_of("disbursements", "230102", known) == "230102"
     assert sender_of("budget_pools", None, known) == FINANCE.code
+
+
+def test_a_file_of_many_bad_rows_lists_the_first_and_counts_them_all(
+    empty_warehouse, landing: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from munifund.ingest import receipts
+
+    monkeypatch.setattr(receipts, "REFUSALS_LISTED", 2)
+    deliver(landing, "work_orders", D1, "o.csv", ORDERS + "".join(
+        f"C{i},230102,,event,soon,2026-01-03T08:00,\n" for i in range(5)))  # fmt: skip
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D1, RUN)
+        daoli = {r.sender: r for r in run_receipts(conn, D1, RUN)}["230102"]
+    assert daoli.rows_refused == 5
+    assert [r.line for r in daoli.refusals] == [2, 3]
+    page = write_receipt(daoli, tmp_path).html.read_text("utf-8")
+    assert "the counts are all" in page
+
+
+def test_a_receipt_that_cannot_be_written_fails_nothing(
+    empty_warehouse, landing: Path, monkeypatch
+) -> None:
+    from munifund import tasks
+    from munifund.ingest import receipt_files
+
+    deliver(landing, "work_orders", D1, "o.csv", ORDERS + "C1,230102,,event,soon,2026-01-03,\n")
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D1, RUN)
+
+    def full(receipt, home):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(receipt_files, "write_receipt", full)
+    result = tasks.receipts_task(D1.isoformat(), RUN, {})
+    assert set(result["unwritten"]) == {"230102", CITY_MANAGEMENT.code}
+    assert result["receipts"] == {} and result["mailed"] == []
