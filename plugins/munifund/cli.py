@@ -15,6 +15,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
+from rich.text import Text
 
 from munifund.config import load_settings
 
@@ -38,7 +40,7 @@ app.add_typer(review_app, name="review")
 app.add_typer(reviewer_app, name="reviewer")
 # piped output (CI, logs) gets a width that fits the allocation table, not the default 80
 console = Console() if sys.stdout.isatty() else Console(width=132)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, highlight=False)  # a date or an amount is not coloured
 
 
 def _parse_date(value: str | None) -> dt.date:
@@ -121,11 +123,26 @@ def run(
     except RunFailed as err:
         raise _fail(str(err)) from None
     if not outcome.published:
-        for node in outcome.failed_dbt_nodes:
-            err_console.print(f"  failed: {escape(node)}", soft_wrap=True)
-        if outcome.logs:
-            err_console.print(f"logs: {outcome.logs}", soft_wrap=True, markup=False)
-        raise _fail(f"the run for {as_of} did not publish: {outcome.reason}")
+        _print_failure(as_of, outcome)
+        raise typer.Exit(1)
+
+
+def _print_failure(as_of: dt.date, outcome) -> None:
+    """Why a run did not publish, in a screenful: the first failed task, its own error as it
+    said it, the dbt nodes that failed, and the log file where the rest is."""
+    what = f"{', '.join(outcome.failed_tasks)} failed" if outcome.failed_tasks else outcome.reason
+    if outcome.during:
+        what = f"{outcome.during}: {what}"
+    _fail(f"the run for {as_of} did not publish: {what}")
+    for line in outcome.cause.splitlines():
+        # wrapped at the terminal's width under an indent: a long reason is never cut
+        err_console.print(Padding(Text(line), (0, 0, 0, 2)))
+    for node in outcome.failed_dbt_nodes:
+        err_console.print(Padding(Text(f"failed: {node}"), (0, 0, 0, 2)))
+    where = outcome.cause_log or outcome.logs
+    if where:
+        label = "the rest is in" if outcome.cause else "logs:"
+        err_console.print(f"{label} {where}", soft_wrap=True, markup=False, highlight=False)
 
 
 # --------------------------------------------------------------------------- warehouse
