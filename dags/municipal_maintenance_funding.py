@@ -14,8 +14,8 @@ next run, which takes every landing partition dated on or before its date).
 `audit`, each model tested as it is built) →
 `audit_allocation` (totals equal the pool, no missing rate, row counts sane) →
 `publish_allocation` (one transaction into `published`) → `write_review_pack` →
-`approve_allocation` (the finance bureau approves or rejects in the UI; recorded in
-`published.allocation_runs`).
+`approve_allocation` (the finance bureau approves or rejects in the UI; recorded with the
+run: `munifund review list`).
 
 **When it fails**
 - `ingest_landing` or `publish_allocation` says "another run holds the warehouse": a
@@ -23,7 +23,8 @@ next run, which takes every landing partition dated on or before its date).
   (as-of date, who started it, since when, pid and host). The task retries; if the other run
   published in between, `publish_allocation` refuses a candidate it rebuilt: re-run the date.
 - `ingest_landing`: the warehouse is unreachable (check the `warehouse` connection); bad rows
-  never fail it: see `published.data_quality_issues`.
+  never fail it: they are quarantined, counted in the summary and listed in the review pack's
+  数据质量 / data quality section.
 - `dbt_build`: a model or a test of error severity failed; the log's last lines and the error
   name each one. Nothing was published. A retry (or clearing the task) runs `dbt retry`: only
   the failed and skipped nodes run again.
