@@ -268,6 +268,29 @@ def sample(
     console.print(summary.one_line(), markup=False, soft_wrap=True)
 
 
+@app.command()
+def templates(
+    out: Annotated[Path, typer.Option(help="Folder to write the templates into.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace template files already in the folder.")
+    ] = False,
+) -> None:
+    """Write a delivery template for every source (.xlsx and .csv) and columns.csv, the data
+    dictionary, from the ingest contracts (docs/delivering-data.md)."""
+    from munifund.ingest.templates import write_templates
+
+    try:
+        written = write_templates(out, overwrite=force)
+    except FileExistsError as err:
+        raise _fail(str(err), 2) from None
+    console.print(
+        f"wrote {len(written)} files into {out}: <source>.xlsx and <source>.csv for each"
+        " source, and columns.csv",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
 # ------------------------------------------------------------------------------ review
 
 
