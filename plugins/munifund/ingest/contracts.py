@@ -534,3 +534,8 @@ def load_order() -> list[SourceContract]:
     referenced |= {r.source for s in CONTRACTS for r in s.key_references}
     first = [s for s in CONTRACTS if s.name in referenced]
     return first + [s for s in CONTRACTS if s.name not in referenced]
+
+
+#: The second sheet of a delivery template (`munifund templates`): the example row a clerk
+#: copies from, never loaded (the reader skips it by this name, without a note).
+EXAMPLE_SHEET = "示例 example"

@@ -35,12 +35,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from munifund.ingest.contracts import (
     BOOLEAN_OFFERED,
     CONTRACTS,
+    EXAMPLE_SHEET,
     Column,
     Kind,
     SourceContract,
 )
 
-EXAMPLE_SHEET = "示例 example"
 COLUMNS_FILE = "columns.csv"
 COLUMNS_HEADER = ("source", "column", "label_zh", "label_en", "required", "type", "example")
 # the last row of a worksheet: a validation or format covers every row a clerk may fill

@@ -168,13 +168,9 @@ def test_every_example_row_is_valid_and_delivered_through_the_templates_it_all_l
             ).fetchall()
             for s in CONTRACTS
         }
-    not_read = (
-        f"sheet(s) '{EXAMPLE_SHEET}' not read: a delivery is the workbook's first sheet"
-        " ('{}') only; deliver other data as a file of its own"
-    )
     for contract in CONTRACTS:
         name = contract.name
-        assert problems[name] == [(f"{name}.xlsx", None, None, not_read.format(name))], name
+        assert problems[name] == [], name  # the example sheet is skipped, without a note
         example = tuple(c.example_value or None for c in contract.columns)
         from_csv, from_xlsx = loaded[name]
         assert from_csv == (D1, f"{name}.csv", 2, *example), name
@@ -212,8 +208,7 @@ def test_a_filled_workbook_loads_its_first_sheet_and_never_its_example_row(
         (2, "V1", "230102", "2026-02-01T09:00:00", "150", "kiosk_fee", "CM01"),
         (3, "V2", "230103", "2026-02-02T10:30:00", "80.5", "district_own", None),
     ]
-    assert [(file, line) for file, line, _, _ in problems] == [("filled.xlsx", None)]
-    assert EXAMPLE_SHEET in problems[0][3] and "not read" in problems[0][3]
+    assert problems == []  # the example sheet is never read, and needs no note
 
 
 def test_the_command_writes_every_template_and_keeps_a_filled_one(tmp_path: Path) -> None:
