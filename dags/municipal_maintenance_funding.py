@@ -15,8 +15,8 @@ the build, `send_receipts` writes each sender's receipt and mails it to its `con
 `audit`, each model tested as it is built) →
 `audit_allocation` (totals equal the pool, no missing rate, row counts sane) →
 `publish_allocation` (one transaction into `published`) → `write_review_pack` →
-`approve_allocation` (the finance bureau approves or rejects in the UI; recorded in
-`published.allocation_runs`).
+`approve_allocation` (the finance bureau approves or rejects in the UI; recorded with the
+run: `munifund review list`).
 
 **When it fails**
 - `ingest_landing` or `publish_allocation` says "another run holds the warehouse": a
@@ -24,7 +24,8 @@ the build, `send_receipts` writes each sender's receipt and mails it to its `con
   (as-of date, who started it, since when, pid and host). The task retries; if the other run
   published in between, `publish_allocation` refuses a candidate it rebuilt: re-run the date.
 - `ingest_landing`: the warehouse is unreachable (check the `warehouse` connection); bad rows
-  never fail it: see `published.data_quality_issues`.
+  never fail it: they are quarantined, counted in the summary and listed in the review pack's
+  数据质量 / data quality section.
 - `send_receipts`: the warehouse is unreachable. A receipt that cannot be written (the home
   full or not writable) or mailed is logged as an error and named in its result, and fails
   nothing; clear the task once fixed. Nothing of the allocation depends on it.

@@ -21,6 +21,7 @@ import psycopg
 
 from munifund.review.charts import CHART_NAMES
 from munifund.review.page import render_page
+from munifund.review.public_results import write_public_results
 from munifund.review.queries import read_pack_data
 from munifund.review.sections import DQ_PAGE_ROWS
 from munifund.review.workbook import DQ_SHEET_ROWS, render_workbook
@@ -58,6 +59,7 @@ def write_review_pack(
     replace_file(folder / HTML_NAME, page.html.encode("utf-8"))
     if workbook or not (folder / XLSX_NAME).exists():
         replace_file(folder / XLSX_NAME, render_workbook(data))
+    write_public_results(data, folder)
     return folder
 
 

@@ -63,3 +63,14 @@ def write_scenario_report(
     # the page lists the date's scenarios; its workbook does not, and its charts are kept
     write_review_pack(conn, scenario.as_of, reviews_dir, workbook=False)
     return ScenarioReport(data, folder, tuple(files))
+
+
+def run_scenario(warehouse, scenario: Scenario, reviews_dir: Path) -> ScenarioReport:
+    """A scenario from start to end, as `munifund whatif` and the what-if DAG run it: refused
+    before anything is computed when it cannot be, then computed, written and reported."""
+    from munifund.whatif.compute import compute_scenario, refuse_before_computing
+
+    refuse_before_computing(warehouse, scenario)
+    compute_scenario(warehouse, scenario)
+    with warehouse.connect() as conn:
+        return write_scenario_report(conn, scenario, reviews_dir)
