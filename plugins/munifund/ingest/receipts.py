@@ -142,15 +142,20 @@ def run_receipts(conn: psycopg.Connection, as_of: dt.date, run_id: str) -> list[
             file_of(sender_of(source, district, codes), source, day, name).rows_loaded += loaded
     for source, day, name, district, lines in _refused_counts(conn, run_id):
         file_of(sender_of(source, district, codes), source, day, name).rows_refused += lines
+    # refused whole: a file the ledger says nothing of which loaded, or what in the landing area
+    # is no delivery (no ledger row); a file's other notes (a sheet not read) are refusals only
+    loaded = {(s, d, n) for s, d, n, unreadable in taken if not unreadable}
     for refusal, district in _refusals(conn, run_id):
         sender = sender_of(refusal.source, district, codes)
         taken_file = file_of(sender, refusal.source, refusal.partition_date, refusal.file)
-        if refusal.line is None:
+        whole = (refusal.source, refusal.partition_date, refusal.file) not in loaded
+        if refusal.line is None and whole:
             taken_file.refused_whole = taken_file.refused_whole or refusal.reason
         receipt(sender).refusals.append(refusal)
     # a file taken with nothing loaded or refused (a header only) is its department's news
+    answered = {key[1:] for key in files}
     for source, day, name, _unreadable in taken:
-        if not any(key[1:] == (source, day, name) for key in files):
+        if (source, day, name) not in answered:
             file_of(department_of(source).code, source, day, name)
     return [receipts[s] for s in sorted(receipts)]
 

@@ -147,3 +147,26 @@ def test_a_receipt_that_cannot_be_written_fails_nothing(
     result = tasks.receipts_task(D1.isoformat(), RUN, {})
     assert set(result["unwritten"]) == {"230102", CITY_MANAGEMENT.code}
     assert result["receipts"] == {} and result["mailed"] == []
+
+
+def test_a_note_on_a_file_that_loaded_is_no_whole_file_refusal(
+    empty_warehouse, landing: Path
+) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(ORDERS.strip().split(","))
+    workbook.active.append(["C1", "230102", None, "event", "2026-01-02T08:00", "2026-01-03T08:00"])
+    workbook.create_sheet("其他").append(["more", "data"])
+    path = landing / "work_orders" / D1.isoformat() / "o.xlsx"
+    path.parent.mkdir(parents=True)
+    workbook.save(path)
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, D1, RUN)
+        receipts = {r.sender: r for r in run_receipts(conn, D1, RUN)}
+    assert [(f.rows_loaded, f.refused_whole) for f in receipts["230102"].files] == [(1, None)]
+    city = receipts[CITY_MANAGEMENT.code]
+    note = next(f for f in city.files if f.file == "o.xlsx")
+    assert note.refused_whole is None and note.rows_loaded == 0
+    [refusal] = [r for r in city.refusals if r.file == "o.xlsx"]
+    assert refusal.line is None and refusal.reason.startswith("其他工作表未读取 / sheet(s) '其他'")
