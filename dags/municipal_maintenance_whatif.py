@@ -5,7 +5,7 @@ Computes what the allocation published for a date would be with another pool, in
 score threshold, incentive basis or unit-cost table, beside the published one, district by
 district: `munifund whatif`, triggered from Airflow's own form ("Trigger DAG" shows a field per
 parameter, typed and checked before the run starts). Publishes no allocation and approves
-nothing: it writes `published.scenario_allocation` and the scenario's page and workbook beside
+nothing: it writes the scenario's rows in `published` and its page and workbook beside
 the date's review pack (`/munifund/reviews/<as_of>/whatif-<name>.html`, also listed on the
 date's review page), whose address the task returns and logs.
 

@@ -494,7 +494,8 @@ def reviewer_add(
 
 whatif_app = typer.Typer(
     help="What if: the allocation of a published date with other parameters, beside the"
-    " published one (published.scenario_allocation, and a comparison page and workbook)."
+    " published one (a table of `published` an analyst reads, and a comparison page and"
+    " workbook)."
     " Publishes nothing. `munifund whatif rates-template` writes the rates file to start from."
 )
 app.add_typer(whatif_app, name="whatif")
@@ -536,7 +537,8 @@ def whatif(
     ] = None,
 ) -> None:
     """What if: the allocation of a published date with other parameters, beside the published
-    one (published.scenario_allocation, and a comparison page and workbook). Publishes nothing.
+    one (a table of `published` an analyst reads, and a comparison page and workbook).
+    Publishes nothing.
 
     A bad --set, --name or --rates is refused (exit 2) before anything is computed."""
     if ctx.invoked_subcommand is not None:

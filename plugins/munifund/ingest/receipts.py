@@ -4,7 +4,7 @@ from the warehouse after the load, so that a receipt says what the warehouse hol
 - the files taken: the load ledger (`ops.partitions_taken`) of the run;
 - the rows loaded: the raw rows the run loaded and that are still in raw (a row a later file
   of the same delivery withdrew as a copy of its key is not), by file and by sender;
-- the rows refused: the run's quarantine (`ops.quarantine`, what `data_quality_issues` shows),
+- the rows refused: the run's quarantine (`ops.quarantine`, what the published quarantine view shows),
   counted by file and sender, and listed (the first `REFUSALS_LISTED` problems of each file)
   with line, column, reason and the value as delivered, cut to `VALUE_LIMIT` characters in the
   warehouse (a 10 MB value is never read whole); a whole file's or folder's refusal with its

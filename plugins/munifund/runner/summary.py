@@ -266,7 +266,7 @@ def print_summary(
         console.print(escape(line), soft_wrap=True)
     console.print(
         f"quarantined: {quarantined[1]} rows or files taken by this run, {quarantined[0]} in all"
-        " (see published.data_quality_issues)"
+        " (listed in the review pack and in each sender's receipt)"
     )
     for line in refused_lines(refused, console.width):
         console.print(escape(line), soft_wrap=True)

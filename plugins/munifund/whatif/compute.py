@@ -43,6 +43,8 @@ from munifund.whatif.rates import RatesFile, standards_select
 log = logging.getLogger(__name__)
 
 SCHEMA = "whatif"
+#: where a scenario's comparison is written, the one table of `published` a scenario changes
+SCENARIO_TABLE = "published.scenario_allocation"
 # (munifund, "what"): the run lock's first key, another second key (warehouse/run_lock.py)
 SCENARIO_LOCK = (0x6D756E69, 0x77686174)
 # The models the pool split needs, and nothing else: no mart, no kiosk fee, no money cycle.
