@@ -9,13 +9,14 @@ management; publishes it for the finance bureau's review.
 **Schedule:** 02:00 Asia/Shanghai, no catch-up by default (a missed night is caught up by the
 next run, which takes every landing partition dated on or before its date).
 
-**Stages:** `ingest_landing` (landing partitions → `raw`, bad input → `ops.quarantine`) →
+**Stages:** `ingest_landing` (landing partitions → `raw`, bad input → `ops.quarantine`; beside
+the build, `send_receipts` writes each sender's receipt and mails it to its `contacts` address) →
 `dbt_build` (one `dbt build` through Cosmos: staging → intermediate → marts in schema
 `audit`, each model tested as it is built) →
 `audit_allocation` (totals equal the pool, no missing rate, row counts sane) →
 `publish_allocation` (one transaction into `published`) → `write_review_pack` →
-`approve_allocation` (the finance bureau approves or rejects in the UI; recorded in
-`published.allocation_runs`).
+`approve_allocation` (the finance bureau approves or rejects in the UI; recorded with the
+run: `munifund review list`).
 
 **When it fails**
 - `ingest_landing` or `publish_allocation` says "another run holds the warehouse": a
@@ -23,7 +24,11 @@ next run, which takes every landing partition dated on or before its date).
   (as-of date, who started it, since when, pid and host). The task retries; if the other run
   published in between, `publish_allocation` refuses a candidate it rebuilt: re-run the date.
 - `ingest_landing`: the warehouse is unreachable (check the `warehouse` connection); bad rows
-  never fail it: see `published.data_quality_issues`.
+  never fail it: they are quarantined, counted in the summary and listed in the review pack's
+  数据质量 / data quality section.
+- `send_receipts`: the warehouse is unreachable. A receipt that cannot be written (the home
+  full or not writable) or mailed is logged as an error and named in its result, and fails
+  nothing; clear the task once fixed. Nothing of the allocation depends on it.
 - `dbt_build`: a model or a test of error severity failed; the log's last lines and the error
   name each one. Nothing was published. A retry (or clearing the task) runs `dbt retry`: only
   the failed and skipped nodes run again.
@@ -65,6 +70,7 @@ RUN_ENV = {
 RESPONSE_TIMEOUT = dt.timedelta(days=14)
 TIMEOUTS = {
     "ingest_landing": dt.timedelta(hours=1),
+    "send_receipts": dt.timedelta(minutes=15),
     "dbt_build": dt.timedelta(hours=2),
     "audit_allocation": dt.timedelta(minutes=15),
     "publish_allocation": dt.timedelta(minutes=30),
@@ -99,6 +105,13 @@ def municipal_maintenance_funding() -> None:
         return ingest_landing_task(
             as_of=city_date(logical_date), run_id=run_id, started_by=run_starter(dag_run)
         )
+
+    # each sender's receipt of what the run took, beside the build: it never holds the night
+    @task(execution_timeout=TIMEOUTS["send_receipts"])
+    def send_receipts(ingested: dict, logical_date=None, run_id: str | None = None, **context):
+        from munifund.tasks import receipts_task
+
+        return receipts_task(as_of=city_date(logical_date), run_id=run_id, context=context)
 
     # One `dbt build` (models and their tests, dbt's own threads) in schema `audit`; a retry
     # re-runs only what failed (munifund.dbt_stage says why one task and not one per model).
@@ -146,6 +159,7 @@ def municipal_maintenance_funding() -> None:
     ingested = ingest_landing()
     audited = audit_allocation()
     ingested >> dbt_build >> audited
+    send_receipts(ingested)
     write_review_pack(publish_allocation(ingested, audited)) >> approve_allocation
 
 

@@ -15,6 +15,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
+from rich.text import Text
 
 from munifund.config import load_settings
 
@@ -39,7 +41,7 @@ app.add_typer(review_app, name="review")
 app.add_typer(reviewer_app, name="reviewer")
 # piped output (CI, logs) gets a width that fits the allocation table, not the default 80
 console = Console() if sys.stdout.isatty() else Console(width=132)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, highlight=False)  # a date or an amount is not coloured
 
 
 def _parse_date(value: str | None) -> dt.date:
@@ -122,11 +124,26 @@ def run(
     except RunFailed as err:
         raise _fail(str(err)) from None
     if not outcome.published:
-        for node in outcome.failed_dbt_nodes:
-            err_console.print(f"  failed: {escape(node)}", soft_wrap=True)
-        if outcome.logs:
-            err_console.print(f"logs: {outcome.logs}", soft_wrap=True, markup=False)
-        raise _fail(f"the run for {as_of} did not publish: {outcome.reason}")
+        _print_failure(as_of, outcome)
+        raise typer.Exit(1)
+
+
+def _print_failure(as_of: dt.date, outcome) -> None:
+    """Why a run did not publish, in a screenful: the first failed task, its own error as it
+    said it, the dbt nodes that failed, and the log file where the rest is."""
+    what = f"{', '.join(outcome.failed_tasks)} failed" if outcome.failed_tasks else outcome.reason
+    if outcome.during:
+        what = f"{outcome.during}: {what}"
+    _fail(f"the run for {as_of} did not publish: {what}")
+    for line in outcome.cause.splitlines():
+        # wrapped at the terminal's width under an indent: a long reason is never cut
+        err_console.print(Padding(Text(line), (0, 0, 0, 2)))
+    for node in outcome.failed_dbt_nodes:
+        err_console.print(Padding(Text(f"failed: {node}"), (0, 0, 0, 2)))
+    where = outcome.cause_log or outcome.logs
+    if where:
+        label = "the rest is in" if outcome.cause else "logs:"
+        err_console.print(f"{label} {where}", soft_wrap=True, markup=False, highlight=False)
 
 
 # --------------------------------------------------------------------------- warehouse
@@ -250,6 +267,29 @@ def sample(
         raise _fail(str(err), 2) from None
     # one line even when the folder is long; a path's brackets are not rich markup
     console.print(summary.one_line(), markup=False, soft_wrap=True)
+
+
+@app.command()
+def templates(
+    out: Annotated[Path, typer.Option(help="Folder to write the templates into.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace template files already in the folder.")
+    ] = False,
+) -> None:
+    """Write a delivery template for every source (.xlsx and .csv) and columns.csv, the data
+    dictionary, from the ingest contracts (docs/delivering-data.md)."""
+    from munifund.ingest.templates import write_templates
+
+    try:
+        written = write_templates(out, overwrite=force)
+    except FileExistsError as err:
+        raise _fail(str(err), 2) from None
+    console.print(
+        f"wrote {len(written)} files into {out}: <source>.xlsx and <source>.csv for each"
+        " source, and columns.csv",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 # ------------------------------------------------------------------------------ review
@@ -502,11 +542,22 @@ def reviewer_add(
 # ------------------------------------------------------------------------------ whatif
 
 
-@app.command()
+whatif_app = typer.Typer(
+    help="What if: the allocation of a published date with other parameters, beside the"
+    " published one (a table of `published` an analyst reads, and a comparison page and"
+    " workbook)."
+    " Publishes nothing. `munifund whatif rates-template` writes the rates file to start from."
+)
+app.add_typer(whatif_app, name="whatif")
+
+
+@whatif_app.callback(invoke_without_command=True)
 def whatif(
+    ctx: typer.Context,
     name: Annotated[
-        str, typer.Option("--name", help="The scenario's name; computing it again replaces it.")
-    ],
+        str | None,
+        typer.Option("--name", help="The scenario's name; computing it again replaces it."),
+    ] = None,
     assignments: Annotated[
         list[str] | None,
         typer.Option(
@@ -518,8 +569,10 @@ def whatif(
     rates: Annotated[
         Path | None,
         typer.Option(
-            help="A unit-cost table (.csv or .xlsx, the unit_cost_standards contract) that"
-            " replaces the standards for this scenario only."
+            help="A unit-cost table (.csv or .xlsx, the unit_cost_standards contract) for this"
+            " scenario only: its rows replace the standards of the same work type, asset class"
+            " and valid_from, the others stay as known on the date (start from"
+            " `munifund whatif rates-template`)."
         ),
     ] = None,
     date: Annotated[
@@ -534,9 +587,14 @@ def whatif(
     ] = None,
 ) -> None:
     """What if: the allocation of a published date with other parameters, beside the published
-    one (published.scenario_allocation, and a comparison page and workbook). Publishes nothing.
+    one (a table of `published` an analyst reads, and a comparison page and workbook).
+    Publishes nothing.
 
     A bad --set, --name or --rates is refused (exit 2) before anything is computed."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if name is None:
+        raise _fail("--name is needed: the scenario's name (it names its page)", 2)
     from munifund.dbt_project import DbtFailed
     from munifund.runner import operator_name
     from munifund.warehouse import WarehouseError, init_warehouse
@@ -546,18 +604,50 @@ def whatif(
     try:
         scenario = _scenario(name, assignments or [], rates, as_of, operator_name(by))
         warehouse = init_warehouse()
-        from munifund.whatif.compute import compute_scenario, refuse_before_computing
-        from munifund.whatif.report import write_scenario_report
+        from munifund.whatif.report import run_scenario
 
-        refuse_before_computing(warehouse, scenario)
-        compute_scenario(warehouse, scenario)
-        with warehouse.connect() as conn:
-            written = write_scenario_report(conn, scenario, load_settings().reviews_dir)
+        written = run_scenario(warehouse, scenario, load_settings().reviews_dir)
     except ScenarioRefused as err:
         raise _fail(str(err), 2) from None
     except (WarehouseError, DbtFailed) as err:
         raise _fail(str(err)) from None
     console.print(written.summary(), markup=False, soft_wrap=True)
+
+
+@whatif_app.command("rates-template")
+def whatif_rates_template(
+    out: Annotated[Path, typer.Option("--out", help="The rates file to write (.csv).")],
+    date: Annotated[
+        str | None,
+        typer.Option(help="The standards known on this date (default: today in Asia/Shanghai)."),
+    ] = None,
+) -> None:
+    """Write the unit-cost standards known on a date as the file --rates accepts: change the
+    rates to test (rows left as they are change nothing; rows deleted stay as known)."""
+    from munifund.dbt_project import DbtFailed
+    from munifund.warehouse import WarehouseError, init_warehouse
+    from munifund.whatif.rates import current_standards, write_rates_file
+
+    as_of = _parse_date(date)
+    if out.exists():
+        raise _fail(f"--out {out}: the file exists; name another (nothing is overwritten)", 2)
+    if out.suffix.lower() != ".csv":
+        raise _fail(f"--out {out}: a rates template is written as .csv", 2)
+    if not out.parent.is_dir():
+        raise _fail(f"--out {out}: no such folder {out.parent}", 2)
+    try:
+        warehouse = init_warehouse()
+        with warehouse.connect() as conn:
+            rows = current_standards(conn, warehouse.pipeline_url, as_of)
+    except (WarehouseError, DbtFailed) as err:
+        raise _fail(str(err)) from None
+    write_rates_file(out, rows)
+    console.print(
+        f"wrote {len(rows)} unit-cost standards known on {as_of} to {out}: change the rates to"
+        f" test, then `munifund whatif --rates {out} --name NAME`",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def _scenario(name: str, assignments: list[str], rates: Path | None, as_of: dt.date, by: str):

@@ -257,3 +257,89 @@ def task_log_path(ti: Any, as_of: object | None = None) -> str:
     template = conf.get("logging", "log_filename_template")
     name = jinja2.Template(template).render(ti=ti, try_number=ti.try_number)
     return os.path.join(folder, name)
+
+
+# --------------------------------------------------------------------------- a receipt
+
+
+def contact_addresses(conn: Any, as_of: object) -> dict[str, list[str]]:
+    """Each sender's addresses, from the latest delivered row of `contacts` on or before the
+    date (reference data: its seed is none, so no delivery, no mail)."""
+    rows = conn.execute(
+        "select distinct on (trim(sender_code)) trim(sender_code), email from raw.contacts"
+        " where _partition_date <= %s"
+        " order by trim(sender_code), _partition_date desc, _file desc, _line desc",
+        [as_of],
+    ).fetchall()
+    return {code: _addresses(email) for code, email in rows if _addresses(email)}
+
+
+def _addresses(text: str | None) -> list[str]:
+    parts = (text or "").replace(";", ",").replace(" ", ",").split(",")
+    return [part for part in parts if "@" in part]
+
+
+def compose_receipt(receipt: Any, files: Any, link: str | None) -> Mail:
+    """The receipt's mail: what it says in short, the page and the workbook attached (and their
+    link behind Airflow's login, when the public URL is known). Every delivered text escaped."""
+    subject = (
+        f"数据交付回执 / Delivery receipt {receipt.as_of}: {receipt.rows_loaded} rows loaded,"
+        f" {receipt.rows_refused} refused ({receipt.sender})"
+    )
+    rows = [
+        ("报送单位 / Sender", f"{receipt.name_zh} {receipt.name_en} ({receipt.sender})"),
+        ("截至日期 / As-of date", receipt.as_of),
+        ("运行 / Run", receipt.run_id),
+        ("收到文件 / Files taken", len(receipt.files)),
+        ("载入行数 / Rows loaded", receipt.rows_loaded),
+        ("拒收行数 / Rows refused", receipt.rows_refused),
+        ("整个文件拒收 / Files refused whole", files.files_refused_whole),
+        ("回执 / Receipt", f"{files.html.name}, {files.xlsx.name} (附件 / attached)"),
+    ]
+    table = "".join(
+        f"<tr><th align='left'>{html.escape(name)}</th><td>{html.escape(str(value))}</td></tr>"
+        for name, value in rows
+    )
+    body = f"<p>{html.escape(subject)}</p><table>{table}</table>"
+    if link:
+        body += f'<p>在线查看 / Online: <a href="{html.escape(link)}">{html.escape(link)}</a></p>'
+    return Mail(subject, body)
+
+
+def mail_receipt(context: Any, to: list[str], mail: Mail, attachments: list[str]) -> bool:
+    """Send one receipt through the same connection and notifier as the other mails; a mail
+    that cannot be sent is logged and said, never raised. Whether it was sent."""
+    if not to or not smtp_configured():
+        return False
+    try:
+        from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+        SmtpNotifier(
+            to=to, subject=mail.subject, html_content=mail.html, files=attachments,
+            smtp_conn_id=SMTP_CONN_ID, from_email=_sender_address(),
+        ).notify(context)  # fmt: skip
+    except Exception as err:  # noqa: BLE001 - a mail never fails the task it reports on
+        line = f"receipt to {', '.join(to)} not sent: {err}"
+        log.error("%s", line)
+        UNSENT.append(line)
+        return False
+    log.info("receipt sent to %s: %s", ", ".join(to), mail.subject)
+    return True
+
+
+def mail_receipts(context: Any, addresses: dict[str, list[str]], sent: list[tuple]) -> list[str]:
+    """Each (receipt, its files) to its sender's addresses in `contacts`; a sender with none gets
+    no mail, and says so in the log only. The senders mailed."""
+    from munifund.web.receipts import receipt_url
+
+    mailed = []
+    for receipt, files in sent:
+        to = addresses.get(receipt.sender, [])
+        if not to:
+            log.info("no receipt mailed to %s: no address in contacts", receipt.sender)
+            continue
+        link = receipt_url(receipt.as_of, receipt.sender, files.html.name)
+        mail = compose_receipt(receipt, files, link)
+        if mail_receipt(context, to, mail, [str(files.html), str(files.xlsx)]):
+            mailed.append(receipt.sender)
+    return mailed

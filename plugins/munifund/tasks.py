@@ -105,3 +105,34 @@ def review_pack_task(as_of: str | None, published: dict) -> str:
             conn, dt.date.fromisoformat(str(as_of)), load_settings().reviews_dir
         )
     return str(path)
+
+
+def receipts_task(as_of: str | None, run_id: str | None, context: Any = None) -> dict:
+    """Each sender's receipt of what this run took of its deliveries, written under
+    `$MUNIFUND_HOME/receipts/` and mailed to the sender's address in `contacts`. A receipt that
+    cannot be written is logged and named in the result, and fails nothing: the run's outcome is
+    the warehouse's (notify.py's rule for mail)."""
+    import logging
+
+    from munifund.ingest.receipt_files import write_receipt
+    from munifund.ingest.receipts import run_receipts
+    from munifund.notify import contact_addresses, mail_receipts
+
+    ctx = _context(as_of, run_id)
+    with task_warehouse().connect() as conn:
+        receipts = run_receipts(conn, ctx.as_of, ctx.run_id)
+        addresses = contact_addresses(conn, ctx.as_of)
+    home = load_settings().home
+    written, unwritten = [], []
+    for receipt in receipts:
+        try:
+            written.append((receipt, write_receipt(receipt, home)))
+        except OSError as err:
+            logging.getLogger(__name__).error("receipt of %s not written: %s", receipt.sender, err)
+            unwritten.append(receipt.sender)
+    mailed = mail_receipts(context or {}, addresses, written)
+    return {
+        "receipts": {r.sender: str(files.html.parent) for r, files in written},
+        "mailed": mailed,
+        "unwritten": unwritten,
+    }

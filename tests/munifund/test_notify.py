@@ -296,3 +296,52 @@ def test_a_server_that_is_down_is_logged_and_fails_nothing(
     assert any(
         line.startswith("mail to the operators (ops@example.org) not sent: ") for line in UNSENT
     )
+
+
+# --------------------------------------------------------------------------- receipts
+
+RECEIPT_DAY = dt.date(2026, 1, 1)
+RECEIPT_RUN = "manual__receipt-mail"
+ORDERS = "case_id,district_code,street_code,category,reported_at,deadline_at,closed_at\n"
+
+
+def _deliver(landing, source: str, name: str, content: str) -> None:
+    folder = landing / source / RECEIPT_DAY.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(content, "utf-8")
+
+
+def test_a_bad_file_s_receipt_reaches_its_sender_and_a_sender_without_contact_gets_none(
+    empty_warehouse: Warehouse, inbox: Inbox, tmp_path, caplog
+) -> None:
+    from munifund.ingest.loader import ingest
+    from munifund.tasks import receipts_task
+
+    landing = tmp_path / "landing"
+    _deliver(landing, "districts", "d.csv", "district_code,name_zh,name_en\n"
+             "230102,道里区,<b>Daoli</b>\n230103,南岗区,Nangang\n")  # fmt: skip
+    _deliver(landing, "contacts", "c.csv", "sender_code,name,email\n230102,道里区,qu@example.org\n")
+    _deliver(landing, "work_orders", "o.csv", ORDERS
+             + "C1,230102,,component,2026-01-02T08:00,2026-01-03T08:00,\n"
+             + "C2,230102,,component,<i>soon</i>,2026-01-03T08:00,\n"
+             + "C3,230103,,event,not a time,2026-01-03T08:00,\n")  # fmt: skip
+    with empty_warehouse.connect() as conn:
+        ingest(conn, landing, RECEIPT_DAY, RECEIPT_RUN)
+    with caplog.at_level(logging.INFO, logger="munifund.notify"):
+        result = receipts_task(RECEIPT_DAY.isoformat(), RECEIPT_RUN, {})
+    assert result["mailed"] == ["230102"]
+    assert {"230102", "230103"} <= set(result["receipts"])  # 230103's is written, not mailed
+    ((to, message),) = inbox.wait_for(1)
+    time.sleep(0.5)
+    assert len(inbox.messages) == 1  # no mail to 230103, no address
+    assert to == ["qu@example.org"]
+    assert "1 rows loaded, 1 refused (230102)" in message["Subject"]
+    body = body_text(message)
+    assert "&lt;b&gt;Daoli&lt;/b&gt;" in body and "<b>Daoli</b>" not in body
+    attached = {part.get_filename(): part.get_content() for part in message.iter_attachments()}
+    assert set(attached) == {f"receipt-{RECEIPT_RUN}.html", f"receipt-{RECEIPT_RUN}.xlsx"}
+    page = attached[f"receipt-{RECEIPT_RUN}.html"]
+    page = page.decode("utf-8") if isinstance(page, bytes) else page
+    assert "时间无法识别 / not an ISO 8601 timestamp: &lt;i&gt;soon&lt;/i&gt;" in page
+    assert "<i>soon</i>" not in page
+    assert "no receipt mailed to 230103: no address in contacts" in caplog.text

@@ -21,6 +21,8 @@ FUNDING_SOURCES = ("kiosk_fee", "city_allocation", "district_own")
 # sources.md: verified is true/false/是/否; the usual spreadsheet spellings are accepted too.
 BOOLEAN_TRUE = ("true", "t", "yes", "y", "1", "是")
 BOOLEAN_FALSE = ("false", "f", "no", "n", "0", "否")
+# the spellings a delivery template offers to pick from (ingest/templates.py): sources.md's
+BOOLEAN_OFFERED = ("是", "否", "true", "false")
 
 
 class Kind(Enum):
@@ -84,6 +86,64 @@ LABELS_ZH = {
     "assessed_on": "考核日期", "score": "考核得分", "assessor": "考核单位",
 }  # fmt: skip
 
+# A column's English label by its name, as LABELS_ZH: the delivery templates' data dictionary
+# (ingest/templates.py). A Column's own label_en wins.
+LABELS_EN = {
+    "district_code": "District code", "name_zh": "Name (Chinese)", "name_en": "Name (English)",
+    "street_code": "Street office code", "asset_class": "Asset class", "work_type": "Work type",
+    "tier": "Tier", "valid_from": "Valid from", "valid_to": "Valid to",
+    "rate_yuan": "Rate (yuan)", "unit": "Unit", "purpose_code": "Purpose code",
+    "is_city_management": "Is city management", "asset_id": "Asset ID", "name": "Name",
+    "connected_to": "Connected to asset", "commissioned_on": "Commissioned on",
+    "retired_on": "Retired on", "measurement_id": "Measurement ID", "quantity": "Quantity",
+    "effective_from": "Effective from", "verified": "Verified", "verified_by": "Verified by",
+    "verified_on": "Verified on", "transfer_id": "Transfer ID", "to_tier": "To tier",
+    "to_district_code": "To district code", "effective_date": "Effective date",
+    "decree_ref": "Decree reference", "fiscal_year": "Fiscal year", "pool_yuan": "Pool (yuan)",
+    "incentive_share": "Incentive share", "amount_yuan": "Amount (yuan)", "case_id": "Case ID",
+    "category": "Category", "reported_at": "Reported at", "deadline_at": "Deadline at",
+    "closed_at": "Closed at", "kiosk_id": "Kiosk ID", "kiosk_type": "Kiosk type",
+    "permit_no": "Permit number", "area_m2": "Area (m²)",
+    "monthly_rate_yuan_per_m2": "Monthly rate (yuan per m²)", "licensed_from": "Licensed from",
+    "licensed_to": "Licensed to", "receipt_id": "Receipt ID", "paid_at": "Paid at",
+    "voucher_id": "Voucher ID", "funding_source": "Funding source",
+    "kiosk_fee_planned_yuan": "Kiosk fee planned (yuan)",
+    "kiosk_fee_balance_yuan": "Kiosk fee opening balance (yuan)", "payment_id": "Payment ID",
+    "paid_on": "Paid on", "reverses": "Reverses payment", "instalment": "Instalment",
+    "due_on": "Due on", "cumulative_share": "Cumulative share",
+    "approved_headcount": "Approved headcount", "yuan_per_head": "Yuan per head",
+    "quarter": "Quarter", "assessed_on": "Assessed on", "score": "Score", "assessor": "Assessor",
+}  # fmt: skip
+
+# A column's example value by its name, as a department would deliver it: the delivery
+# templates' example row and data dictionary (ingest/templates.py). One made-up district,
+# street, asset and kiosk, so that each source's example names rows that the other sources'
+# examples deliver: delivered together, every example row loads (tests/munifund/ingest/
+# test_templates.py). Empty: the column is usually left empty. A Column's own example wins.
+EXAMPLES = {
+    "district_code": "230102", "name_en": "Daoli", "street_code": "230102001",
+    "asset_class": "trunk_road", "work_type": "road_maintenance", "tier": "district",
+    "valid_from": "2026-01-01", "valid_to": "", "rate_yuan": "12.50", "unit": "m2",
+    "purpose_code": "CM01", "is_city_management": "true", "asset_id": "TR-0001",
+    "name": "友谊路", "connected_to": "", "commissioned_on": "2010-05-01", "retired_on": "",
+    "measurement_id": "M-0001", "quantity": "15200.5", "effective_from": "2026-01-01",
+    "verified": "是", "verified_by": "市城管局", "verified_on": "2026-01-15",
+    "transfer_id": "T-0001", "to_tier": "street", "to_district_code": "230102",
+    "effective_date": "2026-07-01", "decree_ref": "哈城管发〔2026〕12号", "fiscal_year": "2026",
+    "pool_yuan": "50000000.00", "incentive_share": "0.05", "amount_yuan": "1200.00",
+    "case_id": "WO-2026-000001", "category": "component", "reported_at": "2026-03-01 09:30",
+    "deadline_at": "2026-03-03 09:30", "closed_at": "2026-03-02 16:00", "kiosk_id": "K-0001",
+    "kiosk_type": "报刊亭", "permit_no": "XK-2026-001", "area_m2": "6.5",
+    "monthly_rate_yuan_per_m2": "30.00", "licensed_from": "2026-01-01",
+    "licensed_to": "2026-12-31", "receipt_id": "R-0001", "paid_at": "2026-01-05 10:00",
+    "voucher_id": "V-2026-0001", "funding_source": "kiosk_fee",
+    "kiosk_fee_planned_yuan": "2400.00", "kiosk_fee_balance_yuan": "350.00",
+    "payment_id": "PAY-2026-230102-1", "paid_on": "2026-01-31", "reverses": "",
+    "instalment": "1", "due_on": "2026-01-31", "cumulative_share": "0.25",
+    "approved_headcount": "40", "yuan_per_head": "60000.00", "quarter": "1",
+    "assessed_on": "2026-04-10", "score": "92.5", "assessor": "市城管执法局",
+}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Column:
@@ -99,10 +159,25 @@ class Column:
     max_length: int | None = None
     # the column's Chinese label, which a header may use instead of its name; None: LABELS_ZH's
     label_zh: str | None = None
+    # its English label in the templates' data dictionary; None: LABELS_EN's
+    label_en: str | None = None
+    # its value in the templates' example row; None: EXAMPLES'
+    example: str | None = None
+    # values a template offers to pick from without the contract refusing others (a work
+    # order's category: other text is kept); `allowed` values are offered and enforced
+    offered: tuple[str, ...] = ()
 
     @property
     def label(self) -> str | None:
         return self.label_zh or LABELS_ZH.get(self.name)
+
+    @property
+    def english_label(self) -> str | None:
+        return self.label_en or LABELS_EN.get(self.name)
+
+    @property
+    def example_value(self) -> str | None:
+        return self.example if self.example is not None else EXAMPLES.get(self.name)
 
     @property
     def length_limit(self) -> int | None:
@@ -184,13 +259,17 @@ _district = _c("district_code", required=True, references=DISTRICT)
 CONTRACTS: tuple[SourceContract, ...] = (
     SourceContract(
         "districts",
-        (_c("district_code", required=True), _name("name_zh", required=True), _name("name_en")),
+        (
+            _c("district_code", required=True),
+            _name("name_zh", required=True, example="道里区"),
+            _name("name_en"),
+        ),
         key=("district_code",),
         has_seed=True,
     ),
     SourceContract(
         "street_offices",
-        (_c("street_code", required=True), _district, _name("name_zh")),
+        (_c("street_code", required=True), _district, _name("name_zh", example="兆麟街道")),
         key=("street_code",),
         has_seed=True,
     ),
@@ -221,7 +300,7 @@ CONTRACTS: tuple[SourceContract, ...] = (
         "expenditure_purposes",
         (
             _c("purpose_code", required=True),
-            _name("name_zh"),
+            _name("name_zh", example="道路维修"),
             _c("is_city_management", Kind.BOOLEAN, required=True),
         ),
         key=("purpose_code",),
@@ -307,7 +386,8 @@ CONTRACTS: tuple[SourceContract, ...] = (
             _c("case_id", required=True),
             _district,
             _c("street_code"),
-            _name("category"),  # other text than the two categories is kept
+            # other text than the two categories is kept
+            _name("category", offered=("component", "event")),
             _c("reported_at", Kind.TIMESTAMP, required=True),
             _c("deadline_at", Kind.TIMESTAMP, required=True),
             _c("closed_at", Kind.TIMESTAMP),
@@ -443,6 +523,30 @@ CONTRACTS: tuple[SourceContract, ...] = (
             ),
         ),
     ),
+    # where a sender (a district by its code, a department by its code: ingest/senders.py) gets
+    # the receipt of what it delivered; a sender with no row gets none by mail
+    SourceContract(
+        "contacts",
+        (
+            _c(
+                "sender_code",
+                required=True,
+                label_zh="报送单位代码",
+                label_en="Sender code",
+                example="230102",
+            ),
+            _name("name", example="道里区"),
+            # one address, or several separated by commas or semicolons
+            _name(
+                "email",
+                required=True,
+                label_zh="电子邮箱",
+                label_en="Email",
+                example="receipts@daoli.example.org",
+            ),
+        ),
+        key=("sender_code",),
+    ),
 )
 
 BY_NAME: dict[str, SourceContract] = {c.name: c for c in CONTRACTS}
@@ -454,3 +558,8 @@ def load_order() -> list[SourceContract]:
     referenced |= {r.source for s in CONTRACTS for r in s.key_references}
     first = [s for s in CONTRACTS if s.name in referenced]
     return first + [s for s in CONTRACTS if s.name not in referenced]
+
+
+#: The second sheet of a delivery template (`munifund templates`): the example row a clerk
+#: copies from, never loaded (the reader skips it by this name, without a note).
+EXAMPLE_SHEET = "示例 example"

@@ -21,20 +21,18 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
+from munifund.ingest import reasons as why
 from munifund.ingest.reader import ReadablePath, local_path
 
 PARTITION_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-NOT_A_DATE = (
-    "folder not read: its name is not a delivery date (YYYY-MM-DD);"
-    " rename it to the date the data became known"
-)
-UNKNOWN_SOURCE = "folder not read: no source has this name (see sources.md for the sources)"
-OUTSIDE = "not followed: a link that leads outside the landing area"
-LOOSE_FILE = "file not read: it lies outside any partition; put it in <source>/<YYYY-MM-DD>/"
-INNER_FOLDER = "folder not read: a partition holds files only"
-NOT_A_FILE = "not read: neither a file nor a folder (a broken link?)"
-UNLISTABLE = "folder not read: it cannot be listed"
+# what the quarantine says of each, in Chinese and English (reasons.py)
+NOT_A_DATE = why.FOLDER_NOT_A_DATE()
+UNKNOWN_SOURCE = why.UNKNOWN_SOURCE()
+OUTSIDE = why.LINK_OUTSIDE()
+LOOSE_FILE = why.LOOSE_FILE()
+INNER_FOLDER = why.INNER_FOLDER()
+NOT_A_FILE = why.NOT_A_FILE()
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ def _listed(walk: _Walk, folder: ReadablePath, source: str, parent: str, name: s
     try:
         return _listdir(folder)
     except OSError as err:
-        walk.note(source, parent, name, f"{UNLISTABLE} ({err.strerror or err})", day)
+        walk.note(source, parent, name, why.UNLISTABLE(f" ({err.strerror or err})"), day)
         return []
 
 

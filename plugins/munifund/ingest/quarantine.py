@@ -10,9 +10,10 @@ import datetime as dt
 import psycopg
 from psycopg import sql
 
+from munifund.ingest import reasons as why
 from munifund.ingest.contracts import SourceContract
 from munifund.ingest.duplicates import key_sql
-from munifund.ingest.validation import DUPLICATE, FileChecks
+from munifund.ingest.validation import FileChecks
 
 LINEAGE_COLUMNS = ("_partition_date", "_file", "_line", "_run_id")
 # a raw row as delivered: `to_jsonb(r) - {lineage}`
@@ -30,7 +31,7 @@ def quarantine_bad_rows(
     if not checks.problems and not repeated:
         return 0, 0
     table = sql.Identifier("raw", contract.name)
-    message = f"{DUPLICATE} (first at line "
+    message = why.DUPLICATE_FIRST_AT.prefix
     label = ",".join(contract.key)
     removed = 0
     with conn.cursor() as cur:
@@ -111,7 +112,7 @@ def withdraw_other_copies(
                 lineage=WITHOUT_LINEAGE,
             ),
             {"day": partition, "file": file_name, "run": run_id, "source": contract.name,
-             "label": ",".join(contract.key), "problem": f"{DUPLICATE} (also in {file_name})"},
+             "label": ",".join(contract.key), "problem": why.DUPLICATE_ALSO_IN(file_name)},
         )  # fmt: skip
         return cur.fetchone()[0]  # type: ignore[index]
 
@@ -123,7 +124,9 @@ def quarantine_entry(
     """One row for a whole file or folder (no line), once: a problem already recorded for the
     same entry is not recorded again, so re-running a date adds nothing. `any_date`: the entry
     lies in no partition; `partition` is then the date of the run that found it, and the entry
-    is known by its name and problem alone. Returns whether the row is new."""
+    is known by its name and problem alone. A problem said in English only (the reader's) gets
+    its Chinese half here (reasons.bilingual). Returns whether the row is new."""
+    problem = why.bilingual(problem)
     return (
         conn.execute(
             "insert into ops.quarantine (run_id, source, partition_date, file, problem)"

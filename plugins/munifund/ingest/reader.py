@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 from xml.etree.ElementTree import Element, iterparse
 
-from munifund.ingest.contracts import SourceContract
+from munifund.ingest.contracts import EXAMPLE_SHEET, SourceContract
 
 if TYPE_CHECKING:
     from munifund.ingest.delivery import Delivery
@@ -413,7 +413,8 @@ def _other_sheets_with_data(workbook: object) -> list[str]:
     """The contract reads the first sheet; data on another would otherwise vanish unseen (an
     empty sheet, which spreadsheet programs add by themselves, is no news)."""
     sheets = workbook.worksheets  # type: ignore[attr-defined]
-    others = [s.title for s in sheets[1:] if _holds_data(s)]
+    # a filled template still holds its example sheet: that is no data left behind
+    others = [s.title for s in sheets[1:] if s.title != EXAMPLE_SHEET and _holds_data(s)]
     if not others:
         return []
     return [

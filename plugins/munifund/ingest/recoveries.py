@@ -22,6 +22,7 @@ from typing import NamedTuple
 import psycopg
 from psycopg import sql
 
+from munifund.ingest import reasons as why
 from munifund.ingest.contracts import SourceContract
 from munifund.ingest.quarantine import WITHOUT_LINEAGE
 
@@ -136,26 +137,15 @@ def _misfit(
     """(column, problem) when the recovery does not fit the payment it names, else None."""
     named = recovery.reverses
     if payment is None:  # only a payment of this very file: none known before it
-        return reverses, f"reverses {named}, which no earlier file or partition delivered"
+        return reverses, why.RECOVERY_OF_NOTHING_KNOWN(named)
     district, year, paid = payment
     if paid < 0:
-        return reverses, (
-            f"reverses {named}, itself a recovery: a recovery names the payment it claws back"
-        )
+        return reverses, why.RECOVERY_OF_RECOVERY(named)
     if district != recovery.district:
-        return reverses, (
-            f"reverses {named} of district {district}: a recovery claws back a payment of its"
-            f" own district ({recovery.district})"
-        )
+        return reverses, why.RECOVERY_OTHER_DISTRICT(named, district, recovery.district)
     if year != recovery.fiscal_year:
-        return reverses, (
-            f"reverses {named} of fiscal year {year}: a recovery claws back a payment of its"
-            f" own fiscal year ({recovery.fiscal_year})"
-        )
+        return reverses, why.RECOVERY_OTHER_YEAR(named, year, recovery.fiscal_year)
     before = recovered.get(named, Decimal("0.00"))
     if -recovery.amount > paid - before:
-        return amount, (
-            f"recovers {-recovery.amount} of {named}, of which {paid - before} remains"
-            f" (paid {paid}, recovered {before} before)"
-        )
+        return amount, why.RECOVERY_TOO_LARGE(-recovery.amount, named, paid - before, paid, before)
     return None

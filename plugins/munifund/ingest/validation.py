@@ -21,6 +21,7 @@ from typing import IO
 import numpy as np
 import polars as pl
 
+from munifund.ingest import reasons as why
 from munifund.ingest.contracts import (
     BOOLEAN_FALSE,
     BOOLEAN_TRUE,
@@ -37,7 +38,6 @@ from munifund.ingest.values import (
     DATE_SHAPE,
     LOCAL_HINTS,
     NEGATIVE_SHAPE,
-    NOT_A_CODE,
     NOT_ASCII,
     NUMBER_SHAPE,
     ORDINAL_SHAPE,
@@ -53,7 +53,7 @@ LINE = "_line"
 READ = "_read"
 READ_PROBLEMS = pl.List(pl.Struct({"column_name": pl.String, "problem": pl.String}))
 KEY_SEPARATOR = "\x1f"  # joins the columns of a composite key; cannot occur in delivered text
-DUPLICATE = "duplicate key in this delivery"
+DUPLICATE = why.DUPLICATE_KEY()
 
 # the precision staging casts to: numeric(18, 2) for yuan, numeric(18, 4) for quantities
 INTEGER_DIGITS = {
@@ -90,11 +90,11 @@ def _first_problem(rules: list[tuple[pl.Expr, pl.Expr]]) -> pl.Expr:
 
 # what a value of each kind is not, as its problem says it
 NOT_A = {
-    Kind.DATE: "not a date (YYYY-MM-DD)",
-    Kind.TIMESTAMP: "not an ISO 8601 timestamp",
-    Kind.YEAR: "not a year",
-    Kind.ORDINAL: "not a whole number >= 1",
-    **dict.fromkeys(INTEGER_DIGITS, "not a number"),
+    Kind.DATE: why.NOT_A_DATE,
+    Kind.TIMESTAMP: why.NOT_A_TIMESTAMP,
+    Kind.YEAR: why.NOT_A_YEAR,
+    Kind.ORDINAL: why.NOT_AN_ORDINAL,
+    **dict.fromkeys(INTEGER_DIGITS, why.NOT_A_NUMBER),
 }
 
 
@@ -115,76 +115,70 @@ def column_problem(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
     v = trimmed(column.name)
     present = v.is_not_null()
 
-    def says(text: str) -> pl.Expr:
-        return pl.lit(text) + v
+    def says(reason: why.Reason, *args: object) -> pl.Expr:
+        """The reason, then the value as delivered."""
+        return pl.lit(reason(*args)) + v
 
     rules: list[tuple[pl.Expr, pl.Expr]] = []
     if column.required:
-        rules.append((~present, pl.lit("missing value")))
+        rules.append((~present, pl.lit(why.MISSING())))
     if (limit := column.length_limit) is not None:
         # first, and without the value: the other rules would repeat the whole of it
         length = v.str.len_chars()
-        rules.append(
-            (length > limit, pl.format(f"too long: {{}} characters, at most {limit}", length))
-        )
+        rules.append((length > limit, pl.format(why.TOO_LONG("{}", limit), length)))
     kind = column.kind
     if kind in NOT_A:
         # before the shape: a full-width digit would otherwise read as "not a number" unexplained
-        message = f"{NOT_A[kind]} ({ASCII_ONLY}): "
-        rules.append((present & v.str.contains(NOT_ASCII), says(message)))
+        not_a = NOT_A[kind].en.removesuffix(": ")
+        rules.append(
+            (present & v.str.contains(NOT_ASCII), says(why.NOT_ASCII_DIGITS, not_a, ASCII_ONLY))
+        )
     if is_code(column):
         nfkc = v.str.normalize("NFKC")
-        rules.append((present & (v != nfkc), pl.format(NOT_A_CODE.format("{}") + "{}", nfkc, v)))
+        rules.append((present & (v != nfkc), pl.format(why.NOT_A_CODE("{}") + "{}", nfkc, v)))
     if kind is Kind.DATE:
-        rules.append(
-            (
-                present & v.str.contains(AMBIGUOUS_DATE),
-                says("ambiguous date (day and month cannot be told apart): write YYYY-MM-DD: "),
-            )
-        )
+        rules.append((present & v.str.contains(AMBIGUOUS_DATE), says(why.AMBIGUOUS_DATE)))
         bad = (
             ~v.str.contains(DATE_SHAPE)
             | v.str.starts_with(YEAR_ZERO)
             | v.str.strptime(pl.Date, "%Y-%m-%d", strict=False).is_null()
         )
-        rules.append((present & bad, says("not a date (YYYY-MM-DD): ")))
+        rules.append((present & bad, says(why.NOT_A_DATE)))
     elif kind is Kind.TIMESTAMP:
         day = v.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
         bad = ~v.str.contains(TIMESTAMP_SHAPE) | v.str.starts_with(YEAR_ZERO) | day.is_null()
-        rules.append((present & bad, says("not an ISO 8601 timestamp: ")))
+        rules.append((present & bad, says(why.NOT_A_TIMESTAMP)))
     elif kind is Kind.YEAR:
-        rules.append((present & ~v.str.contains(YEAR_SHAPE), says("not a year: ")))
+        rules.append((present & ~v.str.contains(YEAR_SHAPE), says(why.NOT_A_YEAR)))
     elif kind is Kind.ORDINAL:
-        rules.append((present & ~v.str.contains(ORDINAL_SHAPE), says("not a whole number >= 1: ")))
+        rules.append((present & ~v.str.contains(ORDINAL_SHAPE), says(why.NOT_AN_ORDINAL)))
     elif kind is Kind.COUNT:
-        rules.append((present & v.str.contains(NEGATIVE_SHAPE), says("negative: ")))
-        rules.append((present & ~v.str.contains(COUNT_SHAPE), says("not a whole number: ")))
+        rules.append((present & v.str.contains(NEGATIVE_SHAPE), says(why.NEGATIVE)))
+        rules.append((present & ~v.str.contains(COUNT_SHAPE), says(why.NOT_A_WHOLE_NUMBER)))
     elif kind is Kind.QUARTER:
-        rules.append((present & ~v.str.contains(QUARTER_SHAPE), says("not a quarter (1-4): ")))
+        rules.append((present & ~v.str.contains(QUARTER_SHAPE), says(why.NOT_A_QUARTER)))
     elif kind is Kind.SCORE:
-        rules.append((present & ~v.str.contains(NUMBER_SHAPE), says("not a number: ")))
+        rules.append((present & ~v.str.contains(NUMBER_SHAPE), says(why.NOT_A_NUMBER)))
         number = v.cast(pl.Float64, strict=False)
         rules.append(
             (
                 present & ((number < 0) | (number > MAX_SCORE)),
-                says(f"score outside 0-{MAX_SCORE}: "),
+                says(why.SCORE_OUT_OF_RANGE, MAX_SCORE),
             )
         )
-        rules.append((present & v.str.contains(r"\.\d{2}\d*[1-9]"), says("more than 2 decimals: ")))
+        rules.append((present & v.str.contains(r"\.\d{2}\d*[1-9]"), says(why.TOO_MANY_DECIMALS, 2)))
     elif kind is Kind.BOOLEAN:
         spellings = list(BOOLEAN_TRUE + BOOLEAN_FALSE)
-        rules.append(
-            (present & ~v.str.to_lowercase().is_in(spellings), says("not true/false/是/否: "))
-        )
+        rules.append((present & ~v.str.to_lowercase().is_in(spellings), says(why.NOT_A_BOOLEAN)))
     elif kind in INTEGER_DIGITS:
-        rules.append((present & ~v.str.contains(NUMBER_SHAPE), says("not a number: ")))
+        rules.append((present & ~v.str.contains(NUMBER_SHAPE), says(why.NOT_A_NUMBER)))
         if kind is not Kind.BALANCE:
-            rules.append((present & v.str.contains(NEGATIVE_SHAPE), says("negative: ")))
+            rules.append((present & v.str.contains(NEGATIVE_SHAPE), says(why.NEGATIVE)))
         digits = INTEGER_DIGITS[kind]
         rules.append(
             (
                 present & v.str.contains(rf"^[+-]?0*[1-9][0-9]{{{digits},}}"),
-                says(f"more than {digits} digits before the decimal point: "),
+                says(why.TOO_MANY_DIGITS, digits),
             )
         )
         if kind is Kind.QUANTITY:
@@ -192,7 +186,7 @@ def column_problem(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
             rules.append(
                 (
                     present & v.str.contains(rf"^[+-]?0*9{{{digits}}}\.9999[5-9]"),
-                    says(f"more than {digits} digits before the decimal point once rounded: "),
+                    says(why.TOO_MANY_DIGITS_ROUNDED, digits),
                 )
             )
         if kind in DECIMALS:
@@ -201,31 +195,31 @@ def column_problem(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
             rules.append(
                 (
                     present & v.str.contains(rf"\.[0-9]{{{places}}}[0-9]*[1-9]"),
-                    says(f"more than {places} decimals: "),
+                    says(why.TOO_MANY_DECIMALS, places),
                 )
             )
         if kind is Kind.SHARE:
             rules.append(
                 (
                     present & (v.cast(pl.Float64, strict=False) > MAX_SHARE),
-                    says(f"incentive share above {MAX_SHARE}: "),
+                    says(why.SHARE_TOO_HIGH, MAX_SHARE),
                 )
             )
         if kind is Kind.CUMULATIVE_SHARE:
             number = v.cast(pl.Float64, strict=False)
-            rules.append((present & (number <= 0), says("share not above 0: ")))
-            rules.append((present & (number > 1), says("share above 1: ")))
+            rules.append((present & (number <= 0), says(why.SHARE_NOT_POSITIVE)))
+            rules.append((present & (number > 1), says(why.SHARE_ABOVE_ONE)))
     if column.allowed:
         allowed = list(column.allowed) + ([column.wildcard] if column.wildcard else [])
         rules.append(
-            (present & ~v.is_in(allowed), says(f"unknown {column.name.replace('_', ' ')}: "))
+            (present & ~v.is_in(allowed), says(why.UNKNOWN_VALUE, column.name.replace("_", " ")))
         )
     if column.references:
         source = column.references[0]
         rules.append(
             (
                 present & ~v.is_in(known[source].implode()),
-                says(f"unknown {source.rstrip('s').replace('_', ' ')}: "),
+                says(why.UNKNOWN_REFERENCE, source.rstrip("s").replace("_", " ")),
             )
         )
     if column.required_when_negative:
@@ -233,10 +227,7 @@ def column_problem(column: Column, known: Mapping[str, pl.Series]) -> pl.Expr:
         rules.append(
             (
                 ~present & _is_negative(other),
-                pl.lit(
-                    f"missing value: a negative {other} is a recovery and must name in"
-                    f" {column.name} the payment it claws back"
-                ),
+                pl.lit(why.RECOVERY_NAMES_NOTHING(other, column.name)),
             )
         )
     return _first_problem(rules)
@@ -311,7 +302,9 @@ def key_reference_check(
     """(problem, screen) of a row whose columns together must name another source's key; a
     row missing one of them is faulted by that column's own check."""
     named = _joined(reference.columns).is_in(known[reference.name].implode())
-    message = pl.format(reference.problem, *(trimmed(n) for n in reference.columns))
+    message = pl.format(
+        why.MISSING_PREREQUISITE(reference.problem), *(trimmed(n) for n in reference.columns)
+    )
     problem = pl.when(named.not_()).then(message).otherwise(None)
     return problem, named.fill_null(False)
 
@@ -329,7 +322,7 @@ def not_before_check(
     own = trimmed(rule.column)
     # ISO dates compare as text; only valid dates are compared
     before = _valid_date(rule.column) & other.is_not_null() & (own < other)
-    message = pl.format(rule.problem, own, trimmed(rule.via), other)
+    message = pl.format(why.BEFORE_REFERENCED_DATE(rule.problem), own, trimmed(rule.via), other)
     problem = pl.when(before.fill_null(False)).then(message).otherwise(None)
     return problem, before.not_().fill_null(False)
 
@@ -397,7 +390,7 @@ class FileChecks:
                 self._elsewhere, self.other_files_keys.get_column("files"), default=None
             )
             label = ",".join(self.contract.key)
-            self._checks.append((label, pl.format(f"{DUPLICATE} (also in {{}})", files)))
+            self._checks.append((label, pl.format(why.DUPLICATE_ALSO_IN("{}"), files)))
             self._screens.append(
                 ~key_expression(self.contract).is_in(self._elsewhere.implode()).fill_null(False)
             )
@@ -450,7 +443,14 @@ class FileChecks:
             .select(LINE, pl.col("check").replace_strict(labels).alias("column_name"), "problem")
         )
         if read:
-            found = flagged.select(LINE, READ).drop_nulls(READ).explode(READ).unnest(READ)
+            # what reading found is said in English only (reader.py, streaming.py)
+            found = (
+                flagged.select(LINE, READ)
+                .drop_nulls(READ)
+                .explode(READ)
+                .unnest(READ)
+                .with_columns(pl.col("problem").map_elements(why.bilingual, return_dtype=pl.String))
+            )
             problems = pl.concat(
                 [problems.join(found, on=[LINE, "column_name"], how="anti"), found]
             )

@@ -43,7 +43,6 @@ NEGATIVE_SHAPE = r"^-.*[1-9]"
 NOT_ASCII = r"[^\x00-\x7f]"
 ASCII_ONLY = "digits are ASCII 0-9 (a full-width ５ is refused: write 5)"
 CODE_SUFFIXES = ("_id", "_code", "_no")
-NOT_A_CODE = "not a code: full-width or compatibility characters (write it as {}): "
 
 
 def is_number(text: str) -> bool:

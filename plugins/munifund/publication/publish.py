@@ -227,7 +227,7 @@ def _run_parameters(conn: psycopg.Connection, ctx: RunContext) -> tuple[dict, ob
 def _record_run_figures(conn: psycopg.Connection, ctx: RunContext) -> None:
     """The run's district figures that a plan adjustment's drivers compare, appended to
     ops.published_run_figures: the published rows of a date are replaced by its next run, and an
-    approved run's drivers must still be found (published.budget_adjustments reads them)."""
+    approved run's drivers must still be found (the plan adjustments' view reads them)."""
     present = conn.execute("select to_regclass('audit.budget_run_figures')").fetchone()[0]  # type: ignore[index]
     if present is None:
         return

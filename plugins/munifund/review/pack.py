@@ -23,6 +23,7 @@ from munifund.review.assets_pages import PREFIX as ASSETS_PREFIX
 from munifund.review.assets_pages import render_asset_pages
 from munifund.review.charts import CHART_NAMES
 from munifund.review.page import render_page
+from munifund.review.public_results import write_public_results
 from munifund.review.queries import read_pack_data
 from munifund.review.sections import DQ_PAGE_ROWS
 from munifund.review.workbook import DQ_SHEET_ROWS, render_workbook
@@ -71,6 +72,7 @@ def write_review_pack(
                 stale.unlink(missing_ok=True)
     if workbook or not (folder / XLSX_NAME).exists():
         replace_file(folder / XLSX_NAME, render_workbook(data))
+    write_public_results(data, folder)
     return folder
 
 

@@ -66,23 +66,36 @@ def captured_output(log_file: Path, console: Console, verbose: bool) -> Iterator
         os.close(saved[1])
 
 
-def last_task_error(run_log: Path) -> str | None:
-    """The exception line of the last task that failed (`AuditFailed: totals ...`), from the
-    traceback Airflow's task runner wrote to the run's log."""
-    if not run_log.exists():
+def task_error(task_log: Path) -> str | None:
+    """The error a task failed with, as its exception said it (`AuditFailed: the allocation
+    cannot be published:` and each of its lines), from the traceback Airflow's task runner wrote
+    to the log; the module path of the exception's class left out. None when the log holds no
+    failure."""
+    if not task_log.exists():
         return None
-    lines = run_log.read_text("utf-8", errors="replace").splitlines()
+    lines = task_log.read_text("utf-8", errors="replace").splitlines()
     starts = [i for i, line in enumerate(lines) if "Task failed with exception" in line]
     if not starts:
         return None
-    exception = None
-    for line in lines[starts[-1] + 1 :]:
-        if line.startswith((" ", "Traceback", "During handling", "The above exception")):
-            continue
-        if line[:1].isdigit() or line.startswith("\x1b"):  # the next log record
+    message: list[str] = []
+    for line in lines[starts[0] + 1 :]:
+        if LOG_RECORD.match(line):  # the next log record
             break
-        exception = line.strip() or exception
-    return exception
+        if line.startswith((" ", "Traceback", "During handling", "The above exception")):
+            message = []  # a chained exception's traceback: the last one raised is the error
+            continue
+        if line.strip():
+            message.append(line.rstrip())
+    if not message:
+        return None
+    message[0] = EXCEPTION_MODULE.sub("", message[0])
+    return "\n".join(message)
+
+
+#: a log record starts with its timestamp (Airflow's) or dbt's clock; an escape is a coloured one
+LOG_RECORD = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}T|[0-9]{2}:[0-9]{2}:[0-9]{2} |\x1b)")
+#: `munifund.publication.audit.AuditFailed: ...` -> `AuditFailed: ...`
+EXCEPTION_MODULE = re.compile(r"^(?:[A-Za-z_][\w]*\.)+(?=[A-Za-z_]\w*(?::|$))")
 
 
 def file_run_log(starting: Path, settings: Settings, as_of: dt.date, run_id: str | None) -> Path:

@@ -18,8 +18,8 @@ from munifund.runner.logs import (
     file_as_interrupted,
     file_interrupted_logs,
     file_run_log,
-    last_task_error,
     quiet_status,
+    task_error,
 )
 from munifund.runner.outcome import RunOutcome
 from munifund.runner.summary import print_one_line, print_summary
@@ -82,7 +82,8 @@ def run_nightly(
                     settings, warehouse, previous, landing, console, verbose
                 )
                 if failed is not None:
-                    failed.reason = f"fiscal year {previous.year}, published first: {failed.reason}"
+                    failed.during = f"fiscal year {previous.year}, published first"
+                    failed.reason = f"{failed.during}: {failed.reason}"
                     return failed
         return _run_dag(settings, warehouse, as_of, landing, console, verbose)
 
@@ -157,20 +158,31 @@ def _run_dag(
     if "success" not in state:
         from munifund.dbt_stage import failed_nodes
 
-        # the task that failed, not those that did not run because of it (upstream_failed)
-        failed = [
-            ti.task_id
-            for ti in dag_run.get_task_instances()
-            if str(ti.state).rsplit(".", 1)[-1] == "failed"
-        ]
-        cause = last_task_error(logs / "run.log")
+        # the tasks that failed, not those that did not run because of them (upstream_failed),
+        # in the order they ran: the first one's error is the cause
+        failed = sorted(
+            (
+                ti
+                for ti in dag_run.get_task_instances()
+                if str(ti.state).rsplit(".", 1)[-1] == "failed"
+            ),
+            key=lambda ti: (ti.start_date is None, ti.start_date or 0),
+        )
+        failed_tasks = [ti.task_id for ti in failed]
+        task_log = logs / f"{failed_tasks[0]}.log" if failed_tasks else logs / "run.log"
+        if not task_log.exists():
+            task_log = logs / "run.log"
+        cause = task_error(task_log) or ""
         return RunOutcome(
             False,
             run_id,
-            f"run {run_id} ended {state}; failed tasks: {', '.join(failed)}"
+            f"run {run_id} ended {state}; failed tasks: {', '.join(failed_tasks)}"
             + (f"; {cause}" if cause else ""),
-            failed_nodes(as_of, run_id) if run_id and "dbt_build" in failed else [],
+            failed_nodes(as_of, run_id) if run_id and "dbt_build" in failed_tasks else [],
             logs,
+            failed_tasks=failed_tasks,
+            cause=cause,
+            cause_log=task_log if task_log.exists() else None,
         )
     if full_summary:
         print_summary(warehouse.pipeline_url, as_of, run_id, settings, console, logs)

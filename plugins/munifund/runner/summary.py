@@ -187,6 +187,57 @@ def budget_lines(data: PackData) -> list[str]:
     return lines
 
 
+#: the most files with refused rows the screen names; the receipts and the quarantine have all
+REFUSED_FILES_SHOWN = 10
+
+
+def refused_lines(files: list[tuple[str, int, bool]], width: int) -> list[str]:
+    """One line per file of the run with refused rows, `(path, rows, refused whole)`, each within
+    `width` columns (Chinese takes two): a path too long keeps its start and its file name."""
+    from rich.cells import cell_len
+
+    lines = []
+    for path, rows, whole in files[:REFUSED_FILES_SHOWN]:
+        head = "拒收 / refused: " + ("whole file " if whole else f"{rows} rows in ")
+        room = width - cell_len(head)
+        lines.append(head + _fit(path, room))
+    if len(files) > REFUSED_FILES_SHOWN:
+        lines.append(f"拒收 / refused: {len(files) - REFUSED_FILES_SHOWN} more files (receipts)")
+    return lines
+
+
+def _fit(text: str, room: int) -> str:
+    """The text, or its start and its end around an ellipsis, within `room` columns."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= room:
+        return text
+    budget = max(room - 1, 0)  # the ellipsis takes one column
+    end = ""
+    for ch in reversed(text):
+        if cell_len(ch + end) > budget // 2:
+            break
+        end = ch + end
+    start = ""
+    for ch in text:
+        if cell_len(start + ch) > budget - cell_len(end):
+            break
+        start += ch
+    return start + "…" + end
+
+
+def _refused_files(conn, run_id: str | None) -> list[tuple[str, int, bool]]:
+    """The files of the run with refused rows, or refused whole, most rows first."""
+    rows = conn.execute(
+        "select source || '/' || to_char(partition_date, 'YYYY-MM-DD') || '/' || file,"
+        " count(distinct line),"
+        " bool_or(line is null) from ops.quarantine where run_id = %s"
+        " group by source, partition_date, file order by 3 desc, 2 desc, 1",
+        [run_id],
+    ).fetchall()
+    return [(path, rows, whole) for path, rows, whole in rows]
+
+
 def print_summary(
     url: str,
     as_of: dt.date,
@@ -207,6 +258,7 @@ def print_summary(
             [run_id, as_of],
         ).fetchone()
         stale = stale_sources(source_ages(conn, as_of))
+        refused = _refused_files(conn, run_id)
     allocated = bool(data.allocation.rows)
     if allocated:
         console.print(allocation_table(data, console.width))
@@ -214,8 +266,10 @@ def print_summary(
         console.print(escape(line), soft_wrap=True)
     console.print(
         f"quarantined: {quarantined[1]} rows or files taken by this run, {quarantined[0]} in all"
-        " (see published.data_quality_issues)"
+        " (listed in the review pack and in each sender's receipt)"
     )
+    for line in refused_lines(refused, console.width):
+        console.print(escape(line), soft_wrap=True)
     if stale:
         listed = ", ".join(
             f"{s} ({'never delivered' if a is None else f'last delivered {a} days before'})"

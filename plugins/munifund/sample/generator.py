@@ -37,7 +37,8 @@ What the sample is designed to show, for fiscal year Y:
   呼兰 Hulan's Q3 is assessed late (pending on Y-11-28), Q4 is pending all year; the others are
   released as their assessments arrive.
 - Files: street offices in GB18030, expenditure purposes in UTF-8 with BOM, the Y funding plan as
-  .xlsx, the kiosk header in capitals with spaces, an extra ``remark`` column in assets.
+  .xlsx, the kiosk header in capitals with spaces, an extra ``remark`` column in assets and
+  ``case_type`` in work orders (the case system's type; ``category`` is component or event).
 
 Delivery calendar: the reference partition is dated Y-1-12-01 and carries the reference data,
 the asset register, Y-1's pool, investment, plan and opening balance, and the back-fill of Y-1's
@@ -118,6 +119,7 @@ def generate_sample_city(
     _write_transfers(landing, register, reference, seed)
     _write_budget(landing, register, year, reference, seed)
     _write_enforcement(landing, year, reference, seed)
+    _write_contacts(landing, reference)
     _write_work_orders(landing, year, scale, seed)
     collected = _write_kiosks_and_fees(landing, year, scale, reference, seed)
     estimates, previous = _write_disbursements(landing, register, year, reference)
@@ -338,6 +340,19 @@ def _write_budget(
     )
 
 
+def _write_contacts(landing: Landing, reference: date) -> None:
+    """Where each district and department gets its receipt (example.org: never delivered)."""
+    from munifund.ingest.senders import DEPARTMENTS
+
+    senders = [(d.code, d.name_zh) for d in harbin.DISTRICTS]
+    senders += [(d.code, d.name_zh) for d in DEPARTMENTS.values()]
+    landing.write_csv(
+        "contacts",
+        reference,
+        [(code, name, f"receipts-{code.replace('_', '-')}@example.org") for code, name in senders],
+    )
+
+
 def _write_enforcement(landing: Landing, year: int, reference: date, seed: int) -> None:
     landing.write_csv("enforcement_staffing", reference, enforcement.staffing_rows(year, -1))
     landing.write_csv("enforcement_staffing", date(year, 1, 10), enforcement.staffing_rows(year, 0))
@@ -366,7 +381,7 @@ def _write_work_orders(landing: Landing, year: int, scale: int, seed: int) -> No
         year, scale, rng_for(seed, "work_orders"), bad_partition=date(year, 3, 1)
     )
     for delivered, rows in stream.partitions():
-        landing.write_csv("work_orders", delivered, rows)
+        landing.write_csv("work_orders", delivered, rows, header=work_orders.WORK_ORDER_HEADER)
 
 
 def _write_kiosks_and_fees(

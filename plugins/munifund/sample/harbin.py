@@ -340,16 +340,18 @@ KIOSK_MONTHLY_RATE_FEN: dict[str, tuple[int, int]] = {
 KIOSKS = 1_500
 WORK_ORDERS = 20_000
 
-# plausible: 数字城管 case categories
-WORK_ORDER_CATEGORIES: tuple[str, ...] = (
-    "暴露垃圾",
-    "道路破损",
-    "积雪残冰",
-    "占道经营",
-    "井盖缺损",
-    "绿地脏乱",
-    "公厕设施损坏",
-    "违规张贴",
-    "垃圾满溢",
-    "路灯不亮",
+# plausible: 数字城管 case types, each with its category as the work_orders contract wants it
+# (sources.md): a component (部件: a facility broken or missing) or an event (事件: something
+# that happened on the street). The case type travels beside it, in an extra column.
+WORK_ORDER_CASE_TYPES: tuple[tuple[str, str], ...] = (
+    ("暴露垃圾", "event"),
+    ("道路破损", "component"),
+    ("积雪残冰", "event"),
+    ("占道经营", "event"),
+    ("井盖缺损", "component"),
+    ("绿地脏乱", "event"),
+    ("公厕设施损坏", "component"),
+    ("违规张贴", "event"),
+    ("垃圾满溢", "event"),
+    ("路灯不亮", "component"),
 )

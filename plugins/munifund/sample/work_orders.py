@@ -3,6 +3,10 @@
 Each month's cases are delivered on the 1st of the next month, as the case system stood at
 midnight: a case closed after that is delivered open and re-delivered, closed, on the 1st after
 the month it closed in (a later partition corrects an earlier one by case_id).
+
+A case's `category` is the contract's: `component` (部件) or `event` (事件), what the published
+assessment ranks apart; the case system's own type (暴露垃圾, 井盖缺损, ...) follows in an extra
+column, `case_type`, which ingest keeps in the raw row and the rules ignore.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from bisect import bisect
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
+from munifund.ingest.contracts import BY_NAME
 from munifund.sample import harbin
 from munifund.sample.common import cumulative, next_month, timestamp
 from munifund.sample.landing import Bad, Row
@@ -33,6 +38,8 @@ _SEASON = {
 }
 _NEVER_CLOSED = 0.012
 _WITH_OFFSET = 0.01
+#: the contract's columns, then the case system's type of the case
+WORK_ORDER_HEADER = (*BY_NAME["work_orders"].column_names, "case_type")
 
 
 def monthly_case_counts(year_total: int) -> dict[int, int]:
@@ -111,29 +118,33 @@ class WorkOrderStream:
         else:
             closed = deadline + timedelta(minutes=10 + int(random() * 14 * 24 * 60))
         offset = draw > 1 - _WITH_OFFSET
-        categories = harbin.WORK_ORDER_CATEGORIES
+        # one draw per case, as before the categories: every other figure of the sample stays
+        types = harbin.WORK_ORDER_CASE_TYPES
+        case_type, category = types[int(random() * len(types))]
         fields = (
             case_id,
             district,
             streets[int(random() * len(streets))],
-            categories[int(random() * len(categories))],
+            category,
             timestamp(reported, with_offset=offset),
             timestamp(deadline, with_offset=offset),
         )
         if closed is not None and closed >= extracted:
             # delivered open now; closed in the partition after the month it closed in
             self.pending.setdefault(next_month(closed.date()), []).append(
-                (*fields, timestamp(closed, with_offset=offset))
+                (*fields, timestamp(closed, with_offset=offset), case_type)
             )
-            return (*fields, "")
+            return (*fields, "", case_type)
         return (
             *fields,
             "" if closed is None else timestamp(closed, with_offset=offset),
+            case_type,
         )
 
     def _bad_rows(self, first: Row) -> Iterator[Bad]:
         missing_key = ("", *first[1:])
         yield Bad(missing_key, "case_id", "missing_key")
         # the same case twice in one delivery: the second copy is the bad one
-        duplicate = (*first[:3], harbin.WORK_ORDER_CATEGORIES[0], *first[4:])
+        other = "event" if first[3] == "component" else "component"
+        duplicate = (*first[:3], other, *first[4:])
         yield Bad(duplicate, "case_id", "duplicate_key")

@@ -50,6 +50,8 @@ from munifund.config import load_settings
 from munifund.review.airflow_api import DAG_ID
 from munifund.review.pack import HTML_NAME, XLSX_NAME
 from munifund.review.page import print_script_hash
+from munifund.web import public
+from munifund.web.receipts import receipts_router
 
 log = logging.getLogger(__name__)
 
@@ -293,6 +295,8 @@ def create_app() -> FastAPI:
         target = f"{request.scope.get('root_path', '')}/reviews/{as_of.isoformat()}/{HTML_NAME}"
         return RedirectResponse(target, 303)
 
+    app.mount(public.PREFIX, public.create_public_app())  # no login there: web/public.py says when
+    app.include_router(receipts_router(ReadRuns))  # the senders' receipts, the same permission
     return app
 
 

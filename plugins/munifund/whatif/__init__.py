@@ -3,8 +3,8 @@ inputs with changed parameters, and compares it district by district with the pu
 
 - `parameters`: the scenario's name and `--set NAME=VALUE` overrides, checked first.
 - `rates`: a rates file (`--rates`) checked against the unit_cost_standards contract.
-- `compute`: the same dbt models computed into schema `whatif`, then
-  `published.scenario_allocation`; `nightly_tables`: a parameters-only scenario from the
+- `compute`: the same dbt models computed into schema `whatif`, then the scenario's table
+  of `published` (`compute.SCENARIO_TABLE`); `nightly_tables`: a parameters-only scenario from the
   tables of the date's nightly run, only the models that read the parameters (dbt's SQL).
 - `report`: the comparison page and workbook beside the date's review pack.
 

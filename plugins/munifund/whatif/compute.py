@@ -38,11 +38,13 @@ from munifund.dbt_project import run_dbt
 from munifund.warehouse import Warehouse
 from munifund.whatif import nightly_tables
 from munifund.whatif.parameters import Overrides, ScenarioRefused
-from munifund.whatif.rates import RatesFile, refuse_missing_rates
+from munifund.whatif.rates import RatesFile, standards_select
 
 log = logging.getLogger(__name__)
 
 SCHEMA = "whatif"
+#: where a scenario's comparison is written, the one table of `published` a scenario changes
+SCENARIO_TABLE = "published.scenario_allocation"
 # (munifund, "what"): the run lock's first key, another second key (warehouse/run_lock.py)
 SCENARIO_LOCK = (0x6D756E69, 0x77686174)
 # The models the pool split needs, and nothing else: no mart, no kiosk fee, no money cycle.
@@ -126,8 +128,17 @@ def scenario_turn(warehouse: Warehouse) -> Iterator[None]:
         yield
 
 
-def _load_inputs(conn: psycopg.Connection, values: dict, rates: RatesFile | None) -> None:
-    """The scenario's parameters and rates, where its models read them (macros/scenario.sql)."""
+def _load_inputs(
+    conn: psycopg.Connection, values: dict, scenario: Scenario, pipeline_url: str
+) -> None:
+    """The scenario's parameters and rates, where its models read them (macros/scenario.sql).
+
+    The rates: the file's rows, then every standard known on the date that no row of the file
+    replaces (same work type, asset class and valid_from; rates.py), so that a file may carry
+    only the rates it changes."""
+    # dbt's SQL of the date's standards, compiled (when the project changed) before the turn's
+    # transaction begins
+    standards = standards_select(pipeline_url) if scenario.rates is not None else ""
     with conn.transaction():
         conn.execute("truncate whatif.parameters, whatif.unit_cost_standards")
         conn.execute(
@@ -136,14 +147,24 @@ def _load_inputs(conn: psycopg.Connection, values: dict, rates: RatesFile | None
             " %(incentive_share)s, %(incentive_score_threshold)s, %(incentive_basis)s)",
             values,
         )
-        if rates is None:
+        if scenario.rates is None:
             return
         with conn.cursor().copy(
             "copy whatif.unit_cost_standards (work_type, asset_class, valid_from, valid_to,"
             " rate_yuan, unit) from stdin"
         ) as copy:
-            for row in rates.rows:
+            for row in scenario.rates.rows:
                 copy.write_row(row)
+        conn.execute(
+            "select set_config('munifund.as_of_date', %s, true)", [scenario.as_of.isoformat()]
+        )
+        conn.execute(
+            "insert into whatif.unit_cost_standards (work_type, asset_class, valid_from,"
+            f" valid_to, rate_yuan, unit) select * from ({standards}) s"
+            " where not exists (select 1 from whatif.unit_cost_standards f"
+            " where f.work_type = s.work_type and f.asset_class = s.asset_class"
+            " and cast(f.valid_from as date) = cast(s.valid_from as date))"
+        )
 
 
 def _refuse_rate_gaps(conn: psycopg.Connection, rates: RatesFile | None) -> None:
@@ -274,11 +295,10 @@ def _build(
 
 def refuse_before_computing(warehouse: Warehouse, scenario: Scenario) -> None:
     """What can be refused from what is published, before anything is computed: no allocation
-    published for the date, a rates file missing a rate that the date's lines need."""
+    published for the date. (A rates file needs no rate it does not change: the others stay as
+    known on the date; a gap it makes inside the year is found by the build, _refuse_rate_gaps.)"""
     with warehouse.connect() as conn:
         published_allocation(conn, scenario.as_of)
-        if scenario.rates is not None:
-            refuse_missing_rates(conn, scenario.rates, scenario.as_of)
 
 
 def compute_scenario(warehouse: Warehouse, scenario: Scenario) -> int:
@@ -291,7 +311,7 @@ def compute_scenario(warehouse: Warehouse, scenario: Scenario) -> int:
         published = published_allocation(conn, scenario.as_of)
         conn.commit()
         values = parameter_values(scenario, published)
-        _load_inputs(conn, values, scenario.rates)
+        _load_inputs(conn, values, scenario, warehouse.pipeline_url)
         _build(warehouse, conn, scenario, published)
         _scenario_rows_add_up(conn, scenario.as_of)
         parameters = _effective_parameters(conn, scenario, values)

@@ -73,13 +73,14 @@ def build_stamp(as_of: dt.date, run_id: str) -> str:
     return f"munifund build: as_of_date={as_of.isoformat()} run_id={run_id}"
 
 
-def _project_key(pipeline_url: str) -> str:
-    """What the compiled SQL depends on: the project's models, macros and configuration, the
-    seeds' names, dbt's version, and the warehouse's database (in every relation's name)."""
+def project_key(pipeline_url: str, selection: str = SELECTION) -> str:
+    """What the compiled SQL of `selection` depends on: the project's models, macros and
+    configuration, the seeds' names, dbt's version, and the warehouse's database (in every
+    relation's name)."""
     digest = hashlib.sha256()
     digest.update(dbt.version.__version__.encode())
     digest.update(psycopg.conninfo.conninfo_to_dict(pipeline_url).get("dbname", "").encode())
-    digest.update(SELECTION.encode())
+    digest.update(selection.encode())
     files = [DBT_PROJECT_DIR / "dbt_project.yml"]
     for folder in ("models", "macros"):
         files += sorted(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
@@ -92,7 +93,7 @@ def _project_key(pipeline_url: str) -> str:
 
 
 def _cache_file(pipeline_url: str) -> Path:
-    return load_settings().home / "dbt" / "whatif" / f"compiled-{_project_key(pipeline_url)}.json"
+    return load_settings().home / "dbt" / "whatif" / f"compiled-{project_key(pipeline_url)}.json"
 
 
 def compiled_models(pipeline_url: str) -> Compiled:

@@ -2,13 +2,22 @@
 `unit_cost_standards` is (the same reader, contract and checks, ingest/), but all or nothing: a
 delivery's bad row is quarantined and the rest loads, a scenario's rates file with one bad row is
 refused, since a scenario computed without that rate would answer another question.
+
+A rates file carries the rows it changes, and may carry only those: a row replaces the standard
+of the same work type, asset class and valid_from, a row with a new valid_from is added (where
+two overlap, the later valid_from wins, as for a delivery), and every other standard stays as
+it was known on the scenario's date. Those are the standards as the nightly's staging reads
+them, by dbt's own SQL (`current_standards`), which `munifund whatif rates-template` also
+writes out as a file: the template round-trips to the published allocation unchanged.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +30,8 @@ from munifund.ingest.validation import LINE, READ, READ_PROBLEMS, FileChecks
 from munifund.whatif.parameters import ScenarioRefused
 
 CONTRACT = next(c for c in CONTRACTS if c.name == "unit_cost_standards")
+#: the delivered standards (else the seed) known on a date: the nightly's staging model
+STANDARDS_MODEL = "stg_unit_cost_standards__unit_cost_standards"
 
 
 @dataclass(frozen=True)
@@ -104,26 +115,73 @@ def _refuse_repeated_keys(path: Path, lines: list[int], rows: list[tuple]) -> No
         seen[key] = line
 
 
-def refuse_missing_rates(conn: psycopg.Connection, rates: RatesFile, as_of) -> None:
-    """Every work type and asset class that the published allocation of the date has district
-    or street lines for needs a rate valid at some time in the fiscal year: checked here, before
-    anything is computed. A gap inside the year is found by the scenario's build (compute.py)."""
-    year_start, year_end = f"{as_of.year}-01-01", f"{as_of.year}-12-31"
-    rated = {
-        (work_type, asset_class)
-        for work_type, asset_class, valid_from, valid_to, *_ in rates.rows
-        if valid_from <= year_end and (valid_to is None or valid_to >= year_start)
-    }
-    needed = conn.execute(
-        "select work_type, asset_class, count(*) from published.district_allocation_lines"
-        " where as_of_date = %s group by 1, 2 order by 1, 2",
-        [as_of],
-    ).fetchall()
-    missing = [(w, a, n) for w, a, n in needed if (w, a) not in rated]
-    if missing:
-        w, a, n = missing[0]
-        more = f" (and {len(missing) - 1} more pairs)" if len(missing) > 1 else ""
-        raise ScenarioRefused(
-            f"--rates {rates.path}: no rate for {w} of {a} valid in {as_of.year}, which {n}"
-            f" published lines of {as_of} need{more}; add it to the file"
-        )
+def _standards_sql(pipeline_url: str) -> str:
+    """The SQL of the staging model of the standards, as dbt compiles it for a nightly run but
+    with the as-of date read from the session (`munifund.as_of_date`, macros/as_of.sql): kept
+    per state of the project, compiled by dbt when the project changed (a few seconds)."""
+    from munifund.config import load_settings
+    from munifund.dbt_project import DbtFailed, run_dbt
+    from munifund.whatif.nightly_tables import TARGET_PATH, project_key
+
+    folder = load_settings().home / "dbt" / "whatif"
+    cached = folder / f"standards-{project_key(pipeline_url, STANDARDS_MODEL)}.sql"
+    if cached.exists():
+        return cached.read_text(encoding="utf-8")
+    saved = {k: os.environ.get(k) for k in ("MUNIFUND_AS_OF_DATE", "MUNIFUND_RUN_ID")}
+    try:
+        result = run_dbt(
+            ["compile", "--select", STANDARDS_MODEL, "--quiet",
+             "--target-path", str(TARGET_PATH / "standards")],
+            pipeline_url,
+            {"as_of_date": "session", "run_id": "whatif"},
+        )  # fmt: skip
+    finally:  # run_dbt leaves the date in the environment: not `session` for what follows
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    found = [
+        r.node.compiled_code
+        for r in result.results  # type: ignore[attr-defined]
+        if r.node.unique_id == f"model.munifund.{STANDARDS_MODEL}"
+    ]
+    if not found:
+        raise DbtFailed(f"dbt compiled no {STANDARDS_MODEL}")
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = cached.with_suffix(f".{os.getpid()}")
+    staged.write_text(found[0], encoding="utf-8")
+    staged.replace(cached)
+    for older in folder.glob("standards-*.sql"):  # of earlier states of the project
+        if older != cached:
+            older.unlink(missing_ok=True)
+    return found[0]
+
+
+def standards_select(pipeline_url: str) -> str:
+    """A select of the standards known on the session's date, as text in the contract's
+    columns and order (the file's, and whatif.unit_cost_standards')."""
+    return (
+        "select work_type, asset_class, valid_from::text as valid_from,"
+        " valid_to::text as valid_to, rate_yuan::text as rate_yuan, unit"
+        f" from (\n{_standards_sql(pipeline_url)}\n) standards"
+    )
+
+
+def current_standards(
+    conn: psycopg.Connection, pipeline_url: str, as_of: dt.date
+) -> list[tuple[str | None, ...]]:
+    """The unit-cost standards known on `as_of` (the delivered ones, else the seed), in the
+    contract's column order, by work type, asset class and valid_from."""
+    query = standards_select(pipeline_url)
+    with conn.transaction():
+        conn.execute("select set_config('munifund.as_of_date', %s, true)", [as_of.isoformat()])
+        return conn.execute(f"{query} order by 1, 2, 3").fetchall()
+
+
+def write_rates_file(path: Path, rows: list[tuple[str | None, ...]]) -> None:
+    """`rows` as a CSV that `--rates` accepts: the contract's header, UTF-8."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CONTRACT.column_names)
+        writer.writerows(["" if v is None else v for v in row] for row in rows)

@@ -12,7 +12,7 @@ import psycopg
 from munifund.review.formatting import format_money, format_money_delta
 from munifund.review.pack import replace_file, write_review_pack
 from munifund.review.scenario_pack import ScenarioData, read_scenario, scenario_files
-from munifund.whatif.compute import Scenario, default_threshold
+from munifund.whatif.compute import SCENARIO_TABLE, Scenario, default_threshold
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class ScenarioReport:
         if not self.data.rows:  # deleted by another computation of the same name since
             return (
                 f"scenario {self.data.name} of {self.data.as_of}: no rows in"
-                " published.scenario_allocation any more; compute it again"
+                f" {SCENARIO_TABLE} any more; compute it again"
             )
         lines = [
             f"scenario {self.data.name} of {self.data.as_of} against run"
@@ -44,7 +44,7 @@ class ScenarioReport:
                 f" {'—' if vs_plan is None else format_money_delta(vs_plan):>16}"
             )
         lines.append(
-            f"written: published.scenario_allocation ({len(self.data.rows)} districts),"
+            f"written: {SCENARIO_TABLE} ({len(self.data.rows)} districts),"
             f" {', '.join(str(self.folder / f) for f in self.files)}"
         )
         return "\n".join(lines)
@@ -63,3 +63,14 @@ def write_scenario_report(
     # the page lists the date's scenarios; its workbook does not, and its charts are kept
     write_review_pack(conn, scenario.as_of, reviews_dir, workbook=False)
     return ScenarioReport(data, folder, tuple(files))
+
+
+def run_scenario(warehouse, scenario: Scenario, reviews_dir: Path) -> ScenarioReport:
+    """A scenario from start to end, as `munifund whatif` and the what-if DAG run it: refused
+    before anything is computed when it cannot be, then computed, written and reported."""
+    from munifund.whatif.compute import compute_scenario, refuse_before_computing
+
+    refuse_before_computing(warehouse, scenario)
+    compute_scenario(warehouse, scenario)
+    with warehouse.connect() as conn:
+        return write_scenario_report(conn, scenario, reviews_dir)

@@ -11,7 +11,7 @@ last delivered on or before the transfer's partition, was commissioned. Both run
 from __future__ import annotations
 
 import pytest
-from deliveries import ASSETS_HEADER, D1, D2, D3, deliver, quarantine
+from deliveries import ASSETS_HEADER, D1, D2, D3, deliver, english, quarantine
 
 from munifund.ingest.loader import ingest
 
@@ -104,10 +104,12 @@ def test_an_assessment_needs_staffing_delivered_on_or_before_its_partition(
         + "230102,2026,1,2026-04-15,60,bureau\n")  # fmt: skip
     with empty_warehouse.connect() as conn:
         ingest(conn, landing, D3, "run-1")
-        rows = conn.execute(
-            "select partition_date, line, column_name, problem from ops.quarantine"
-            " where source = 'enforcement_assessments'"
-        ).fetchall()
+        rows = english(
+            conn.execute(
+                "select partition_date, line, column_name, problem from ops.quarantine"
+                " where source = 'enforcement_assessments'"
+            ).fetchall()
+        )
         loaded = conn.execute("select _partition_date from raw.enforcement_assessments").fetchall()
     assert rows == [(D1, 2, "district_code,fiscal_year", NO_STAFFING.format("230102", "2026"))]
     assert loaded == [(D3,)]

@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
-from deliveries import ASSETS_HEADER, D1, D2, D3, deliver, quarantine
+from deliveries import ASSETS_HEADER, D1, D2, D3, deliver, english, quarantine
 
 from munifund.ingest import landing as landing_module
 from munifund.ingest.loader import ingest
@@ -405,7 +405,7 @@ def test_a_file_the_warehouse_refuses_is_quarantined_whole_and_no_later_night_fa
     deliver(landing, "assets", D1, "zz_good.csv", A_GOOD.replace("A1", "A9"))
     with empty_warehouse.connect() as conn:
         report = ingest(conn, landing, D1, "run-1")
-        found = issues(conn)
+        found = english(issues(conn))
         assert ingest(conn, landing, D2, "run-2").files == []
         assert ingest(conn, landing, D3, "run-3").files == []
         loaded = conn.execute("select asset_id from raw.assets").fetchall()
@@ -540,7 +540,7 @@ def test_a_header_naming_a_column_twice_is_quarantined_whole(empty_warehouse, la
     with empty_warehouse.connect() as conn:
         ingest(conn, landing, D1, "run-1")
         assert conn.execute("select asset_id from raw.assets").fetchall() == [("A9",)]
-        found = sorted((file, problem) for _, _, file, problem in issues(conn))
+        found = sorted((file, problem) for _, _, file, problem in english(issues(conn)))
     assert found == [
         ("extra.csv", "file not loaded: column 'REMARK' (as 'remark') appears twice in the header (columns 9 and"
          " 10): which one holds the data cannot be told; deliver it once"),
@@ -666,7 +666,7 @@ def test_a_folder_or_file_that_cannot_be_read_is_reported_and_the_run_goes_on(
         again = ingest(conn, landing, D1, "run-2")
         assert again.landing_issues == [] and again.files == []  # nothing reloaded for it
         assert conn.execute("select asset_id from raw.assets").fetchall() == [("A1",)]
-        found = issues(conn)
+        found = english(issues(conn))
     assert [i.path for i in report.landing_issues] == ["kiosks/"]
     assert found == {
         ("kiosks", D1, "kiosks/", "folder not read: it cannot be listed (Permission denied)"),

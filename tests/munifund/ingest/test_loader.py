@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from deliveries import ASSETS_HEADER, D1, D2, D3, DISTRICTS, deliver, quarantine
+from deliveries import ASSETS_HEADER, D1, D2, D3, DISTRICTS, deliver, english, quarantine
 
 from munifund.ingest.loader import ingest
 
@@ -365,11 +365,13 @@ def test_the_fast_and_the_streaming_path_load_and_quarantine_alike(
             for day in (D1, D2)
         }
         problems = {
-            day: conn.execute(
-                "select line, column_name, problem from ops.quarantine"
-                " where source = 'fee_collections' and partition_date = %s order by 1, 2",
-                [day],
-            ).fetchall()
+            day: english(
+                conn.execute(
+                    "select line, column_name, problem from ops.quarantine"
+                    " where source = 'fee_collections' and partition_date = %s order by 1, 2",
+                    [day],
+                ).fetchall()
+            )
             for day in (D1, D2)
         }
         raw_row = conn.execute(
@@ -509,9 +511,12 @@ def test_a_gb18030_csv_takes_the_fast_path_through_a_utf8_copy(
     with empty_warehouse.connect() as conn:
         ingest(conn, tmp_path / "landing", D1, "run-1")
         names = conn.execute("select _line, name_zh from raw.districts order by 1").fetchall()
-        problem = conn.execute(
-            "select line, column_name, problem, raw_row from ops.quarantine"
-        ).fetchone()
+        problem = english(
+            conn.execute(
+                "select line, column_name, problem, raw_row from ops.quarantine"
+            ).fetchone(),
+            at=2,
+        )
         taken = conn.execute("select fingerprint from ops.partitions_taken").fetchone()[0]
     assert fast_loads == [2]  # the survey found GB18030: its UTF-8 copy loads
     assert names == [(2, "道里区"), (4, "道外区")]

@@ -84,7 +84,7 @@ def test_a_landing_area_on_s3_loads_with_the_connection_s_credentials(empty_ware
         assert conn.execute(
             "select file, line, column_name, problem from ops.quarantine"
             " where source = 'fee_collections'"
-        ).fetchall() == [("f.csv", 3, "kiosk_id", "unknown kiosk: K9")]
+        ).fetchall() == [("f.csv", 3, "kiosk_id", "引用的记录不存在 / unknown kiosk: K9")]
         # S3 keeps a modification time: an untouched object is not read again
         assert ingest(conn, landing, D1, "run-2").files == []
         put(

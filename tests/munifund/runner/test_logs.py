@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from munifund.runner.logs import split_task_logs
+from munifund.runner.logs import split_task_logs, task_error
 
 RUN_LOG = """\
 2026-11-29T05:56:24Z [info] Filling up the DagBag
@@ -102,3 +102,41 @@ def test_a_killed_run_s_log_folder_is_filed_as_interrupted(tmp_path: Path, monke
     assert (filed / "run.log").read_text() == "ingest_landing ...\n"
     assert not killed.exists() and live.exists()
     assert out.getvalue() == f"an interrupted run's log: {filed}\n"
+
+
+FAILED_TASK_LOG = """\
+2026-12-07T16:36:34.290543Z [error    ] Task failed with exception     [task] loc=task_runner.py:1676
+Traceback (most recent call last):
+  File "/x/plugins/munifund/tasks.py", line 82, in audit_task
+    raise KeyError("run")
+KeyError: 'run'
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "/x/plugins/munifund/publication/audit.py", line 57, in audit_candidate
+    raise AuditFailed("the allocation cannot be published:\\n- " + "\\n- ".join(problems))
+munifund.publication.audit.AuditFailed: the allocation cannot be published:
+- No unit-cost standard (经费标准) for road_maintenance of trunk_road valid on 2026-01-01.
+- Another problem.
+2026-12-07T16:36:34.293023Z [info     ] ::group::Post Execute          [task]
+"""
+
+
+def test_a_failed_task_s_error_is_read_whole_without_its_module(tmp_path: Path) -> None:
+    log = tmp_path / "audit_allocation.log"
+    log.write_text(FAILED_TASK_LOG, "utf-8")
+    # the exception raised last (the chained one), every line of its message, no traceback
+    assert task_error(log) == (
+        "AuditFailed: the allocation cannot be published:\n"
+        "- No unit-cost standard (经费标准) for road_maintenance of trunk_road valid on"
+        " 2026-01-01.\n"
+        "- Another problem."
+    )
+
+
+def test_a_log_without_a_failure_has_no_error(tmp_path: Path) -> None:
+    log = tmp_path / "ingest_landing.log"
+    log.write_text(RUN_LOG.split("between the tasks")[0], "utf-8")
+    assert task_error(log) is None
+    assert task_error(tmp_path / "missing.log") is None

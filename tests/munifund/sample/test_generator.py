@@ -250,11 +250,13 @@ def test_manifest_counts_the_rows_in_the_files(city: SampleSummary, root: Path) 
 
 def test_headers_follow_the_contract(root: Path) -> None:
     # the sample's two planted departures are stated here on purpose, apart from the contract:
-    # assets carry an extra `remark` column, the kiosk header is in capitals with spaces
+    # assets carry an extra `remark` column, work orders the case system's `case_type`, the
+    # kiosk header is in capitals with spaces
+    extras = {"assets": ("remark",), "work_orders": ("case_type",)}
     for source, columns in CONTRACT.items():
         for path in partitions(root, source):
             header, _ = read_table(path)
-            extra = ("remark",) if source == "assets" else ()
+            extra = extras.get(source, ())
             assert tuple(normalized(header)) == columns + extra, path
     kiosk_header, _ = read_table(partitions(root, "kiosks")[0])
     assert kiosk_header[0] == " KIOSK_ID "
@@ -494,6 +496,22 @@ def test_one_district_closes_its_cases_late(root: Path) -> None:
     assert set(scores) == set(REAL_DISTRICTS)
     assert scores[LATE_DISTRICT] < 60
     assert all(70 <= s <= 95 for d, s in scores.items() if d != LATE_DISTRICT), scores
+
+
+def test_work_orders_carry_the_contract_s_categories_and_their_case_type(root: Path) -> None:
+    """category is component (部件) or event (事件), as sources.md's contract wants, so the
+    published assessment ranks both; the case system's type rides along in `case_type`."""
+    from munifund.sample.harbin import WORK_ORDER_CASE_TYPES
+
+    kinds = dict(WORK_ORDER_CASE_TYPES)
+    seen: Counter[str] = Counter()
+    for case in records(root, "work_orders"):
+        if not case["case_id"]:
+            continue  # the planted row with no key
+        assert case["category"] in ("component", "event"), case
+        if case["case_type"] and kinds[case["case_type"]] == case["category"]:
+            seen[case["category"]] += 1
+    assert seen["component"] > 1000 and seen["event"] > 1000, seen
 
 
 def test_scale_two_doubles_the_work_orders(city: SampleSummary, tmp_path: Path) -> None:

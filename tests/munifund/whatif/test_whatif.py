@@ -21,9 +21,6 @@ from typer.testing import CliRunner
 from munifund.cli import app
 from munifund.config import load_settings
 from munifund.dbt_project import run_dbt
-from munifund.ingest.loader import ingest
-from munifund.sample import generate_sample_city
-from munifund.tasks import audit_task, publish_task
 from munifund.whatif import nightly_tables
 from munifund.whatif.compute import Scenario, compute_scenario
 from munifund.whatif.parameters import parse_overrides
@@ -41,20 +38,11 @@ UNTOUCHED_SCHEMAS = ("published", "ops", "raw", "audit", "staging", "intermediat
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory, warehouse, clear_schemas):
-    """The sample city published for AS_OF by the DAG's own task functions."""
-    clear_schemas("raw", "ops", "audit", "intermediate", "published")
-    landing = tmp_path_factory.mktemp("landing")
-    generate_sample_city(landing, year=AS_OF.year, scale=1, seed=7)
+def city(sample_city):
+    """The sample city published for AS_OF (conftest.py)."""
+    warehouse, landing, as_of, run_id = sample_city
+    assert (as_of, run_id) == (AS_OF, RUN_ID)
     LANDING[:] = [landing]
-    with warehouse.connect() as conn:
-        ingest(conn, landing, AS_OF, RUN_ID)
-    # the models only (the DAG's build with its tests runs in tests/e2e)
-    run_dbt(["build", "--exclude", "resource_type:unit_test", "resource_type:test"],
-            warehouse.pipeline_url,
-            {"as_of_date": AS_OF.isoformat(), "run_id": RUN_ID})  # fmt: skip
-    audited = audit_task(AS_OF.isoformat(), RUN_ID)
-    publish_task(AS_OF.isoformat(), RUN_ID, {"rows_loaded": 1}, audited, started_by="张工")
     return warehouse
 
 
@@ -249,6 +237,83 @@ def test_a_rates_file_changes_exactly_the_lines_it_touches(city, tmp_path: Path)
     assert next(iter(rows.values()))["parameters"]["rates"]["file"] == "rates.csv"
 
 
+def scenario_lines(conn: psycopg.Connection) -> dict[tuple, tuple]:
+    return {
+        (d, t, w, a, v): (u, r)
+        for d, t, w, a, v, u, r in conn.execute(
+            "select district_code, tier, work_type, asset_class, rate_valid_from, unit_days,"
+            " rate_yuan from whatif.int_cost_lines_grouped where tier <> 'city'"
+        ).fetchall()
+    }
+
+
+def published_lines(conn: psycopg.Connection) -> dict[tuple, tuple]:
+    return {
+        (d, t, w, a, v): (u, r)
+        for d, t, w, a, v, u, r in conn.execute(
+            "select district_code, tier, work_type, asset_class, rate_valid_from, unit_days,"
+            " rate_yuan from published.district_allocation_lines where as_of_date = %s",
+            [AS_OF],
+        ).fetchall()
+    }
+
+
+def test_the_rates_template_is_the_date_s_standards_and_changes_nothing(city, tmp_path) -> None:
+    """`munifund whatif rates-template` writes the standards known on the date as a rates file;
+    given back unchanged, the scenario is the published allocation: every delta 0."""
+    out = tmp_path / "template.csv"
+    result = CliRunner().invoke(
+        app, ["whatif", "rates-template", "--date", AS_OF.isoformat(), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    with city.connect() as conn:
+        standards = current_standards(conn)
+    with out.open(encoding="utf-8", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert [{k: v or None for k, v in r.items()} for r in written] == standards
+    assert "wrote" in result.output and str(len(standards)) in result.output
+    rows = compute(city, "template", rates=out)
+    assert all(r["delta_yuan"] == 0 for r in rows.values())
+    for r in rows.values():
+        assert r["scenario_standard_cost_yuan"] == r["published_standard_cost_yuan"]
+    with city.connect() as conn:
+        assert scenario_lines(conn) == published_lines(conn)
+    # an existing file is never overwritten
+    again = CliRunner().invoke(app, ["whatif", "rates-template", "--out", str(out)])
+    assert again.exit_code == 2 and "the file exists" in again.output
+
+
+def test_a_one_row_rates_file_changes_only_that_rate_s_lines(city, tmp_path: Path) -> None:
+    """A rates file may carry only the rows it changes: the other standards stay as known."""
+    with city.connect() as conn:
+        standards = current_standards(conn)
+        published = published_lines(conn)
+    touched = ("greening", "green_belt")
+    (row,) = [s for s in standards if (s["work_type"], s["asset_class"]) == touched][-1:]
+    changed = {**row, "rate_yuan": str(Decimal(row["rate_yuan"]) + Decimal("1.5"))}
+    rows = compute(city, "one-row", rates=write_rates(tmp_path / "one.csv", [changed]))
+    with city.connect() as conn:
+        lines = scenario_lines(conn)
+    assert set(lines) == set(published)
+    moved = {k for k in published if lines[k] != published[k]}
+    assert moved and all((k[2], k[3]) == touched for k in moved)
+    for key in moved:
+        assert lines[key][1] == Decimal(changed["rate_yuan"]) and lines[key][0] == published[key][0]
+    assert any(r["delta_yuan"] != 0 for r in rows.values())
+    merged = [changed if s == row else s for s in standards]
+    expected = reference(
+        standards=[
+            Standard(
+                s["work_type"], s["asset_class"], dt.date.fromisoformat(s["valid_from"]),
+                dt.date.fromisoformat(s["valid_to"]) if s["valid_to"] else None,
+                Decimal(s["rate_yuan"]),
+            )
+            for s in merged
+        ]
+    )  # fmt: skip
+    assert_agrees(rows, expected)
+
+
 def run_cli(*args: str):
     return CliRunner().invoke(app, ["whatif", "--date", AS_OF.isoformat(), *args])
 
@@ -315,13 +380,9 @@ def test_a_bad_rates_file_is_refused_in_one_line(city, tmp_path: Path) -> None:
     with city.connect() as conn:
         standards = current_standards(conn)
     bad_value = [{**standards[0], "rate_yuan": "12,5"}, *standards[1:]]
-    missing = [
-        s for s in standards if (s["work_type"], s["asset_class"]) != ("sweeping", "secondary_road")
-    ]
     repeated = [*standards, standards[0]]
     cases = {
-        "bad.csv": (bad_value, "line 2, column rate_yuan: not a number"),
-        "missing.csv": (missing, "no rate for sweeping of secondary_road"),
+        "bad.csv": (bad_value, "line 2, column rate_yuan: 数字无法识别 / not a number"),
         "repeated.csv": (repeated, "repeats the rate of line 2"),
     }
     for name, (rows, says) in cases.items():

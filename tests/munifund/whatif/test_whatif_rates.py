@@ -47,10 +47,10 @@ def test_a_gb18030_csv_with_a_chinese_unit_reads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("rows", "says"),
     [
-        ([ROWS[0], ["sweeping", "moon_road", "2020-01-01", "", "1", "m2"]], "line 3, column asset_class: unknown asset class: moon_road"),
-        ([["sweeping", "secondary_road", "2020-02-30", "", "1", "m2"]], "line 2, column valid_from: not a date"),
-        ([["sweeping", "secondary_road", "2020-01-01", "", "-1", "m2"]], "column rate_yuan: negative"),
-        ([["sweeping", "secondary_road", "2020-01-01", "", "", "m2"]], "column rate_yuan: missing value"),
+        ([ROWS[0], ["sweeping", "moon_road", "2020-01-01", "", "1", "m2"]], "line 3, column asset_class: 不是允许的取值 / unknown asset class: moon_road"),
+        ([["sweeping", "secondary_road", "2020-02-30", "", "1", "m2"]], "line 2, column valid_from: 日期无法识别 / not a date"),
+        ([["sweeping", "secondary_road", "2020-01-01", "", "-1", "m2"]], "column rate_yuan: 不能为负数 / negative"),
+        ([["sweeping", "secondary_road", "2020-01-01", "", "", "m2"]], "column rate_yuan: 缺少必填值 / missing value"),
         ([ROWS[0], ROWS[0]], "line 3 repeats the rate of line 2"),
         ([], "no rates in the file"),
     ],

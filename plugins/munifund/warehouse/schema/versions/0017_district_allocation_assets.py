@@ -3,14 +3,14 @@
 Written by `munifund warehouse revision` on 2026-12-07 from the published tables'
 contracts (munifund.catalog); review it before committing, never edit it once landed.
 
-Revision ID: 0016_district_allocation_assets
-Revises: 0015_published_view_comments
+Revision ID: 0017_district_allocation_assets
+Revises: 0016_contacts
 """
 
 from alembic import op
 
-revision = "0016_district_allocation_assets"
-down_revision = "0015_published_view_comments"
+revision = "0017_district_allocation_assets"
+down_revision = "0016_contacts"
 branch_labels = None
 depends_on = None
 
