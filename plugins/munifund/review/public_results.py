@@ -184,6 +184,7 @@ def render_public_workbook(data: PackData) -> bytes:
     from openpyxl.xml.functions import tostring
 
     from munifund.review.archive import reproducible_zip
+    from munifund.review.workbook import sheet_cell
 
     districts, streets = public_units(data)
     wb = Workbook()
@@ -193,19 +194,23 @@ def render_public_workbook(data: PackData) -> bytes:
         ("街道办事处排名", streets, True),
     ):
         sheet = wb.create_sheet(title)
-        sheet.append(
+        # every value through the pack's sheet_cell: a delivered name is text, never a formula
+        # nor a character the format cannot hold
+        header = (
             ["类别", "名次", "街道办事处" if with_district else "区"]
             + (["所属区"] if with_district else [])
             + [label for _, label in FIGURES]
         )
+        sheet.append([sheet_cell(sheet, v) for v in header])
         for category, label in CATEGORIES:
             for u in sorted(units, key=lambda u: _rank_key(u, category)):
                 row = u.figures.get(category, {})
-                sheet.append(
+                values = (
                     [label, row.get("rank"), u.name]
                     + ([u.district] if with_district else [])
                     + [row.get(k) for k, _ in FIGURES]
                 )
+                sheet.append([sheet_cell(sheet, v) for v in values])
         sheet.freeze_panes = "A2"
         for column, width in zip("ABCDEFGHI", (8, 6, 18, 12, 10, 10, 10, 10, 8), strict=False):
             sheet.column_dimensions[column].width = width
