@@ -64,18 +64,24 @@ CONTENT_TYPES = {
     "png": "image/png",
 }
 # the pack is the bureau's figures: never cached, framed only by Airflow's own pages (the
-# Review tab), no script run but the page's own print script (by its hash: it opens the
-# drill-downs for printing), nothing sent elsewhere
+# Review tab), no script run, nothing sent elsewhere
+_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline';"
+    " script-src {scripts}; object-src 'none'; base-uri 'none'; form-action 'self';"
+    " frame-ancestors 'self'"
+)
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "SAMEORIGIN",
     "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline';"
-        f" script-src {print_script_hash()}; object-src 'none'; base-uri 'none';"
-        " form-action 'self'; frame-ancestors 'self'"
-    ),
+    "Content-Security-Policy": _POLICY.format(scripts="'none'"),
+}
+#: a page of the pack (review, assets, what-if): its one script too, allowed by its hash (it
+#: opens the drill-downs for printing: munifund.review.page.PRINT_SCRIPT), and nothing else
+PACK_PAGE_HEADERS = {
+    **SECURITY_HEADERS,
+    "Content-Security-Policy": _POLICY.format(scripts=print_script_hash()),
 }
 
 #: read the nightly DAG's runs: Airflow's own permission, checked by Airflow's auth manager
@@ -275,11 +281,12 @@ def create_app() -> FastAPI:
         suffix = path.suffix.lstrip(".")
         log.info("munifund review packs: %s opened %s/%s", user.get_name(), as_of, name)
         if name == HTML_NAME:
-            return HTMLResponse(page_with_live_status(path))
+            return HTMLResponse(page_with_live_status(path), headers=PACK_PAGE_HEADERS)
         download = f"{path.stem}-{as_of}{path.suffix}" if suffix == "xlsx" else None
         return FileResponse(
             path, media_type=CONTENT_TYPES[suffix], filename=download,
             content_disposition_type="attachment" if download else "inline",
+            headers=PACK_PAGE_HEADERS if suffix == "html" else None,
         )  # fmt: skip
 
     @app.get("/dag-runs/{dag_id}/{run_id}", name="run_pack")

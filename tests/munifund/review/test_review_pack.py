@@ -653,7 +653,7 @@ def test_printing_opens_every_drill_down(pack: Path, browser, scripts: bool) -> 
 def test_the_print_script_runs_under_the_served_page_s_policy(pack: Path, browser) -> None:
     """Served under Airflow, the page's Content-Security-Policy lets its print script run (by
     its hash) and nothing else: before printing every drill-down opens, after it they fold."""
-    from munifund.web.app import SECURITY_HEADERS
+    from munifund.web.app import PACK_PAGE_HEADERS
 
     html_text = (pack / "review.html").read_text(encoding="utf-8")
     page = browser.new_page()
@@ -664,7 +664,7 @@ def test_the_print_script_runs_under_the_served_page_s_policy(pack: Path, browse
         lambda route: route.fulfill(
             status=200,
             body=html_text,
-            headers={"Content-Type": "text/html; charset=utf-8", **SECURITY_HEADERS},
+            headers={"Content-Type": "text/html; charset=utf-8", **PACK_PAGE_HEADERS},
         ),
     )
     page.goto("https://caiwu.example/review.html")

@@ -158,6 +158,11 @@ def test_a_logged_in_viewer_reads_the_pack(api: TestClient, name: str, content_t
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'self'" in response.headers["content-security-policy"]
+    # a page of the pack runs its print script (by its hash) and nothing else; a file, nothing
+    from munifund.review.page import print_script_hash
+
+    scripts = "script-src " + (print_script_hash() if name.endswith(".html") else "'none'")
+    assert scripts in response.headers["content-security-policy"]
     if name.endswith(".xlsx"):
         assert response.headers["content-disposition"].startswith("attachment")
         assert f"review-{AS_OF}.xlsx" in response.headers["content-disposition"]
