@@ -26,7 +26,6 @@ from munifund.review.columns import (
     ADJUSTMENT_COLUMNS,
     ALLOCATION_COLUMNS,
     ASSESSMENT_COLUMNS,
-    ASSET_COLUMNS,
     CHANGE_COLUMNS,
     CITY_COST_COLUMNS,
     COVERAGE_COLUMNS,
@@ -320,11 +319,12 @@ def _sheets(data: PackData) -> list[Sheet]:
         if dq.total > len(dq_rows)
         else ""
     )
+    # no sheet of the lines' assets: 15,596 rows on the sample city cost the nightly 5 s of
+    # openpyxl; the assets pages beside the pack list them, the analysts' table holds them
     table_sheets = [
         ("allocation 分配", ALLOCATION_COLUMNS, data.allocation,
          [c.key for c in ALLOCATION_COLUMNS if c.kind == "money" or c.key in ("cases_due", "cases_on_time")]),
         ("lines 明细", LINE_COLUMNS, data.lines, ["standard_cost_yuan"]),
-        ("assets 明细设施", ASSET_COLUMNS, data.assets, ["days", "unit_days", "cost_exact_yuan"]),
         ("streets 街道", STREET_COLUMNS, data.streets, ["street_tier_cost_yuan", "indicative_yuan"]),
         ("assessment 考核", ASSESSMENT_COLUMNS, data.assessment, []),
         ("city costs 市本级", CITY_COST_COLUMNS, data.city_costs, ["standard_cost_yuan"]),

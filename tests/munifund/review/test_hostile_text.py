@@ -191,7 +191,7 @@ def test_the_sheets_hold_no_formula_and_the_text_as_delivered(pack: Path) -> Non
             for n in xlsx.namelist()
             if n.startswith("xl/worksheets/sheet")
         }
-    assert len(sheets) == 25
+    assert len(sheets) == 24
     for name, xml in sheets.items():
         assert "<f>" not in xml and "<f " not in xml, name
     # the hyperlink as an inline string, its quotes escaped, not a <f>HYPERLINK(…)</f>
