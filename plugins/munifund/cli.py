@@ -295,7 +295,7 @@ def templates(
 # ------------------------------------------------------------------------------ review
 
 
-RunId = Annotated[str, typer.Option("--run", help="The run id (see published.allocation_runs).")]
+RunId = Annotated[str, typer.Option("--run", help="The run id (see `munifund review list`).")]
 By = Annotated[
     str,
     typer.Option(
@@ -421,7 +421,7 @@ def _record_review(
 
 
 def _print_adjustment(decision_id: int) -> None:
-    """What the decision did to its year's plan, with any flag (published.budget_adjustments)."""
+    """What the decision did to its year's plan, with any flag (the published adjustments)."""
     from munifund.review.adjustments import adjustment_lines
     from munifund.warehouse import open_warehouse
 
@@ -497,7 +497,7 @@ def review_list(
 ) -> None:
     """The published runs, one line each: as-of date, run id, review status (draft, approved,
     rejected, revoked, superseded), whether it is its year's plan in force, who decided and
-    when. Read from the warehouse (published.allocation_runs and the decisions)."""
+    when. Read from the warehouse's run records and decision log."""
     from munifund.review.run_list import read_runs, runs_table
     from munifund.warehouse import WarehouseError, open_warehouse
 

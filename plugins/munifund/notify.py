@@ -21,9 +21,12 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.bases.notifier import BaseNotifier
+
+if TYPE_CHECKING:
+    from munifund.review.queries import RunTotals
 
 SMTP_CONN_ID = "munifund_smtp"
 BUREAU_EMAILS = "MUNIFUND_BUREAU_EMAILS"
@@ -113,27 +116,12 @@ def approval_mail() -> MunifundMail:
     return MunifundMail("finance bureau", BUREAU_EMAILS, compose_approval)
 
 
-@dataclass(frozen=True)
-class RunTotals:
-    fiscal_year: int | None
-    districts: int
-    total_yuan: Decimal | None
-    pool_yuan: Decimal | None
-    #: sum(F): what the city's own budget passed on with work devolved during the year
-    devolved_yuan: Decimal | None = None
-
-
 def published_totals(run_id: str) -> RunTotals:
+    from munifund.review.queries import run_totals
     from munifund.warehouse import task_warehouse
 
     with task_warehouse().connect() as conn:
-        row = conn.execute(
-            "select min(fiscal_year), count(*), sum(total_yuan), max(pool_yuan),"
-            " coalesce(sum(devolved_yuan), 0)"
-            " from published.district_allocation where run_id = %s",
-            [run_id],
-        ).fetchone()
-    return RunTotals(*row)  # type: ignore[misc]
+        return run_totals(conn, run_id)
 
 
 def compose_approval(context: Any) -> Mail:

@@ -1,4 +1,4 @@
-"""The assets behind each allocation line (district_allocation_assets), one page per district
+"""The assets behind each allocation line (their published table), one page per district
 beside the review page (``assets-<district>.html``), linked from each line's count of assets.
 
 A page of its own, read when a line is opened, keeps the review page the size it was: a city
@@ -99,7 +99,7 @@ def _with_street_name(row: dict[str, Any], streets: dict[str, str | None]) -> di
 def district_assets(data: PackData) -> list[DistrictAssets]:
     """Each district's lines with their assets, in the lines' order."""
     names = data.district_names()
-    # a street office by its name too (street_allocation), as the streets' drill-down shows it
+    # a street office by its name too, as the streets' drill-down shows it
     streets = {
         r["street_code"]: r.get("name_zh") for r in data.streets.rows if r.get("street_code")
     }

@@ -83,7 +83,7 @@ def _adjustment_rows(data: PackData) -> Table:
 
 
 def adjustments_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:
-    """Every approval and revocation of the year's plan, per district (budget_adjustments)."""
+    """Every approval and revocation of the year's plan, per district (the published adjustments)."""
     table = _adjustment_rows(data)
     if not table.available:
         return Section(False, published_name(table.name))
@@ -109,7 +109,7 @@ def adjustments_section(data: PackData, names: dict[str, tuple[str, str]]) -> Se
 
 
 def settlement_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:
-    """The year-end settlement and carry-over published by this run (year_end_settlement)."""
+    """The year-end settlement and carry-over published by this run."""
     table = data.settlement
     if not table.available:
         return Section(False, published_name(table.name))

@@ -98,7 +98,7 @@ ASSESSMENT_COLUMNS = (
     Column("score", "考核得分", "Score", "score"),
     Column("rank", "排名", "Rank", "int"),
 )
-#: The assets behind each line (district_allocation_assets): the line's key, then the asset,
+#: The assets behind each line (their published table): the line's key, then the asset,
 #: the verified measurement that counted, and its days.
 ASSET_COLUMNS = (
     *LINE_COLUMNS[:5],
@@ -329,7 +329,7 @@ DQ_ROW_COLUMNS = (
     Column("quarantined_at", "隔离时间", "Quarantined at", "datetime"),
 )
 
-#: A what-if scenario against the published allocation (published.scenario_allocation).
+#: A what-if scenario against the published allocation (its table of ``published``).
 SCENARIO_COLUMNS = (
     DISTRICT_CODE,
     NAME_ZH,

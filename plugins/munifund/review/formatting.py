@@ -15,7 +15,7 @@ from typing import Any
 
 from munifund.config import CITY_TIMEZONE
 from munifund.review.columns import Column
-from munifund.review.labels import code_labels, label_zh
+from munifund.review.labels import label_zh, labels_by_vocabulary
 
 # Texts that the page and the workbook both show.
 NOT_AVAILABLE_ZH = "不可用"
@@ -98,7 +98,7 @@ def code_text(kind: str, value: str) -> str:
     """A code as the workbook writes it: the code, then its labels (``A01 道路清扫 Road
     sweeping``), from the label seed; a code the seed does not know, exactly as delivered. A
     list of known codes (drivers), each so, comma-separated."""
-    vocabulary = code_labels().get(KIND_VOCABULARIES[kind], {})
+    vocabulary = labels_by_vocabulary().get(KIND_VOCABULARIES[kind], {})
 
     def one(code: str) -> str:
         label = vocabulary.get(code)

@@ -59,12 +59,12 @@ def read_code_labels(path: Path = CODE_LABELS_CSV) -> dict[str, dict[str, CodeLa
 
 
 @cache
-def code_labels() -> Mapping[str, Mapping[str, CodeLabel]]:
+def labels_by_vocabulary() -> Mapping[str, Mapping[str, CodeLabel]]:
     """The label table of the repository's seed, read on first use."""
     return read_code_labels()
 
 
 def label_zh(vocabulary: str, code: str) -> str | None:
     """The Chinese label of ``code`` in ``vocabulary``; None for a code the table lacks."""
-    label = code_labels().get(vocabulary, {}).get(code)
+    label = labels_by_vocabulary().get(vocabulary, {}).get(code)
     return label.zh if label else None

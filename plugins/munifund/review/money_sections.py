@@ -47,7 +47,7 @@ def _district_table(
 
 
 def disbursement_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:
-    """Who is behind on payment, and by how much (disbursement_status)."""
+    """Who is behind on payment, and by how much (the published payment status)."""
     table = data.disbursements
     if not table.available:
         return Section(False, published_name(table.name))
@@ -87,7 +87,7 @@ def coverage_section(data: PackData, names: dict[str, tuple[str, str]]) -> Secti
 
 
 def year_over_year_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:
-    """This run against last year's final publication (allocation_year_over_year)."""
+    """This run against last year's final publication (the published year over year)."""
     table = data.year_over_year
     if not table.available:
         return Section(False, published_name(table.name))

@@ -26,6 +26,7 @@ from munifund.review.page import render_page
 from munifund.review.public_results import write_public_results
 from munifund.review.queries import read_pack_data
 from munifund.review.sections import DQ_PAGE_ROWS
+from munifund.review.status import run_as_of
 from munifund.review.workbook import DQ_SHEET_ROWS, render_workbook
 
 HTML_NAME = "review.html"
@@ -80,12 +81,10 @@ def rewrite_pack_of_run(conn: psycopg.Connection, run_id: str, reviews_dir: Path
     """After a decision on ``run_id``: its date's pack written again, so that the files say the
     decision (status, decider, time) and not the status they were written with. Only a pack
     that is there (this machine's ``reviews_dir``) is rewritten; returns its folder, or None."""
-    row = conn.execute(
-        "select as_of_date from published.allocation_runs where run_id = %s", [run_id]
-    ).fetchone()
-    if row is None or not (Path(reviews_dir) / row[0].isoformat() / HTML_NAME).is_file():
+    as_of = run_as_of(conn, run_id)
+    if as_of is None or not (Path(reviews_dir) / as_of.isoformat() / HTML_NAME).is_file():
         return None
-    return write_review_pack(conn, row[0], reviews_dir)
+    return write_review_pack(conn, as_of, reviews_dir)
 
 
 __all__ = [

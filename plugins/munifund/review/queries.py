@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -101,19 +102,23 @@ class DataQuality:
     total: int
 
 
+#: The quarantine as published (a view over the pipeline's quarantine).
+DATA_QUALITY = "data_quality_issues"
+
+
 def _read_data_quality(conn: psycopg.Connection, as_of: dt.date, limit: int) -> DataQuality:
-    if not _exists(conn, "data_quality_issues"):
+    if not _exists(conn, DATA_QUALITY):
         return DataQuality(False, [], [], 0)
     with conn.cursor(row_factory=dict_row) as cur:
         counts = cur.execute(
             "select source, problem, count(*) as issues, count(distinct partition_date) as partitions,"
             " max(partition_date) as last_partition_date"
-            " from published.data_quality_issues where partition_date <= %s"
+            f" from {published_name(DATA_QUALITY)} where partition_date <= %s"
             " group by source, problem order by source, problem",
             [as_of],
         ).fetchall()
         rows = cur.execute(
-            "select * from published.data_quality_issues where partition_date <= %s"
+            f"select * from {published_name(DATA_QUALITY)} where partition_date <= %s"
             " order by partition_date desc, source, file, line nulls first, column_name nulls first,"
             " problem, quarantined_at"
             " limit %s",
@@ -206,8 +211,9 @@ def _read_adjustments(conn: psycopg.Connection, fiscal_year: int) -> Table:
         return Table(ADJUSTMENTS, [], available=False)
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(
-            "select * from published.budget_adjustments where fiscal_year = %s"
-            " order by decision_id, district_code",
+            sql.SQL(
+                "select * from {} where fiscal_year = %s order by decision_id, district_code"
+            ).format(sql.Identifier(SCHEMA, ADJUSTMENTS)),
             [fiscal_year],
         ).fetchall()
     return Table(ADJUSTMENTS, [_bounded(r) for r in rows])
@@ -258,3 +264,72 @@ def read_pack_data(conn: psycopg.Connection, as_of: dt.date, dq_rows: int) -> Pa
             adjustments=_read_adjustments(conn, as_of.year),
             previous_adjustments=_read_adjustments(conn, as_of.year - 1),
         )
+
+
+# ------------------------------------------------------------ the other rooms' questions
+# Asked of the published allocation by the mail, the runner, the sample's demo and the what-if
+# page: answered here, so that the code reading a published table names it in one module.
+
+ALLOCATION = "district_allocation"
+
+
+@dataclass(frozen=True)
+class RunTotals:
+    """A published run's allocation in sum: what the bureau's mail states."""
+
+    fiscal_year: int | None
+    districts: int
+    total_yuan: Decimal | None
+    pool_yuan: Decimal | None
+    #: sum(F): what the city's own budget passed on with work devolved during the year
+    devolved_yuan: Decimal | None = None
+
+
+def run_totals(conn: psycopg.Connection, run_id: str) -> RunTotals:
+    row = conn.execute(
+        sql.SQL(
+            "select min(fiscal_year), count(*), sum(total_yuan), max(pool_yuan),"
+            " coalesce(sum(devolved_yuan), 0) from {} where run_id = %s"
+        ).format(sql.Identifier(SCHEMA, ALLOCATION)),
+        [run_id],
+    ).fetchone()
+    return RunTotals(*row)  # type: ignore[misc]
+
+
+def year_is_published(conn: psycopg.Connection, fiscal_year: int) -> bool:
+    """Whether any allocation of ``fiscal_year`` is published (whatever its review status)."""
+    query = sql.SQL("select exists (select from {} where fiscal_year = %s)").format(
+        sql.Identifier(SCHEMA, ALLOCATION)
+    )
+    return bool(conn.execute(query, [fiscal_year]).fetchone()[0])  # type: ignore[index]
+
+
+def unpaid_balances(conn: psycopg.Connection, run_id: str) -> dict[str, Decimal]:
+    """Per district of a run: its total minus what was paid by its date."""
+    query = sql.SQL(
+        "select a.district_code, a.total_yuan - coalesce(d.paid_to_date_yuan, 0)"
+        " from {} a left join {} d using (run_id, district_code) where a.run_id = %s"
+    ).format(sql.Identifier(SCHEMA, ALLOCATION), sql.Identifier(SCHEMA, "disbursement_status"))
+    return {code: balance for code, balance in conn.execute(query, [run_id]).fetchall()}
+
+
+def scenario_and_parameters(
+    conn: psycopg.Connection, name: str, as_of: dt.date
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """A scenario's rows of the date, and the parameters the date's published allocation has
+    (pool, incentive share, basis), read in one transaction."""
+    with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            sql.SQL(
+                "select * from {} where as_of_date = %s and scenario = %s order by district_code"
+            ).format(sql.Identifier(SCHEMA, SCENARIOS)),
+            [as_of, name],
+        ).fetchall()
+        published = cur.execute(
+            sql.SQL(
+                "select pool_yuan, incentive_share, incentive_basis from {}"
+                " where as_of_date = %s limit 1"
+            ).format(sql.Identifier(SCHEMA, ALLOCATION)),
+            [as_of],
+        ).fetchone()
+    return rows, published

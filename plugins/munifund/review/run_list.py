@@ -1,6 +1,6 @@
 """`munifund review list`: the published runs, one line each, read from the warehouse.
 
-Each run's status is the decision log's (``published.allocation_runs``, ``published.review_decisions``,
+Each run's status is the decision log's (the run records and the decisions of ``published``,
 read through ``status``), never a file's. The plan in force of a fiscal year is the run whose
 approval is the latest decision (by decision time, then decision id) among the year's standing
 approvals: domain.md's rule, as ``int_budget_plans_resolved`` applies it, for an as-of date
@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from munifund.config import CITY_TIMEZONE
-from munifund.review.status import LAST_DECISION, RunStatus, run_status
+from munifund.review.status import LAST_DECISION, RUNS, RunStatus, run_status
 
 #: the runs listed at most (the newest)
 LIMIT = 1000
@@ -46,7 +46,7 @@ def read_runs(conn: psycopg.Connection, year: int | None = None) -> list[ListedR
                 order by fiscal_year, decided_at desc, decision_id desc
             )
             select runs.*, last.*, in_force.run_id is not null as in_force
-            from published.allocation_runs runs
+            from {RUNS} runs
             {LAST_DECISION}
             left join in_force using (fiscal_year, run_id)
             where %(year)s::integer is null or runs.fiscal_year = %(year)s::integer

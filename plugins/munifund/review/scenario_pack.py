@@ -2,7 +2,7 @@
 (``reviews/<as_of>/whatif-<name>.html``, ``.xlsx`` and the chart ``.png``), in the pack's look:
 its template macros and style (``templates/_look.html.j2``), charts, labels and sheets.
 
-Read from ``published`` only: the scenario's rows of ``scenario_allocation`` and the date's
+Read from ``published`` only: the scenario's rows and the date's
 published allocation for the parameters it was compared with. Deterministic like the pack: the
 one timestamp is the scenario's ``computed_at``.
 """
@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
 from munifund.config import CITY_TIMEZONE
 from munifund.review.archive import reproducible_zip
 from munifund.review.columns import SCENARIO_COLUMNS, Column
 from munifund.review.formatting import DASH, TableView, format_datetime, format_money, table_row
 from munifund.review.page import Fact, template_env
+from munifund.review.queries import scenario_and_parameters
 from munifund.review.scenario_sections import comparison_section, scenario_file
 from munifund.review.sections import pool_check
 from munifund.review.workbook import Sheet, write_sheet
@@ -45,7 +45,7 @@ class ScenarioData:
     name: str
     as_of: dt.date
     rows: list[dict[str, Any]]
-    # the published allocation's parameters, as district_allocation records them
+    # the published allocation's parameters, as its rows record them
     published: dict[str, Any]
     published_threshold: str
 
@@ -61,17 +61,7 @@ class ScenarioData:
 def read_scenario(
     conn: psycopg.Connection, name: str, as_of: dt.date, published_threshold: str
 ) -> ScenarioData:
-    with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(
-            "select * from published.scenario_allocation where as_of_date = %s and scenario = %s"
-            " order by district_code",
-            [as_of, name],
-        ).fetchall()
-        published = cur.execute(
-            "select pool_yuan, incentive_share, incentive_basis from published.district_allocation"
-            " where as_of_date = %s limit 1",
-            [as_of],
-        ).fetchone()
+    rows, published = scenario_and_parameters(conn, name, as_of)
     return ScenarioData(name, as_of, rows, published or {}, published_threshold)
 
 

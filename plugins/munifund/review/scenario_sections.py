@@ -1,4 +1,4 @@
-"""What-if scenarios (published.scenario_allocation) as the review pack shows them: the list of a
+"""What-if scenarios (``queries.SCENARIOS``) as the review pack shows them: the list of a
 date's scenarios with a link to each comparison page, and the comparison itself (a table of the
 published and the scenario's figures per district, with a chart of the deltas)."""
 
@@ -26,7 +26,7 @@ def scenario_file(name: str, suffix: str) -> str:
 
 
 def scenarios_by_name(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """A date's rows of scenario_allocation, per scenario (rows ordered by scenario)."""
+    """A date's scenario rows, per scenario (rows ordered by scenario)."""
     return {name: list(group) for name, group in groupby(rows, key=lambda r: r["scenario"])}
 
 

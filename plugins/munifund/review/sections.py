@@ -47,12 +47,12 @@ from munifund.review.formatting import (
     to_decimal,
     total_row,
 )
-from munifund.review.labels import code_labels
-from munifund.review.queries import PackData, published_name
+from munifund.review.labels import labels_by_vocabulary
+from munifund.review.queries import DATA_QUALITY, PackData, published_name
 
-#: How the page names the city row of allocation_year_over_year (district_code null).
+#: How the page names the city row of the year over year (district_code null).
 CITY = "全市 / City"
-#: Rows of ``data_quality_issues`` listed on the page (the workbook lists more).
+#: Rows of the quarantine listed on the page (the workbook lists more).
 DQ_PAGE_ROWS = 50
 
 ALLOCATION_PAGE_COLUMNS = (
@@ -255,7 +255,7 @@ def lines_groups(data: PackData) -> list[DistrictLines]:
 
 
 def _with_assets_link(columns, row: Row, record: dict[str, Any], data: PackData) -> Row:
-    """A line's row with its count of assets linked to their page (district_allocation_assets),
+    """A line's row with its count of assets linked to their page (the assets pages),
     when the warehouse publishes them."""
     from munifund.review.assets_pages import line_href
 
@@ -356,8 +356,8 @@ def kiosk_section(data: PackData, names: dict[str, tuple[str, str]]) -> Section:
 def dq_sections(data: PackData) -> tuple[Section, Section]:
     dq = data.data_quality
     if not dq.available:
-        return Section(False, published_name("data_quality_issues")), Section(
-            False, published_name("data_quality_issues")
+        return Section(False, published_name(DATA_QUALITY)), Section(
+            False, published_name(DATA_QUALITY)
         )
     if not dq.counts:
         empty = Section(
@@ -389,7 +389,7 @@ class DistrictStreets:
 
 
 def streets_groups(data: PackData) -> list[DistrictStreets]:
-    """The street offices of each district (street_allocation), collapsed like the lines."""
+    """The street offices of each district (their published allocation), collapsed like the lines."""
     names = data.district_names()
     totals = {r["district_code"]: r.get("total_yuan") for r in data.allocation.rows}
     by_district = rows_by_district(data.streets.rows)
@@ -428,7 +428,7 @@ def assessment_rankings(data: PackData, names: dict[str, tuple[str, str]]) -> li
     """One ranking table per category (all, components, events) over the districts' rows."""
     rankings = []
     district_rows = [r for r in data.assessment.rows if r.get("street_code") is None]
-    labels = code_labels().get("work_order_category", {})
+    labels = labels_by_vocabulary().get("work_order_category", {})
     for category in CATEGORIES:
         label = labels.get(category)
         zh, en = (label.zh, label.en) if label else (category, category)

@@ -2,8 +2,8 @@
 
 One reading for the page's status line, the workbook's summary, the served page (read live,
 ``munifund.web.app``) and `munifund review list`, so that none of them says 草稿 / draft of a
-run the bureau decided. ``published.allocation_runs`` derives a run's status from the decision
-log; a revoked decision leaves the run a draft there, which hides that it was decided and
+run the bureau decided. The published run records (``RUNS``) derive a run's status from the
+decision log; a revoked decision leaves the run a draft there, which hides that it was decided and
 withdrawn, so a draft whose last decision is a revocation reads ``revoked``, with who revoked it.
 """
 
@@ -16,7 +16,11 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from munifund.review.labels import code_labels
+from munifund.review.labels import labels_by_vocabulary
+
+#: the published run records, one row per published run (a view the migrations make): read here
+#: and through this name only
+RUNS = "published.allocation_runs"
 
 #: the run's last decision, beside its derived status (``published.review_decisions``)
 LAST_DECISION = """
@@ -46,12 +50,12 @@ class RunStatus:
 
     @property
     def zh(self) -> str:
-        label = code_labels().get("review_status", {}).get(self.code)
+        label = labels_by_vocabulary().get("review_status", {}).get(self.code)
         return label.zh if label else self.code
 
     @property
     def en(self) -> str:
-        label = code_labels().get("review_status", {}).get(self.code)
+        label = labels_by_vocabulary().get("review_status", {}).get(self.code)
         return label.en if label else self.code
 
     @property
@@ -60,7 +64,7 @@ class RunStatus:
 
 
 def run_status(run: dict[str, Any]) -> RunStatus:
-    """The status of a row of ``published.allocation_runs`` (with ``LAST_DECISION``'s columns
+    """The status of a row of ``RUNS`` (with ``LAST_DECISION``'s columns
     when read with them)."""
     code = str(run.get("review_status") or "draft")
     superseded_by = run.get("superseded_by_run_id")
@@ -89,8 +93,7 @@ def read_run_status(conn: psycopg.Connection, run_id: str) -> RunStatus | None:
     """The status of ``run_id`` now; None for a run that is not published."""
     with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(
-            f"select runs.*, last.* from published.allocation_runs runs {LAST_DECISION}"
-            " where runs.run_id = %s",
+            f"select runs.*, last.* from {RUNS} runs {LAST_DECISION} where runs.run_id = %s",
             [run_id],
         ).fetchone()
     return run_status(row) if row else None
@@ -111,9 +114,25 @@ def superseded_approvals(conn: psycopg.Connection, run_id: str) -> list[Supersed
     stands, with the allocation it froze: the plan in force stays theirs until ``run_id`` is
     approved (domain.md, the plan in force is the latest standing approval)."""
     rows = conn.execute(
-        "select run_id, reviewer, reviewed_at, review_decision_id from published.allocation_runs"
+        f"select run_id, reviewer, reviewed_at, review_decision_id from {RUNS}"
         " where superseded_by_run_id = %s and review_status = 'approved'"
         " order by reviewed_at, run_id",
         [run_id],
     ).fetchall()
     return [SupersededApproval(*row) for row in rows]
+
+
+def run_as_of(conn: psycopg.Connection, run_id: str) -> dt.date | None:
+    """The as-of date of a published run; None for a run that is not published."""
+    row = conn.execute(f"select as_of_date from {RUNS} where run_id = %s", [run_id]).fetchone()
+    return row[0] if row else None
+
+
+def runs_with_status(conn: psycopg.Connection, limit: int) -> list[dict[str, Any]]:
+    """The latest published runs, each row with its last decision's columns (``run_status``)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            f"select runs.*, last.* from {RUNS} runs {LAST_DECISION}"
+            " order by runs.as_of_date desc, runs.published_at desc limit %s",
+            [limit],
+        ).fetchall()

@@ -52,13 +52,13 @@ from munifund.review.formatting import (
     json_text,
     sum_column,
 )
-from munifund.review.queries import PackData, published_name
+from munifund.review.queries import DATA_QUALITY, PackData, published_name
 from munifund.review.status import run_status
 
 if TYPE_CHECKING:
     from openpyxl.cell import Cell
 
-#: Rows of ``data_quality_issues`` listed in the workbook (the page lists fewer).
+#: Rows of the quarantine listed in the workbook (the page lists fewer).
 DQ_SHEET_ROWS = 1000
 MONEY_FORMAT = "#,##0.00"
 EXCEL_FORMATS: dict[str, str] = {
@@ -364,8 +364,8 @@ def _sheets(data: PackData) -> list[Sheet]:
             )
         )
     sheets += [
-        Sheet("data quality 数据质量", DQ_COUNT_COLUMNS, dq.counts, dq.available, published_name("data_quality_issues"), ["issues"]),
-        Sheet("dq issues 质量问题", DQ_ROW_COLUMNS, dq_rows, dq.available, published_name("data_quality_issues"), note=dq_note),
+        Sheet("data quality 数据质量", DQ_COUNT_COLUMNS, dq.counts, dq.available, published_name(DATA_QUALITY), ["issues"]),
+        Sheet("dq issues 质量问题", DQ_ROW_COLUMNS, dq_rows, dq.available, published_name(DATA_QUALITY), note=dq_note),
     ]  # fmt: skip
     return sheets
 

@@ -43,9 +43,8 @@ def previous_year_to_publish(warehouse: Warehouse, as_of: dt.date) -> dt.date | 
 
     if as_of.year - 1 < FIRST_FISCAL_YEAR:
         return None
+    from munifund.review.queries import year_is_published
+
     with warehouse.connect() as conn:
-        published = conn.execute(
-            "select exists (select from published.district_allocation where fiscal_year = %s)",
-            [as_of.year - 1],
-        ).fetchone()[0]
+        published = year_is_published(conn, as_of.year - 1)
     return None if published else dt.date(as_of.year - 1, 12, 31)

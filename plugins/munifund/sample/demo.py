@@ -55,14 +55,9 @@ def approve(conn: psycopg.Connection, run_id: str) -> int:
 
 def balances(conn: psycopg.Connection, run_id: str) -> dict[str, Decimal]:
     """Per district: the plan in force once the run is approved minus what was paid by its date."""
-    rows = conn.execute(
-        "select a.district_code, a.total_yuan - coalesce(d.paid_to_date_yuan, 0)"
-        " from published.district_allocation a"
-        " left join published.disbursement_status d using (run_id, district_code)"
-        " where a.run_id = %s",
-        [run_id],
-    ).fetchall()
-    return {code: balance for code, balance in rows}
+    from munifund.review.queries import unpaid_balances
+
+    return unpaid_balances(conn, run_id)
 
 
 def write_treasury_payments(

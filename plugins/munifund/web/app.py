@@ -2,7 +2,7 @@
 
 Mounted by the munifund plugin (`munifund.web.plugin`) at `/munifund`:
 
-- `/munifund/`                          the published runs (`published.allocation_runs`), each
+- `/munifund/`                          the published runs (their records in `published`), each
                                         with its review page, workbook and what-if pages
 - `/munifund/reviews/<as_of>/<file>`    a file of `$MUNIFUND_HOME/reviews/<as_of>/`: the review
                                         page (its status block read live from the warehouse:
@@ -110,9 +110,9 @@ class PublishedRun:
 
 def status_label(code: str) -> str:
     """A review status as the pack shows it: the label seed's Chinese and English."""
-    from munifund.review.labels import code_labels
+    from munifund.review.labels import labels_by_vocabulary
 
-    label = code_labels().get("review_status", {}).get(code)
+    label = labels_by_vocabulary().get("review_status", {}).get(code)
     return f"{label.zh} / {label.en}" if label else code
 
 
@@ -148,16 +148,10 @@ def _connect():
 def published_runs(limit: int = 500) -> list[PublishedRun]:
     """The published runs, newest first, each with its status as the pack says it (a revoked
     decision reads revoked, with who revoked it: munifund.review.status)."""
-    from psycopg.rows import dict_row
+    from munifund.review.status import run_status, runs_with_status
 
-    from munifund.review.status import LAST_DECISION, run_status
-
-    with _connect() as conn, conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(
-            f"select runs.*, last.* from published.allocation_runs runs {LAST_DECISION}"
-            " order by runs.as_of_date desc, runs.published_at desc limit %s",
-            [limit],
-        ).fetchall()
+    with _connect() as conn:
+        rows = runs_with_status(conn, limit)
     listed = []
     for row in rows:
         status = run_status(row)
@@ -172,11 +166,10 @@ def published_runs(limit: int = 500) -> list[PublishedRun]:
 
 
 def run_as_of(run_id: str) -> dt.date | None:
+    from munifund.review import status
+
     with _connect() as conn:
-        row = conn.execute(
-            "select as_of_date from published.allocation_runs where run_id = %s", [run_id]
-        ).fetchone()
-    return row[0] if row else None
+        return status.run_as_of(conn, run_id)
 
 
 def page_with_live_status(path: Path) -> str:

@@ -18,7 +18,12 @@ import yaml
 
 from munifund.ingest.contracts import CONTRACTS
 from munifund.review.formatting import KIND_VOCABULARIES, REVIEW_STATUS_VOCABULARY
-from munifund.review.labels import CODE_LABELS_CSV, CodeLabelsError, code_labels, read_code_labels
+from munifund.review.labels import (
+    CODE_LABELS_CSV,
+    CodeLabelsError,
+    labels_by_vocabulary,
+    read_code_labels,
+)
 from munifund.warehouse import Warehouse
 
 REPO = Path(__file__).resolve().parents[3]
@@ -65,7 +70,7 @@ SEED_VOCABULARIES = ("tier", "work_type", "asset_class", "funding_source")
 
 
 def _unlabelled(vocabulary: str, codes: list[str]) -> list[str]:
-    labelled = code_labels().get(vocabulary, {})
+    labelled = labels_by_vocabulary().get(vocabulary, {})
     return [code for code in codes if code not in labelled]
 
 
@@ -130,7 +135,7 @@ def test_purposes_are_the_seeded_expenditure_purposes() -> None:
     # The purposes' Chinese names are the reference source's; the labels must not drift from it.
     with (SEEDS / "seed_expenditure_purposes.csv").open(encoding="utf-8", newline="") as handle:
         seeded = {r["purpose_code"]: r["name_zh"] for r in csv.DictReader(handle)}
-    labelled = {code: label.zh for code, label in code_labels()["purpose"].items()}
+    labelled = {code: label.zh for code, label in labels_by_vocabulary()["purpose"].items()}
     assert labelled == seeded
 
 
@@ -166,7 +171,7 @@ def test_every_review_status_has_a_label(warehouse: Warehouse) -> None:
 
 def test_the_review_pack_finds_the_vocabularies_it_labels_with() -> None:
     used = {*KIND_VOCABULARIES.values(), REVIEW_STATUS_VOCABULARY}
-    assert used <= set(code_labels()), sorted(used - set(code_labels()))
+    assert used <= set(labels_by_vocabulary()), sorted(used - set(labels_by_vocabulary()))
 
 
 @pytest.mark.parametrize(
