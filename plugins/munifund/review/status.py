@@ -136,3 +136,13 @@ def runs_with_status(conn: psycopg.Connection, limit: int) -> list[dict[str, Any
             " order by runs.as_of_date desc, runs.published_at desc limit %s",
             [limit],
         ).fetchall()
+
+
+def approved_as_of_dates(conn: psycopg.Connection) -> set[dt.date]:
+    """The as-of dates whose current run (no later run of the date replaced it) stands approved:
+    what may be shown to the public. A re-run, a rejection or a revocation takes a date off."""
+    rows = conn.execute(
+        f"select as_of_date from {RUNS}"
+        " where superseded_by_run_id is null and review_status = 'approved'"
+    ).fetchall()
+    return {row[0] for row in rows}

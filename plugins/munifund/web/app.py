@@ -136,7 +136,7 @@ def pack_file(root: Path, as_of: str, name: str) -> Path:
     return path
 
 
-def _connect():
+def connect_read_only():
     """The warehouse through Airflow's `warehouse` connection, in read-only transactions."""
     from munifund.warehouse import task_warehouse
 
@@ -150,7 +150,7 @@ def published_runs(limit: int = 500) -> list[PublishedRun]:
     decision reads revoked, with who revoked it: munifund.review.status)."""
     from munifund.review.status import run_status, runs_with_status
 
-    with _connect() as conn:
+    with connect_read_only() as conn:
         rows = runs_with_status(conn, limit)
     listed = []
     for row in rows:
@@ -168,7 +168,7 @@ def published_runs(limit: int = 500) -> list[PublishedRun]:
 def run_as_of(run_id: str) -> dt.date | None:
     from munifund.review import status
 
-    with _connect() as conn:
+    with connect_read_only() as conn:
         return status.run_as_of(conn, run_id)
 
 
@@ -184,7 +184,7 @@ def page_with_live_status(path: Path) -> str:
     if run_id is None:
         return html
     try:
-        with _connect() as conn:
+        with connect_read_only() as conn:
             status = read_run_status(conn, run_id)
     except Exception as err:  # noqa: BLE001 - the page as written, rather than no page
         log.warning("munifund review packs: the status of run %s not read: %s", run_id, err)

@@ -6,8 +6,12 @@ Mounted by the review packs' app (`munifund.web.app`) at `/munifund/public`, as 
 rather than a router of that app: a router included there would inherit its dependency on
 Airflow's login, which is the point of that app and the opposite of this one.
 
-- `/munifund/public/`                         the dates whose results are written
+- `/munifund/public/`                         the dates whose results may be read
 - `/munifund/public/<as_of>/public-results.html`  the page of a date (and `.xlsx`, its workbook)
+
+Only the results of a date whose current run the bureau approved are public (a draft, a
+rejected or revoked run, or a re-run awaiting approval is not: its files are there, but not
+served); the warehouse says which (`munifund.review.status.approved_as_of_dates`).
 
 Only the two public files of a date (munifund.review.public_results) are served: a file is found
 by its name among those two, never by a path from the request, and must be a file directly in
@@ -18,6 +22,7 @@ pages) stays behind the login of the app this is mounted in.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 from pathlib import Path
@@ -39,6 +44,7 @@ CONTENT_TYPES = {
 }
 NOT_FOUND = "没有这个页面"
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 
 _INDEX = jinja2.Environment(autoescape=True).from_string(
@@ -95,10 +101,25 @@ def public_dates(root: Path) -> list[str]:
     return sorted(found, reverse=True)
 
 
+def approved_dates() -> set[str]:
+    """The as-of dates (ISO) whose current run stands approved; 503 when the warehouse does not
+    answer (nothing is shown rather than a draft)."""
+    from munifund.review.status import approved_as_of_dates
+    from munifund.web.app import connect_read_only
+
+    try:
+        with connect_read_only() as conn:
+            return {d.isoformat() for d in approved_as_of_dates(conn)}
+    except Exception as err:  # psycopg's or Airflow's: the public sees one short line
+        log.error("munifund public results: the warehouse did not answer: %s", err)
+        raise HTTPException(503, "暂时无法访问，请稍后再试") from None
+
+
 @router.get("/", response_class=HTMLResponse)
 def index() -> HTMLResponse:
     _refuse_unless_published()
-    dates = public_dates(load_settings().reviews_dir)
+    approved = approved_dates()
+    dates = [d for d in public_dates(load_settings().reviews_dir) if d in approved]
     return HTMLResponse(_INDEX.render(dates=dates, page=HTML_NAME, xlsx=XLSX_NAME))
 
 
@@ -106,6 +127,8 @@ def index() -> HTMLResponse:
 def serve(as_of: str, name: str) -> FileResponse:
     _refuse_unless_published()
     path = public_file(load_settings().reviews_dir, as_of, name)
+    if as_of not in approved_dates():  # a draft's results are not the public's yet
+        raise HTTPException(404, NOT_FOUND)
     download = f"考核结果-{as_of}.xlsx" if name == XLSX_NAME else None
     return FileResponse(
         path,

@@ -99,8 +99,19 @@ def _summary(folder: Path) -> dict[str, object]:
     return {r[0].value: r[1].value for r in ws.iter_rows(min_row=2)}
 
 
-def test_the_files_and_the_served_page_follow_each_decision(pack: Path, cli: CliRunner) -> None:
+def _public(warehouse: Warehouse) -> bool:
+    from munifund.review.status import approved_as_of_dates
+
+    with warehouse.connect() as conn:
+        return AS_OF in approved_as_of_dates(conn)
+
+
+def test_the_files_and_the_served_page_follow_each_decision(
+    pack: Path, cli: CliRunner, warehouse: Warehouse
+) -> None:
     from munifund.web.app import page_with_live_status
+
+    assert not _public(warehouse)  # a draft's assessment results are not the public's
 
     written = (pack / "review.html").read_text(encoding="utf-8")
     assert "草稿，待审核 / Draft, awaiting review" in _status(written)
@@ -124,6 +135,7 @@ def test_the_files_and_the_served_page_follow_each_decision(pack: Path, cli: Cli
         assert summary["审核状态 / Review status"] == "已批准 / Approved (approved)"
         assert summary["审核人 / Reviewer"] == "bob"
         assert isinstance(summary["审核时间 / Reviewed at"], dt.datetime)
+        assert _public(warehouse)
 
         revoked = cli.invoke(
             app,
@@ -140,6 +152,7 @@ def test_the_files_and_the_served_page_follow_each_decision(pack: Path, cli: Cli
             assert "decided by carol" in status and "口径有误" in status
             assert f"review approve --run {RUN_ID}" in status  # it can be decided again
         assert _summary(pack)["审核人 / Reviewer"] == "carol"
+        assert not _public(warehouse)  # revoked: off the public page again
     finally:
         stale.unlink()
 

@@ -57,7 +57,25 @@ def api(packs: Path) -> TestClient:
 
 @pytest.fixture
 def published(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Results published, and AS_OF's run approved (which dates are approved is the warehouse's
+    answer: tests/munifund/review/test_pack_follows_decision.py reads it from real runs)."""
+    from munifund.web import public
+
     monkeypatch.setenv("MUNIFUND_PUBLIC_RESULTS", "1")
+    monkeypatch.setattr(public, "approved_dates", lambda: {AS_OF, "2031-05-01"})
+
+
+def test_a_date_whose_run_is_not_approved_is_not_public(
+    api: TestClient, published, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from munifund.web import public
+
+    monkeypatch.setattr(public, "approved_dates", lambda: set())  # a draft, or a re-run
+    api.cookies.clear()
+    for path in PUBLIC[1:]:
+        assert api.get(path).status_code == 404, path
+    index = api.get("/munifund/public/")
+    assert index.status_code == 200 and AS_OF not in index.text
 
 
 PUBLIC = (
