@@ -38,6 +38,18 @@ class Inbox:
             assert len(self.messages) >= count, f"{len(self.messages)} mails arrived, not {count}"
             return list(self.messages)
 
+    def wait_for_mail_to(self, address: str, timeout: float = 60) -> EmailMessage:
+        """The first message addressed to ``address``, waiting for it; other mails (the
+        senders' receipts) may arrive before or after it."""
+        with self.arrived:
+            self.arrived.wait_for(lambda: self.sent_to(address), timeout)
+            found = self.sent_to(address)
+            assert found, f"no mail to {address} among {[to for to, _ in self.messages]}"
+            return found[0]
+
+    def sent_to(self, address: str) -> list[EmailMessage]:
+        return [message for to, message in self.messages if address in to]
+
     def connection_json(self) -> str:
         """The Airflow connection (`AIRFLOW_CONN_MUNIFUND_SMTP`) of this server: plain SMTP,
         no TLS, no account, the sender in `from_email`."""

@@ -32,7 +32,7 @@ from smtp_inbox import body_text
 from munifund.dates import logical_date_for
 from munifund.review.airflow_api import RECORDED_DECISION
 
-from .conftest import BUREAU_EMAIL, INHERITED_ENV
+from .conftest import BUREAU_EMAIL, INHERITED_ENV, OPERATOR_EMAIL
 
 if TYPE_CHECKING:
     from .conftest import AirflowDeployment
@@ -166,8 +166,8 @@ def test_the_nightly_dag_runs_on_celery_mails_the_bureau_and_is_approved_from_th
         assert (review_pack / "review.html").stat().st_size > 0
 
         # the bureau was told, by mail, what to review (the step mails before it parks)
-        ((to, mail),) = deployment.inbox.wait_for(1, timeout=30)
-        assert to == [BUREAU_EMAIL]
+        mail = deployment.inbox.wait_for_mail_to(BUREAU_EMAIL, timeout=30)
+        assert len(deployment.inbox.sent_to(BUREAU_EMAIL)) == 1
         assert mail["Subject"] == detail["subject"]
         mail_body = body_text(mail)
         assert AS_OF.isoformat() in mail_body and run_id in mail_body
@@ -263,7 +263,11 @@ def test_the_nightly_dag_runs_on_celery_mails_the_bureau_and_is_approved_from_th
             f"{total:,.2f} 元 (equal to the pool and the money that followed the task, to the fen)"
             in mail_body
         )
-    assert len(deployment.inbox.messages) == 1  # nothing failed, so no operator was mailed
+    assert deployment.inbox.sent_to(OPERATOR_EMAIL) == []  # nothing failed: no operator mailed
+    assert len(deployment.inbox.sent_to(BUREAU_EMAIL)) == 1
+    # the rest are the senders' receipts, each to the address its contact names
+    receipts = [to for to, _ in deployment.inbox.messages if to != [BUREAU_EMAIL]]
+    assert receipts and all(to[0].startswith("receipts-") for to in receipts), receipts
 
 
 def _munifund_review(
