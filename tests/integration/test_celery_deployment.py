@@ -181,7 +181,8 @@ def test_the_nightly_dag_runs_on_celery_mails_the_bureau_and_is_approved_from_th
             "plan of fiscal year 2026: initial plan (年初下达) in 9 districts"
         )
         assert lines[2:] == [
-            f"answered the approval step of run {run_id} in Airflow: the run goes on"
+            f"review pack rewritten: {review_pack}",  # it says the decision now, not draft
+            f"answered the approval step of run {run_id} in Airflow: the run goes on",
         ], decided.stdout
         decision_id = int(lines[0].rsplit("decision ", 1)[1].rstrip(")"))
 
