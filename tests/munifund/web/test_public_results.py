@@ -15,30 +15,18 @@ import pytest
 from psycopg.rows import dict_row
 
 from munifund.config import load_settings
-from munifund.dbt_project import run_dbt
-from munifund.ingest.loader import ingest
 from munifund.review.pack import write_review_pack
 from munifund.review.public_results import HTML_NAME, XLSX_NAME
-from munifund.sample import generate_sample_city
-from munifund.tasks import audit_task, publish_task
 
 AS_OF = dt.date(2026, 11, 28)
-RUN_ID = "run-public-results"
+RUN_ID = "run-sample"  # tests/conftest.py: sample_city
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory, warehouse, clear_schemas) -> Path:
-    """The sample city published for AS_OF by the DAG's task functions, and its pack."""
-    clear_schemas("raw", "ops", "audit", "intermediate", "published")
-    landing = tmp_path_factory.mktemp("landing")
-    generate_sample_city(landing, year=AS_OF.year, scale=1, seed=7)
-    with warehouse.connect() as conn:
-        ingest(conn, landing, AS_OF, RUN_ID)
-    run_dbt(["build", "--exclude", "resource_type:unit_test", "resource_type:test"],
-            warehouse.pipeline_url,
-            {"as_of_date": AS_OF.isoformat(), "run_id": RUN_ID})  # fmt: skip
-    audited = audit_task(AS_OF.isoformat(), RUN_ID)
-    publish_task(AS_OF.isoformat(), RUN_ID, {"rows_loaded": 1}, audited, started_by="张工")
+def folder(sample_city) -> Path:
+    """The sample city published for AS_OF (tests/conftest.py), and its pack."""
+    warehouse, _landing, as_of, _run_id = sample_city
+    assert as_of == AS_OF
     with warehouse.connect() as conn:
         return write_review_pack(conn, AS_OF, load_settings().reviews_dir)
 

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "dbt" / "allocation
 from reference_allocation import Standard, allocate, read_inputs  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 28)
-RUN_ID = "run-whatif"
+RUN_ID = "run-sample"  # tests/conftest.py: sample_city
 LANDING: list[Path] = []
 # Everything a scenario must leave as it was: the published allocation and every other
 # published table but its own, the run records and decisions, raw data, the nightly candidate.
